@@ -1,0 +1,1 @@
+"""The `gldash` command line: one module per subcommand."""

@@ -1,0 +1,102 @@
+"""Entry point: parse the command line, dispatch to a subcommand, map errors to exit statuses."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from gldash_static import __version__
+from gldash_static.errors import EXIT_FAILED, EXIT_USAGE, ConfigError, GldashError
+
+# Each module defines NAME, HELP, add_arguments(parser) and run(args) -> int.
+COMMAND_MODULES = (
+    "validate",
+    "fetch",
+    "merge",
+    "render",
+    "build",
+    "serve",
+    "demo",
+    "simulate",
+    "archive",
+    "trigger",
+    "schedule",
+)
+
+log = logging.getLogger("gldash")
+
+
+def _load_commands() -> list[ModuleType]:
+    modules = []
+    for name in COMMAND_MODULES:
+        try:
+            modules.append(importlib.import_module(f"gldash_static.cli.{name}"))
+        except ModuleNotFoundError as exc:
+            # Commands land one issue at a time; a missing module is simply not offered yet.
+            if exc.name != f"gldash_static.cli.{name}":
+                raise
+    return modules
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser with every available subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="gldash",
+        description="Publish GitLab CI/CD dashboards of a whole organisation as a static site.",
+    )
+    parser.add_argument("--version", action="version", version=f"gldash {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in _load_commands():
+        cmd = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        cmd.add_argument(
+            "--debug", action="store_true", help="show tracebacks and debug logging on errors"
+        )
+        module.add_arguments(cmd)
+        cmd.set_defaults(_run=module.run)
+    return parser
+
+
+def _configure_logging(debug: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO,
+        format="%(message)s" if not debug else "%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # Third-party loggers are chatty at INFO and may print URLs with query strings.
+    for noisy in ("urllib3", "gitlab", "requests"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `gldash` and return its exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    debug = bool(getattr(args, "debug", False))
+    _configure_logging(debug)
+    try:
+        return int(args._run(args))
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        if debug:
+            raise
+        return exc.exit_code
+    except GldashError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        if debug:
+            raise
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
