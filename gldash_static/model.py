@@ -1,0 +1,157 @@
+"""The snapshot's typed records: plain JSON-shaped dictionaries, described once for mypy."""
+
+from __future__ import annotations
+
+from typing import Literal, NotRequired, TypedDict
+
+SCHEMA_VERSION = 1
+
+Visibility = Literal["public", "internal", "private"]
+FetchMode = Literal["full", "incremental", "event", "shard", "merge"]
+
+# Pipeline statuses GitLab reports; finished ones never change again unless retried.
+FINISHED_STATUSES = frozenset({"success", "failed", "canceled", "skipped"})
+ACTIVE_STATUSES = frozenset(
+    {"created", "waiting_for_resource", "preparing", "pending", "running", "scheduled", "manual"}
+)
+
+
+class Stale(TypedDict):
+    """Why a project's data was kept from the previous snapshot instead of refreshed."""
+
+    reason: str
+    since: str  # fetched_at of the data that was kept
+
+
+class FailedJob(TypedDict):
+    """A failed job of a failed pipeline."""
+
+    id: int
+    name: str
+    stage: str
+    failure_reason: str | None
+    allow_failure: bool
+    duration: float | None
+    web_url: str
+
+
+class Pipeline(TypedDict):
+    """One pipeline with the details of GET /projects/:id/pipelines/:pipeline_id."""
+
+    id: int
+    iid: int | None
+    ref: str
+    sha: str
+    status: str
+    source: str | None
+    created_at: str
+    updated_at: str
+    started_at: str | None
+    finished_at: str | None
+    duration: float | None
+    queued_duration: float | None
+    coverage: float | None
+    web_url: str
+    username: str | None
+    failed_jobs: list[FailedJob]
+
+
+class Branch(TypedDict):
+    """A repository branch with its head commit (no e-mail addresses)."""
+
+    name: str
+    default: bool
+    protected: bool
+    merged: bool
+    commit_short_id: str
+    commit_title: str
+    committed_date: str | None
+    author_name: str | None
+
+
+class MergeRequest(TypedDict):
+    """An open merge request."""
+
+    iid: int
+    title: str
+    draft: bool
+    author_username: str | None
+    created_at: str
+    updated_at: str
+    source_branch: str
+    target_branch: str
+    detailed_merge_status: str | None
+    has_conflicts: bool
+    labels: list[str]
+    web_url: str
+
+
+class Project(TypedDict):
+    """A project and everything fetched about it."""
+
+    id: int
+    path_with_namespace: str
+    name: str
+    namespace: str  # full path of the parent group or user namespace
+    description: str | None
+    visibility: Visibility
+    archived: bool
+    default_branch: str | None
+    topics: list[str]
+    last_activity_at: str
+    web_url: str
+    star_count: int
+    forks_count: int
+    open_issues_count: int | None
+    empty_repo: bool
+    fetched_at: str
+    stale: Stale | None
+    pipelines: list[Pipeline]
+    branches: list[Branch]
+    merge_requests: list[MergeRequest]
+
+
+class Group(TypedDict):
+    """A group or subgroup."""
+
+    id: int
+    full_path: str
+    name: str
+    parent_id: int | None
+    web_url: str
+    visibility: Visibility
+    description: str | None
+
+
+class Source(TypedDict):
+    """One GitLab instance and what was fetched from it."""
+
+    name: str
+    url: str
+    version: str | None
+    groups: list[Group]
+    projects: list[Project]
+
+
+class FetchInfo(TypedDict):
+    """How the snapshot was made."""
+
+    mode: FetchMode
+    started_at: str
+    finished_at: str
+    duration_s: float
+    api_calls: dict[str, int]  # by endpoint template, e.g. "GET /projects/:id/pipelines"
+    retries: int
+    rate_limited: int
+    errors: list[str]
+    shard: NotRequired[dict[str, int] | None]  # {"index": I, "total": N} for a shard
+
+
+class Snapshot(TypedDict):
+    """The whole snapshot file."""
+
+    schema_version: int
+    generated_at: str
+    generator: str
+    sources: list[Source]
+    fetch: FetchInfo

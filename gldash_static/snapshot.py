@@ -1,0 +1,98 @@
+"""Read and write snapshot files: JSON or gzipped JSON, atomic, versioned, migrated on read."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, cast
+
+from gldash_static import atomic
+from gldash_static.errors import SnapshotError
+from gldash_static.model import SCHEMA_VERSION, Snapshot
+
+# Migrations from version N to N+1; each takes and returns the raw dictionary.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def dumps(snapshot: Snapshot) -> bytes:
+    """Serialise deterministically: sorted keys, no insignificant whitespace variation."""
+    return (json.dumps(snapshot, sort_keys=True, ensure_ascii=False, indent=1) + "\n").encode()
+
+
+def encode(snapshot: Snapshot, path: Path) -> bytes:
+    """The bytes a snapshot is stored as at `path` (gzipped when the name ends in .gz)."""
+    raw = dumps(snapshot)
+    if path.name.endswith(".gz"):
+        # mtime=0 keeps the gzip header, and so the file, byte-identical across runs.
+        return gzip.compress(raw, compresslevel=6, mtime=0)
+    return raw
+
+
+def write(snapshot: Snapshot, path: Path) -> None:
+    """Atomically write `snapshot` to `path`."""
+    atomic.write_bytes(path, encode(snapshot, path))
+
+
+def read_raw(path: Path) -> dict[str, Any]:
+    """Load a snapshot file as a dictionary, with a clear error when it is unreadable."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SnapshotError(f"{path}: snapshot not found") from None
+    except OSError as exc:
+        raise SnapshotError(f"{path}: cannot read snapshot: {exc.strerror}") from None
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error):
+            raise SnapshotError(f"{path}: corrupt or truncated gzip snapshot") from None
+    try:
+        loaded = json.loads(data)
+    except UnicodeDecodeError:
+        raise SnapshotError(f"{path}: snapshot is not UTF-8 JSON") from None
+    except json.JSONDecodeError as exc:
+        raise SnapshotError(
+            f"{path}: corrupt snapshot (invalid JSON at line {exc.lineno}, column {exc.colno})"
+        ) from None
+    if not isinstance(loaded, dict):
+        raise SnapshotError(f"{path}: not a gldash snapshot (expected a JSON object)")
+    return loaded
+
+
+def migrate(raw: dict[str, Any], origin: str) -> Snapshot:
+    """Bring an older snapshot up to the current schema version."""
+    version = raw.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise SnapshotError(f"{origin}: not a gldash snapshot (no schema_version)")
+    if version > SCHEMA_VERSION:
+        raise SnapshotError(
+            f"{origin}: snapshot schema version {version} is newer than this gldash supports "
+            f"({SCHEMA_VERSION}); upgrade gldash"
+        )
+    if version < 1:
+        raise SnapshotError(f"{origin}: unknown snapshot schema version {version}")
+    while version < SCHEMA_VERSION:
+        raw = MIGRATIONS[version](raw)
+        version += 1
+        raw["schema_version"] = version
+    for key in ("generated_at", "sources", "fetch"):
+        if key not in raw:
+            raise SnapshotError(f"{origin}: not a gldash snapshot (missing '{key}')")
+    if not isinstance(raw["sources"], list):
+        raise SnapshotError(f"{origin}: not a gldash snapshot ('sources' is not a list)")
+    return cast(Snapshot, raw)
+
+
+def read(path: Path) -> Snapshot:
+    """Read, check and migrate the snapshot at `path`."""
+    return migrate(read_raw(path), str(path))
+
+
+def read_optional(path: Path) -> Snapshot | None:
+    """The snapshot at `path`, or None when there is no file yet."""
+    if not path.exists():
+        return None
+    return read(path)

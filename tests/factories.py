@@ -1,0 +1,192 @@
+"""Synthetic, seeded snapshots for render and archive tests and benchmarks (no network)."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from gldash_static.model import (
+    SCHEMA_VERSION,
+    Branch,
+    FailedJob,
+    Group,
+    MergeRequest,
+    Pipeline,
+    Project,
+    Snapshot,
+)
+
+GENERATED_AT = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
+STATUSES = ["success"] * 14 + ["failed"] * 3 + ["running", "canceled", "pending", "skipped"]
+
+
+def iso(moment: datetime) -> str:
+    """GitLab's timestamp format."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _pipelines(rng: random.Random, pid: int, web: str, branch: str, now: datetime) -> list[Pipeline]:
+    out: list[Pipeline] = []
+    moment = now - timedelta(minutes=rng.randint(5, 600))
+    for n in range(rng.randint(0, 12)):
+        status = rng.choice(STATUSES)
+        finished = status not in {"running", "pending"}
+        duration = round(rng.lognormvariate(5.5, 0.6), 1)
+        jobs: list[FailedJob] = []
+        if status == "failed":
+            jobs.append(
+                {
+                    "id": pid * 10_000 + n,
+                    "name": rng.choice(["rspec", "lint", "build", "deploy"]),
+                    "stage": rng.choice(["test", "build", "deploy"]),
+                    "failure_reason": "script_failure",
+                    "allow_failure": False,
+                    "duration": 42.0,
+                    "web_url": f"{web}/-/jobs/{pid * 10_000 + n}",
+                }
+            )
+        pipeline_id = pid * 1000 + n
+        out.append(
+            {
+                "id": pipeline_id,
+                "iid": n + 1,
+                "ref": branch if rng.random() < 0.8 else "feature/x",
+                "sha": f"{rng.getrandbits(160):040x}",
+                "status": status,
+                "source": rng.choice(["push", "schedule", "merge_request_event", "web"]),
+                "created_at": iso(moment - timedelta(seconds=duration + 30)),
+                "updated_at": iso(moment),
+                "started_at": iso(moment - timedelta(seconds=duration)),
+                "finished_at": iso(moment) if finished else None,
+                "duration": duration if finished else None,
+                "queued_duration": 3.0,
+                "coverage": None,
+                "web_url": f"{web}/-/pipelines/{pipeline_id}",
+                "username": "alice",
+                "failed_jobs": jobs,
+            }
+        )
+        moment -= timedelta(hours=rng.randint(1, 48))
+    return out
+
+
+def make_snapshot(projects: int = 20, seed: int = 1, now: datetime = GENERATED_AT) -> Snapshot:
+    """A valid snapshot of `projects` projects in a few nested groups."""
+    rng = random.Random(seed)
+    base = "https://gitlab.example.com"
+    groups: list[Group] = [
+        {
+            "id": 1,
+            "full_path": "acme",
+            "name": "Acme",
+            "parent_id": None,
+            "web_url": f"{base}/groups/acme",
+            "visibility": "public",
+            "description": "Everything Acme builds",
+        }
+    ]
+    for gid, name in enumerate(["platform", "payments", "web"], start=2):
+        groups.append(
+            {
+                "id": gid,
+                "full_path": f"acme/{name}",
+                "name": name.title(),
+                "parent_id": 1,
+                "web_url": f"{base}/groups/acme/{name}",
+                "visibility": "internal" if gid % 2 else "public",
+                "description": None,
+            }
+        )
+    plist: list[Project] = []
+    for i in range(projects):
+        pid = 100 + i
+        group = groups[1 + i % 3]
+        path = f"{group['full_path']}/service-{i:05d}"
+        web = f"{base}/{path}"
+        branch = "main" if i % 5 else "master"
+        branches: list[Branch] = [
+            {
+                "name": branch,
+                "default": True,
+                "protected": i % 7 != 0,
+                "merged": False,
+                "commit_short_id": "7b5c3cc",
+                "commit_title": "Update dependencies",
+                "committed_date": iso(now - timedelta(days=1)),
+                "author_name": "Alice Example",
+            },
+            {
+                "name": "feature/old-thing",
+                "default": False,
+                "protected": False,
+                "merged": i % 3 == 0,
+                "commit_short_id": "1a2b3c4",
+                "commit_title": "WIP",
+                "committed_date": iso(now - timedelta(days=rng.randint(1, 200))),
+                "author_name": "Bob Example",
+            },
+        ]
+        mrs: list[MergeRequest] = [
+            {
+                "iid": 1,
+                "title": f"Improve service {i}",
+                "draft": i % 4 == 0,
+                "author_username": "bob",
+                "created_at": iso(now - timedelta(days=rng.randint(1, 90))),
+                "updated_at": iso(now - timedelta(hours=3)),
+                "source_branch": "feature/old-thing",
+                "target_branch": branch,
+                "detailed_merge_status": "mergeable",
+                "has_conflicts": i % 6 == 0,
+                "labels": ["backend"],
+                "web_url": f"{web}/-/merge_requests/1",
+            }
+        ][: i % 2 + 0]
+        plist.append(
+            {
+                "id": pid,
+                "path_with_namespace": path,
+                "name": f"service-{i:05d}",
+                "namespace": group["full_path"],
+                "description": f"Service number {i}",
+                "visibility": "public" if i % 3 else "internal",
+                "archived": False,
+                "default_branch": branch,
+                "topics": ["python"] if i % 2 else ["go", "api"],
+                "last_activity_at": iso(now - timedelta(hours=i % 50)),
+                "web_url": web,
+                "star_count": i % 10,
+                "forks_count": 0,
+                "open_issues_count": i % 4,
+                "empty_repo": False,
+                "fetched_at": iso(now),
+                "stale": None,
+                "pipelines": _pipelines(rng, pid, web, branch, now),
+                "branches": branches,
+                "merge_requests": mrs,
+            }
+        )
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": iso(now),
+        "generator": "gldash test factory",
+        "sources": [
+            {
+                "name": "gitlab.example.com",
+                "url": base,
+                "version": "17.6.0",
+                "groups": groups,
+                "projects": plist,
+            }
+        ],
+        "fetch": {
+            "mode": "full",
+            "started_at": iso(now - timedelta(seconds=30)),
+            "finished_at": iso(now),
+            "duration_s": 30.0,
+            "api_calls": {"GET /projects/:id/pipelines": projects},
+            "retries": 0,
+            "rate_limited": 0,
+            "errors": [],
+        },
+    }
