@@ -25,7 +25,9 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def _pipelines(rng: random.Random, pid: int, web: str, branch: str, now: datetime) -> list[Pipeline]:
+def _pipelines(
+    rng: random.Random, pid: int, web: str, branch: str, now: datetime
+) -> list[Pipeline]:
     out: list[Pipeline] = []
     moment = now - timedelta(minutes=rng.randint(5, 600))
     for n in range(rng.randint(0, 12)):

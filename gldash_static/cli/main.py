@@ -84,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args._run(args))
     except ConfigError as exc:
         for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
+            print(problem, file=sys.stderr)
         if debug:
             raise
         return exc.exit_code

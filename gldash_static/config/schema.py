@@ -1,0 +1,230 @@
+"""The one declared schema of config.yml: every key with its kind, default and help."""
+
+from __future__ import annotations
+
+from gldash_static.config.kinds import (
+    Bool,
+    Choice,
+    Int,
+    Key,
+    ListOf,
+    Nullable,
+    Number,
+    PathKind,
+    Regex,
+    Section,
+    SectionList,
+    Str,
+    Timezone,
+    Url,
+)
+
+VISIBILITIES = ("public", "internal", "private")
+ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+FULL_PATH = r"[^\s/][^\s]*"
+
+SOURCE = Section(
+    help="One GitLab instance to read from.",
+    keys=(
+        Key(
+            "name",
+            Nullable(Str()),
+            "Label for this instance on the dashboard.",
+            default=None,
+            default_doc="the URL's host name",
+        ),
+        Key(
+            "url",
+            Url(),
+            "Base URL of the GitLab instance, e.g. https://gitlab.example.com.",
+            default_doc="`$CI_SERVER_URL` when set, otherwise required",
+        ),
+        Key(
+            "token_env",
+            Str(pattern=ENV_NAME, what="an environment variable name"),
+            "Name of the environment variable that holds a `read_api` token.",
+            default="GITLAB_TOKEN",
+        ),
+        Key(
+            "groups",
+            ListOf(Str(pattern=FULL_PATH, what="a group full path"), unique=True),
+            "Groups to publish, by full path; their subgroups are included.",
+            default=(),
+        ),
+        Key(
+            "projects",
+            ListOf(Str(pattern=FULL_PATH, what="a project full path"), unique=True),
+            "Extra projects to publish, by full path (path_with_namespace).",
+            default=(),
+        ),
+        Key(
+            "exclude",
+            ListOf(Regex()),
+            "Regular expressions; projects whose path_with_namespace matches one are skipped.",
+            default=(),
+        ),
+        Key("include_archived", Bool(), "Publish archived projects too.", default=False),
+        Key(
+            "visibility",
+            ListOf(Choice(VISIBILITIES), unique=True),
+            "Project visibilities that may be published; add `private` only for a site "
+            "behind Pages access control.",
+            default=("public", "internal"),
+        ),
+    ),
+    # A token in a file ends up in Git history; these keys are refused outright.
+    forbidden={
+        "token": "never put a token in config.yml; store it in a masked CI/CD variable "
+        "and name that variable with token_env",
+        "private_token": "never put a token in config.yml; store it in a masked CI/CD variable "
+        "and name that variable with token_env",
+    },
+)
+
+FETCH = Section(
+    help="How data is fetched from GitLab.",
+    keys=(
+        Key("concurrency", Int(1, 64), "Worker threads, each with its own API client.", default=8),
+        Key(
+            "timeout_s",
+            Number(positive=True, maximum=600),
+            "Timeout of one API request, in seconds.",
+            default=30.0,
+        ),
+        Key(
+            "max_retries",
+            Int(0, 20),
+            "Retries of a failed request (5xx, timeouts, 429) before giving up.",
+            default=5,
+        ),
+        Key(
+            "circuit_breaker",
+            Int(1, 10_000),
+            "Consecutive failed requests after which the "
+            "fetch stops asking and keeps the previous data.",
+            default=25,
+        ),
+        Key(
+            "pipelines_per_project",
+            Int(1, 100),
+            "Latest pipelines kept per project on the default branch.",
+            default=20,
+        ),
+        Key(
+            "stale_branch_days",
+            Int(1, 3650),
+            "Days without a commit after which a branch counts as stale.",
+            default=30,
+        ),
+        Key("branches", Bool(), "Fetch branches.", default=True),
+        Key("merge_requests", Bool(), "Fetch open merge requests.", default=True),
+        Key("failed_jobs", Bool(), "Fetch the failed jobs of failed pipelines.", default=True),
+        Key(
+            "incremental_margin_s",
+            Int(0, 86_400),
+            "Safety margin, in seconds, subtracted "
+            "from the previous fetch time when asking what changed.",
+            default=600,
+        ),
+    ),
+)
+
+SITE = Section(
+    help="How the site is rendered.",
+    keys=(
+        Key("title", Str(), "Title shown on every page.", default="GitLab dashboard"),
+        Key(
+            "output_dir",
+            PathKind(),
+            "Folder the site is written to (GitLab Pages publishes `public`).",
+            default="public",
+        ),
+        Key(
+            "templates_dir",
+            Nullable(PathKind("dir")),
+            "Folder of your own templates, searched before the built-in ones.",
+            default=None,
+        ),
+        Key(
+            "pages",
+            ListOf(PathKind("file"), unique=True),
+            "Markdown files published as notes pages.",
+            default=(),
+        ),
+        Key("timezone", Timezone(), "Time zone for dates shown on the site.", default="UTC"),
+        Key(
+            "freshness_warning_hours",
+            Number(positive=True),
+            "Age of the data, in hours, after which pages warn that it is out of date.",
+            default=6.0,
+        ),
+    ),
+)
+
+RETENTION = Section(
+    help="How many archived snapshots are kept, by age.",
+    keys=(
+        Key(
+            "all_days", Int(0, 3650), "Keep every snapshot younger than this many days.", default=7
+        ),
+        Key(
+            "daily_days", Int(0, 36_500), "Then keep one a day up to this age in days.", default=90
+        ),
+        Key(
+            "weekly_days",
+            Int(0, 36_500),
+            "Then keep one a week up to this age in days.",
+            default=730,
+        ),
+        Key(
+            "monthly",
+            Bool(),
+            "Then keep one a month for ever (false: drop older ones).",
+            default=True,
+        ),
+    ),
+)
+
+ARCHIVE = Section(
+    help="Dated copies of past snapshots, and how they survive Pages deployments.",
+    keys=(
+        Key("enabled", Bool(), "Archive every built snapshot.", default=True),
+        Key("dir", PathKind(), "Folder holding the archive while building.", default="archive"),
+        Key("retention", RETENTION, "Retention rules.", default_doc="see below"),
+        Key(
+            "carry_forward",
+            Choice(("artifacts", "url", "none")),
+            "Where a build gets the "
+            "previous archive: the last Pages job's artifacts, the published site, or nowhere.",
+            default="artifacts",
+        ),
+        Key(
+            "carry_forward_url",
+            Nullable(Url()),
+            "Published site URL, for `carry_forward: url`.",
+            default=None,
+        ),
+        Key(
+            "pages_job",
+            Str(),
+            "Name of the CI job whose artifacts hold the published site.",
+            default="pages",
+        ),
+    ),
+)
+
+ROOT = Section(
+    help="config.yml",
+    keys=(
+        Key("sources", SectionList(SOURCE), "GitLab instances to read from.", required=True),
+        Key("fetch", FETCH, "Fetch settings.", default_doc="see below"),
+        Key("site", SITE, "Site settings.", default_doc="see below"),
+        Key(
+            "snapshot",
+            PathKind(),
+            "Path of the current snapshot (`.json` or `.json.gz`).",
+            default="snapshot.json",
+        ),
+        Key("archive", ARCHIVE, "Archive settings.", default_doc="see below"),
+    ),
+)

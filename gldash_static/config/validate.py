@@ -1,0 +1,179 @@
+"""Check a loaded config.yml against the schema, collecting every problem before failing once."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from gldash_static.config import settings
+from gldash_static.config.kinds import Invalid, Problems, Section, render_path, shown
+from gldash_static.config.schema import ROOT, SOURCE
+from gldash_static.config.yaml_lines import ConfigPath, YamlSyntaxError, load
+from gldash_static.errors import ConfigError
+
+# GitLab token prefixes (personal, deploy, runner, trigger, feed, OAuth, agent, CI build, ...).
+TOKEN_PATTERN = re.compile(
+    r"\b(?:gl(?:pat|dt|rt|rtr|ptt|ft|soat|imt|agent|oas|cbt|wt|ffct|sa)-[0-9A-Za-z_\-]{8,}"
+    r"|GR1348941[0-9A-Za-z_\-]{8,})"
+)
+FORBIDDEN_KEYS = frozenset(SOURCE.forbidden)
+TOKEN_ADVICE = (
+    "looks like a GitLab token; never put a token in config.yml: store it in a masked "
+    "CI/CD variable and name that variable with token_env"
+)
+
+
+def check_section(section: Section, value: Any, path: ConfigPath, problems: Problems) -> Any:
+    """Validate a mapping against `section`, returning a dict of converted values."""
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise Invalid(f"expected a mapping of settings, got {shown(value)}")
+    known = {key.name: key for key in section.keys}
+    for name in value:
+        if name in known:
+            continue
+        if name in section.forbidden:
+            problems.add((*path, name), section.forbidden[name])
+            continue
+        hint = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.6)
+        suggestion = f"; did you mean '{hint[0]}'?" if hint else f"; known keys: {', '.join(known)}"
+        problems.add((*path, name), f"unknown key{suggestion}")
+    out: dict[str, Any] = {}
+    for key in section.keys:
+        child = (*path, key.name)
+        if key.name not in value or (value[key.name] is None and isinstance(key.kind, Section)):
+            if key.required:
+                problems.add(child, "required key is missing")
+                continue
+            raw = None if isinstance(key.kind, Section) else key.default
+            if raw is None and not isinstance(key.kind, Section):
+                out[key.name] = None
+                continue
+        else:
+            raw = value[key.name]
+        try:
+            out[key.name] = key.kind.check(raw, child, problems)
+        except Invalid as exc:
+            problems.add(child, str(exc))
+    return out
+
+
+def _scan_for_tokens(value: Any, path: ConfigPath, problems: Problems) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in FORBIDDEN_KEYS:
+                continue  # already refused by name; one line per problem
+            _scan_for_tokens(item, (*path, key), problems)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _scan_for_tokens(item, (*path, index), problems)
+    elif isinstance(value, str) and TOKEN_PATTERN.search(value):
+        # Never echo the value: the message itself must not leak the token.
+        problems.add(path, TOKEN_ADVICE)
+
+
+def _build_sources(raw: tuple[dict[str, Any], ...], problems: Problems) -> list[Any]:
+    sources = []
+    seen_urls: dict[str, int] = {}
+    for index, item in enumerate(raw):
+        path: ConfigPath = ("sources", index)
+        url = item.get("url") or os.environ.get("CI_SERVER_URL", "").rstrip("/") or None
+        if url is None:
+            if (*path, "url") in problems.paths:
+                continue  # the bad value was already reported
+            problems.add((*path, "url"), "required key is missing (and CI_SERVER_URL is not set)")
+            continue
+        reported = {(*path, "groups"), (*path, "projects")} & problems.paths
+        if not item.get("groups") and not item.get("projects") and not reported:
+            problems.add(path, "no groups and no projects: name at least one of either")
+        normalised = url.lower()
+        if normalised in seen_urls:
+            problems.add(
+                (*path, "url"),
+                f"duplicate source URL {url!r} "
+                f"(also sources[{seen_urls[normalised]}]); list its groups once",
+            )
+        seen_urls[normalised] = index
+        sources.append(
+            settings.SourceSettings(
+                url=url,
+                name=item.get("name") or (urlsplit(url).hostname or url),
+                token_env=item.get("token_env") or "GITLAB_TOKEN",
+                groups=item.get("groups") or (),
+                projects=item.get("projects") or (),
+                exclude=item.get("exclude") or (),
+                include_archived=bool(item.get("include_archived")),
+                visibility=item.get("visibility") or ("public", "internal"),
+            )
+        )
+    return sources
+
+
+def parse_config(text: str, path: Path) -> settings.Config:
+    """Validate config text read from `path` and return the typed Config, or raise ConfigError."""
+    name = str(path)
+    try:
+        loaded = load(text)
+    except YamlSyntaxError as exc:
+        raise ConfigError([f"{name}:{exc.line}: {exc}"]) from None
+    problems = Problems(name, loaded, path.parent.resolve())
+    if loaded.value is None:
+        raise ConfigError(
+            [
+                f"{name}:1: (top level): the file is empty; expected a mapping "
+                "with at least 'sources'"
+            ]
+        )
+    if not isinstance(loaded.value, dict):
+        raise ConfigError(
+            [f"{name}:1: (top level): expected a mapping of settings, got {shown(loaded.value)}"]
+        )
+    for dup_path, line in loaded.duplicates:
+        problems.items.append(
+            (
+                line,
+                f"{name}:{line}: {render_path(dup_path)}: "
+                "duplicate key; the later value would silently win",
+            )
+        )
+    _scan_for_tokens(loaded.value, (), problems)
+    values = check_section(ROOT, loaded.value, (), problems)
+    sources = _build_sources(values.get("sources") or (), problems)
+    if problems.items:
+        raise ConfigError(problems.lines())
+    fetch, site, archive = values["fetch"], values["site"], values["archive"]
+    return settings.Config(
+        path=path.resolve(),
+        sources=tuple(sources),
+        fetch=settings.FetchSettings(**fetch),
+        site=settings.SiteSettings(
+            **site,
+            stale_branch_days=fetch["stale_branch_days"],
+            project_url=os.environ.get("CI_PROJECT_URL") or None,
+        ),
+        snapshot=values["snapshot"],
+        archive=settings.ArchiveSettings(
+            **{k: v for k, v in archive.items() if k != "retention"},
+            retention=settings.RetentionSettings(**archive["retention"]),
+        ),
+    )
+
+
+def load_config(path: Path) -> settings.Config:
+    """Read and validate the config file at `path`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: config file not found (use -c to name another)"]) from None
+    except IsADirectoryError:
+        raise ConfigError([f"{path}: is a folder, expected a config file"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}:1: (top level): the file is not UTF-8 text"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read config: {exc.strerror}"]) from None
+    return parse_config(text, path)
