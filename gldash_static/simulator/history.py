@@ -1,0 +1,355 @@
+"""Per-project history, generated lazily and deterministically from (seed, project id)."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from gldash_static.simulator import names
+from gldash_static.simulator.model import (
+    Branch,
+    MergeRequest,
+    Pipeline,
+    PipelinePlan,
+    Project,
+    ProjectDetail,
+)
+
+PIPELINE_ID_BASE = 100_000  # pipeline id = project id * base + sequence number
+MR_ID_BASE = 1_000
+_OPEN_MERGE_STATUSES = [
+    "mergeable",
+    "mergeable",
+    "mergeable",
+    "ci_still_running",
+    "not_approved",
+    "discussions_not_resolved",
+    "ci_must_pass",
+    "checking",
+    "need_rebase",
+]
+
+
+def _secs(r: random.Random, median: float, sigma: float) -> float:
+    return median * r.lognormvariate(0, sigma)
+
+
+def _outcome(r: random.Random, project: Project, created: datetime, broken_since: datetime) -> str:
+    if project.health == "broken" and created >= broken_since:
+        return "failed" if r.random() < 0.95 else "canceled"
+    fail = 0.3 if project.health == "flaky" else 0.05
+    roll = r.random()
+    if roll < fail:
+        return "failed"
+    if roll < fail + 0.02:
+        return "canceled"
+    return "skipped" if roll < fail + 0.03 else "success"
+
+
+def new_pipeline(
+    r: random.Random,
+    seed: int,
+    project: Project,
+    detail: ProjectDetail,
+    created: datetime,
+    now: datetime,
+    *,
+    ref: str,
+    source: str,
+    user_id: int,
+    status: str | None = None,
+) -> Pipeline:
+    """Append a pipeline created at `created`; it runs on if it has not finished by `now`."""
+    seq = detail.next_pipeline_seq
+    detail.next_pipeline_seq += 1
+    prev = detail.pipelines[-1].sha if detail.pipelines else names.fake_sha(project.id, "root")
+    final = status or _outcome(r, project, created, now - timedelta(days=18))
+    median = 120 + 60 * (project.id % 11)  # each project has its own typical length
+    queued = _secs(r, 6, 1.0)
+    duration = _secs(r, median, 0.45)
+    if final == "canceled":
+        duration *= r.uniform(0.1, 0.8)
+    started = created + timedelta(seconds=queued)
+    finished = started + timedelta(seconds=duration)
+    tag = ref.startswith("v") and source == "push"
+    p = Pipeline(
+        id=project.id * PIPELINE_ID_BASE + seq,
+        iid=seq,
+        project_id=project.id,
+        sha=names.fake_sha(seed, project.id, seq),
+        before_sha=prev,
+        ref=ref,
+        tag=tag,
+        status=final,
+        source=source,
+        name=None if project.id % 3 else "Build pipeline",
+        created_at=created,
+        updated_at=created,
+        started_at=None,
+        finished_at=None,
+        duration=None,
+        queued_duration=None,
+        coverage=None,
+        user_id=user_id,
+        commit_title=names.commit_title(r),
+        plan=PipelinePlan(final, started, finished),
+    )
+    if final == "skipped":
+        p.plan = None
+        p.updated_at = created + timedelta(milliseconds=r.randint(50, 900))
+    else:
+        advance_pipeline(p, now)
+    detail.pipelines.append(p)
+    return p
+
+
+def advance_pipeline(p: Pipeline, now: datetime) -> None:
+    """Apply the pipeline's plan up to `now`: pending, then running, then its final status."""
+    plan = p.plan
+    if plan is None:
+        return
+    if plan.finished_at <= now:
+        p.status = plan.status
+        p.started_at, p.finished_at = plan.started_at, plan.finished_at
+        p.duration = round((plan.finished_at - plan.started_at).total_seconds())
+        p.queued_duration = round((plan.started_at - p.created_at).total_seconds())
+        p.updated_at = plan.finished_at + timedelta(milliseconds=10)
+        if p.status == "success" and p.project_id % 2 == 0:
+            p.coverage = f"{60 + (p.id % 400) / 10:.1f}"
+        p.plan = None
+    elif plan.started_at <= now:
+        p.status = "running"
+        p.started_at = plan.started_at
+        p.queued_duration = round((plan.started_at - p.created_at).total_seconds())
+        p.updated_at = plan.started_at
+    else:
+        p.status = "pending"
+
+
+def _branch_names(r: random.Random, default: str) -> list[str]:
+    out = [default]
+    for _ in range(r.choice((0, 1, 2, 3, 4, 6, 8))):
+        name = f"{r.choice(names.BRANCH_PREFIXES)}{r.choice(names.BRANCH_WORDS)}"
+        if name not in out:
+            out.append(name)
+    if r.random() < 0.3:
+        out.append(f"release/{r.randint(1, 4)}.{r.randint(0, 12)}")
+    return out
+
+
+def generate_detail(
+    seed: int, project: Project, user_ids: list[int], now: datetime, count: int, days: int
+) -> ProjectDetail:
+    """The project's initial pipelines, branches and merge requests at time `now`."""
+    r = names.rng(seed, "project", project.id)
+    detail = ProjectDetail([], [], [], next_pipeline_seq=1, next_mr_iid=1)
+    if project.empty_repo or project.default_branch is None:
+        return detail
+    default = project.default_branch
+    last = project.last_activity_at
+    branch_names = _branch_names(r, default)
+    for name in branch_names:
+        is_default = name == default
+        committed = last if is_default else last - timedelta(days=r.expovariate(1 / 40))
+        committed = max(committed, project.created_at)
+        detail.branches.append(
+            Branch(
+                name=name,
+                project_id=project.id,
+                merged=not is_default and r.random() < 0.3,
+                protected=is_default or name.startswith("release/"),
+                default=is_default,
+                commit_sha=names.fake_sha(seed, project.id, "branch", name),
+                parent_sha=names.fake_sha(seed, project.id, "parent", name),
+                commit_title=names.commit_title(r),
+                committed_at=committed,
+                author_id=r.choice(user_ids),
+            )
+        )
+    detail.branches.sort(key=lambda b: b.name)
+    # Merge requests first, so merge-request pipelines can point at them.
+    for _ in range(r.choice((0, 0, 1, 2, 3, 4, 6))):
+        _new_mr(
+            r,
+            seed,
+            project,
+            detail,
+            last - timedelta(days=r.expovariate(1 / 20)),
+            now,
+            user_ids,
+            branch_names,
+        )
+    n = max(1, round(count * r.uniform(0.5, 1.5))) if count else 0
+    gaps = [r.expovariate(n / days) for _ in range(n)]
+    times: list[datetime] = []
+    t = last
+    for g in gaps:
+        if t < project.created_at:
+            break
+        times.append(t)
+        t -= timedelta(days=g)
+    for created in reversed(times):
+        ref, source = _pick_ref(r, default, branch_names, detail)
+        new_pipeline(
+            r,
+            seed,
+            project,
+            detail,
+            created,
+            now,
+            ref=ref,
+            source=source,
+            user_id=r.choice(user_ids),
+        )
+    default_head = [p for p in detail.pipelines if p.ref == default]
+    if default_head:  # the default branch's head is the last pipeline's commit
+        for b in detail.branches:
+            if b.default:
+                b.commit_sha, b.commit_title = default_head[-1].sha, default_head[-1].commit_title
+                b.parent_sha = default_head[-1].before_sha
+    return detail
+
+
+def _pick_ref(
+    r: random.Random, default: str, branch_names: list[str], detail: ProjectDetail
+) -> tuple[str, str]:
+    roll = r.random()
+    if roll < 0.55 or len(branch_names) == 1:
+        return default, "push"
+    if roll < 0.65:
+        return default, "schedule"
+    if roll < 0.70:
+        return default, "web"
+    if roll < 0.72:
+        return f"v{r.randint(0, 3)}.{r.randint(0, 20)}.{r.randint(0, 9)}", "push"
+    if roll < 0.85 and detail.merge_requests:
+        mr = r.choice(detail.merge_requests)
+        return f"refs/merge-requests/{mr.iid}/head", "merge_request_event"
+    return r.choice(branch_names[1:]), "push"
+
+
+def _new_mr(
+    r: random.Random,
+    seed: int,
+    project: Project,
+    detail: ProjectDetail,
+    created: datetime,
+    now: datetime,
+    user_ids: list[int],
+    branch_names: list[str],
+) -> MergeRequest:
+    iid = detail.next_mr_iid
+    detail.next_mr_iid += 1
+    created = max(created, project.created_at)
+    roll = r.random()
+    state = "opened" if roll < 0.45 else "merged" if roll < 0.9 else "closed"
+    draft = state == "opened" and r.random() < 0.2
+    conflicts = state == "opened" and r.random() < 0.1
+    title = names.commit_title(r)
+    updated = min(now, created + timedelta(hours=r.expovariate(1 / 30)))
+    mr = MergeRequest(
+        id=project.id * MR_ID_BASE + iid,
+        iid=iid,
+        project_id=project.id,
+        title=f"Draft: {title}" if draft else title,
+        description=r.choice(["", f"Closes #{r.randint(1, 300)}", f"{title}.\n\n- [x] tests"]),
+        state=state,
+        draft=draft,
+        source_branch=r.choice(branch_names[1:]) if len(branch_names) > 1 else f"mr-{iid}",
+        target_branch=branch_names[0],
+        author_id=r.choice(user_ids),
+        assignee_ids=r.sample(user_ids, min(len(user_ids), r.choice((0, 1, 1, 2)))),
+        reviewer_ids=r.sample(user_ids, min(len(user_ids), r.choice((0, 1, 2)))),
+        labels=sorted(r.sample(names.LABELS, r.choice((0, 1, 2)))),
+        created_at=created,
+        updated_at=updated,
+        merged_at=updated if state == "merged" else None,
+        merged_by_id=r.choice(user_ids) if state == "merged" else None,
+        closed_at=updated if state == "closed" else None,
+        closed_by_id=r.choice(user_ids) if state == "closed" else None,
+        has_conflicts=conflicts,
+        detailed_merge_status="not_open"
+        if state != "opened"
+        else "draft_status"
+        if draft
+        else "conflict"
+        if conflicts
+        else r.choice(_OPEN_MERGE_STATUSES),
+        sha=names.fake_sha(seed, project.id, "mr", iid),
+        merge_commit_sha=names.fake_sha(seed, project.id, "merge", iid)
+        if state == "merged"
+        else None,
+        user_notes_count=r.randint(0, 25),
+        upvotes=r.choice((0, 0, 0, 1, 2)),
+    )
+    detail.merge_requests.append(mr)
+    return mr
+
+
+def evolve(
+    seed: int,
+    step: int,
+    project: Project,
+    detail: ProjectDetail,
+    t0: datetime,
+    t1: datetime,
+    active_at: datetime | None,
+    user_ids: list[int],
+) -> None:
+    """Apply one clock step to a project: pipelines finish; if active, things happen."""
+    for p in detail.pipelines:
+        if p.plan is not None:
+            advance_pipeline(p, t1)
+    if active_at is None or project.default_branch is None:
+        return
+    r = names.rng(seed, "evolve", step, project.id)
+    branch_names = [b.name for b in detail.branches]
+    if r.random() < 0.3:  # someone starts a branch
+        name = f"{r.choice(names.BRANCH_PREFIXES)}{r.choice(names.BRANCH_WORDS)}-{step}"
+        if name not in branch_names:
+            detail.branches.append(
+                Branch(
+                    name,
+                    project.id,
+                    False,
+                    False,
+                    False,
+                    names.fake_sha(seed, project.id, step, name),
+                    names.fake_sha(seed, step, name),
+                    names.commit_title(r),
+                    active_at,
+                    r.choice(user_ids),
+                )
+            )
+            detail.branches.sort(key=lambda b: b.name)
+            branch_names.append(name)
+    t = active_at
+    for _ in range(r.choice((1, 1, 1, 2, 3))):
+        ref = project.default_branch if r.random() < 0.6 else r.choice(branch_names)
+        p = new_pipeline(
+            r, seed, project, detail, t, t1, ref=ref, source="push", user_id=r.choice(user_ids)
+        )
+        for b in detail.branches:
+            if b.name == ref:
+                b.parent_sha, b.commit_sha = b.commit_sha, p.sha
+                b.commit_title, b.committed_at = p.commit_title, t
+        t = min(t1, t + timedelta(minutes=r.uniform(1, 30)))
+    opened = [m for m in detail.merge_requests if m.state == "opened" and not m.draft]
+    if opened and r.random() < 0.35:  # a merge request is merged
+        mr = r.choice(opened)
+        mr.state, mr.merged_at, mr.updated_at = "merged", active_at, active_at
+        mr.merged_by_id, mr.detailed_merge_status = r.choice(user_ids), "not_open"
+        mr.merge_commit_sha = names.fake_sha(seed, project.id, "merge", mr.iid)
+        for b in detail.branches:
+            if b.name == mr.source_branch and not b.protected:
+                b.merged = True
+    if r.random() < 0.25:
+        mr = _new_mr(r, seed, project, detail, active_at, active_at, user_ids, branch_names)
+        mr.state, mr.merged_at, mr.merged_by_id, mr.merge_commit_sha = "opened", None, None, None
+        mr.closed_at = mr.closed_by_id = None
+        mr.updated_at = active_at
+        if mr.detailed_merge_status == "not_open":
+            mr.detailed_merge_status = "ci_still_running"
+    stale = [b for b in detail.branches if b.merged and not b.protected]
+    if stale and r.random() < 0.3:  # a merged branch is deleted
+        detail.branches.remove(r.choice(stale))

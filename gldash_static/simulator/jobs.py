@@ -1,0 +1,87 @@
+"""CI jobs, derived deterministically from their pipeline so they never need storing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from gldash_static.simulator import names
+from gldash_static.simulator.model import Job, Pipeline, Project
+
+JOB_ID_BASE = 100  # job id = pipeline id * base + job number
+
+
+def stage_template(seed: int, project: Project) -> list[tuple[str, list[str]]]:
+    """The project's CI stages and job names."""
+    return names.rng(seed, "stages", project.id).choice(names.STAGE_TEMPLATES)
+
+
+def jobs_for(seed: int, project: Project, p: Pipeline) -> list[Job]:
+    """The pipeline's jobs (latest attempts), consistent with its status and times."""
+    r = names.rng(seed, "jobs", p.id, p.status)
+    stages = stage_template(seed, project)
+    plan_start = p.plan.started_at if p.plan else p.started_at
+    plan_end = p.plan.finished_at if p.plan else p.finished_at
+    total = (plan_end - plan_start).total_seconds() if plan_start and plan_end else 0.0
+    n_stages = len(stages)
+    fail_stage = r.randrange(n_stages) if p.status in ("failed", "canceled") else n_stages
+    if p.status == "running" and plan_start and plan_end and p.plan:
+        elapsed = (p.updated_at - plan_start).total_seconds()
+        fail_stage = min(n_stages - 1, int(n_stages * max(0.0, elapsed) / max(total, 1.0)))
+    jobs: list[Job] = []
+    n = 0
+    for si, (stage, job_names) in enumerate(stages):
+        s_start = plan_start + timedelta(seconds=total * si / n_stages) if plan_start else None
+        for name in job_names:
+            n += 1
+            status, reason = "success", None
+            if p.status == "skipped":
+                status = "skipped"
+            elif p.status == "pending":
+                status = "pending" if si == 0 else "created"
+            elif si > fail_stage:
+                status = {"failed": "skipped", "canceled": "canceled", "running": "created"}.get(
+                    p.status, "success"
+                )
+            elif si == fail_stage:
+                status = {"failed": "failed", "canceled": "canceled", "running": "running"}[
+                    p.status
+                ]
+                if status == "failed" and name != job_names[0] and r.random() < 0.5:
+                    status = "success"  # only one job of the stage broke
+                if status == "failed":
+                    reason = r.choice(names.FAILURE_REASONS)
+            allow = name in ("lint", "ruff", "eslint") and r.random() < 0.5 and status != "failed"
+            if p.status == "success" and allow and r.random() < 0.2:
+                status, reason = "failed", "script_failure"  # allowed to fail: still a pass
+            started = finished = None
+            duration = queued = None
+            if s_start is not None and status not in ("created", "pending", "skipped"):
+                queued = round(r.uniform(0.2, 9.0), 3)
+                started = s_start + timedelta(seconds=queued)
+                if status != "running":
+                    duration = round(max(1.0, total / n_stages * r.uniform(0.4, 0.95)), 3)
+                    finished = started + timedelta(seconds=duration)
+            jobs.append(
+                Job(
+                    id=p.id * JOB_ID_BASE + n,
+                    pipeline_id=p.id,
+                    project_id=p.project_id,
+                    name=name,
+                    stage=stage,
+                    status=status,
+                    failure_reason=reason,
+                    allow_failure=allow,
+                    created_at=p.created_at + timedelta(milliseconds=40 * n),
+                    started_at=started,
+                    finished_at=finished,
+                    duration=duration,
+                    queued_duration=queued,
+                    coverage=float(p.coverage) if p.coverage and stage == "test" else None,
+                    user_id=p.user_id,
+                    ref=p.ref,
+                    sha=p.sha,
+                    tag=p.tag,
+                    artifacts_expire_at=finished + timedelta(days=30) if finished else None,
+                )
+            )
+    return jobs

@@ -1,0 +1,306 @@
+"""The live organisation: lookups, visibility rules, lazy project history and mutations."""
+
+from __future__ import annotations
+
+import math
+import threading
+from datetime import datetime
+from urllib.parse import unquote
+
+from gldash_static.simulator import history, names
+from gldash_static.simulator.jobs import jobs_for
+from gldash_static.simulator.model import (
+    Branch,
+    Group,
+    Job,
+    MergeRequest,
+    Pipeline,
+    Project,
+    ProjectDetail,
+    User,
+)
+from gldash_static.simulator.org import OrgSpec, generate_org
+
+_JOB_CACHE_MAX = 50_000
+
+
+class OrgState:
+    """Ground truth of the simulated GitLab; every method is safe to call from any thread."""
+
+    def __init__(self, spec: OrgSpec) -> None:
+        org = generate_org(spec)
+        self.spec = spec
+        self.now: datetime = spec.now
+        self.users: dict[int, User] = org.users
+        self.groups: dict[int, Group] = org.groups
+        self.projects: dict[int, Project] = org.projects
+        self.memberships = org.memberships
+        self.deleted_projects: dict[int, Project] = {}
+        self.lock = threading.RLock()
+        self.version = 0  # bumped whenever the set or paths of projects change
+        self.tokens: dict[str, int] = {self._token_for(u): u for u in self.users}
+        self.revoked: set[str] = set()
+        self.triggers: dict[str, int] = {}
+        self.artifacts: dict[tuple[int, str, str], bytes] = {}
+        self.redirects: dict[str, int] = {}
+        self._path_index: dict[str, int] = {}
+        self._path_index_version = -1
+        self._user_ids = [u for u in self.users if u != 1]
+        self._initial_activity = {p.id: p.last_activity_at for p in self.projects.values()}
+        self._details: dict[int, ProjectDetail] = {}
+        self._steps: list[tuple[datetime, datetime, dict[int, datetime]]] = []
+        self._jobs: dict[int, tuple[str, datetime, list[Job]]] = {}
+        self._children: dict[int, list[int]] = {}
+        for g in self.groups.values():
+            if g.parent_id is not None:
+                self._children.setdefault(g.parent_id, []).append(g.id)
+        self._member_groups: dict[int, frozenset[int]] = {}
+        self._member_projects: dict[int, set[int]] = {}
+        for m in self.memberships:
+            if m.project_id is not None:
+                self._member_projects.setdefault(m.user_id, set()).add(m.project_id)
+
+    def _token_for(self, user_id: int) -> str:
+        return "glpat-" + names.fake_sha(self.spec.seed, "token", user_id)[:20]
+
+    # --- lookups -----------------------------------------------------------------------
+
+    def token_of(self, username: str) -> str:
+        """The personal access token of a user."""
+        for u in self.users.values():
+            if u.username == username:
+                return self._token_for(u.id)
+        raise KeyError(f"no user {username!r}")
+
+    def user_by_token(self, token: str) -> User | None:
+        """The user a (not revoked) token belongs to."""
+        uid = self.tokens.get(token)
+        return None if uid is None or token in self.revoked else self.users[uid]
+
+    def user_by_name(self, username: str) -> User | None:
+        """A user by username."""
+        return next((u for u in self.users.values() if u.username == username), None)
+
+    def subtree(self, group_id: int) -> list[int]:
+        """The group and all its descendants, parents before children."""
+        out, todo = [], [group_id]
+        while todo:
+            gid = todo.pop(0)
+            out.append(gid)
+            todo.extend(sorted(self._children.get(gid, [])))
+        return out
+
+    def find_group(self, ref: str) -> Group | None:
+        """A group by numeric id or (URL-encoded) full path."""
+        ref = unquote(ref)
+        if ref.isdigit():
+            return self.groups.get(int(ref))
+        return next((g for g in self.groups.values() if g.full_path == ref), None)
+
+    def find_project(self, ref: str) -> Project | None:
+        """A live project by numeric id or (URL-encoded) full path, following renames."""
+        ref = unquote(ref)
+        if ref.isdigit():
+            return self.projects.get(int(ref))
+        if self._path_index_version != self.version:
+            self._path_index = {p.path_with_namespace: p.id for p in self.projects.values()}
+            self._path_index_version = self.version
+        pid = self._path_index.get(ref)
+        if pid is None:
+            pid = self.redirects.get(ref)
+        return self.projects.get(pid) if pid is not None else None
+
+    def namespace_path(self, p: Project) -> tuple[str, str]:
+        """(full path, full name) of the project's namespace."""
+        if p.namespace_kind == "user":
+            u = self.users[p.namespace_id]
+            return u.username, u.name
+        g = self.groups[p.namespace_id]
+        return g.full_path, g.full_name
+
+    # --- visibility ----------------------------------------------------------------------
+
+    def member_groups(self, user_id: int) -> frozenset[int]:
+        """Groups a user is a member of, directly or inherited from a parent group."""
+        cached = self._member_groups.get(user_id)
+        if cached is None:
+            ids: set[int] = set()
+            for m in self.memberships:
+                if m.user_id == user_id and m.group_id is not None and m.group_id in self.groups:
+                    ids.update(self.subtree(m.group_id))
+            cached = self._member_groups[user_id] = frozenset(ids)
+        return cached
+
+    def is_project_member(self, user: User, p: Project) -> bool:
+        """Whether the user is a member of the project (directly, via groups or as owner)."""
+        if p.namespace_kind == "user":
+            if p.namespace_id == user.id:
+                return True
+        elif p.namespace_id in self.member_groups(user.id):
+            return True
+        if p.id in self._member_projects.get(user.id, ()):
+            return True
+        return any(g in self.member_groups(user.id) for g in p.shared_with_group_ids)
+
+    def can_see_project(self, user: User, p: Project) -> bool:
+        """GitLab's rule: admins see all; others see public, internal and their private ones."""
+        return user.is_admin or p.visibility != "private" or self.is_project_member(user, p)
+
+    def can_see_group(self, user: User, g: Group) -> bool:
+        """Admins see all; others see non-private groups and those they belong to or below."""
+        if user.is_admin or g.visibility != "private":
+            return True
+        mine = self.member_groups(user.id)
+        return g.id in mine or any(s in mine for s in self.subtree(g.id))
+
+    # --- per-project history ---------------------------------------------------------------
+
+    def detail(self, project_id: int) -> ProjectDetail:
+        """The project's history, generated on first use and brought up to the clock."""
+        with self.lock:
+            d = self._details.get(project_id)
+            p = self.projects.get(project_id) or self.deleted_projects[project_id]
+            if d is None:
+                saved = p.last_activity_at
+                p.last_activity_at = self._initial_activity.get(project_id, saved)
+                d = history.generate_detail(
+                    self.spec.seed,
+                    p,
+                    self._user_ids,
+                    self.spec.now,
+                    self.spec.pipelines_per_project,
+                    self.spec.history_days,
+                )
+                p.last_activity_at = saved
+                self._details[project_id] = d
+            while d.steps_applied < len(self._steps):
+                t0, t1, active = self._steps[d.steps_applied]
+                history.evolve(
+                    self.spec.seed,
+                    d.steps_applied,
+                    p,
+                    d,
+                    t0,
+                    t1,
+                    active.get(project_id),
+                    self._user_ids,
+                )
+                d.steps_applied += 1
+            return d
+
+    def pipelines(self, project_id: int) -> list[Pipeline]:
+        """The project's pipelines, ascending id."""
+        return self.detail(project_id).pipelines
+
+    def pipeline(self, project_id: int, pipeline_id: int) -> Pipeline | None:
+        """One pipeline of a project."""
+        if pipeline_id // history.PIPELINE_ID_BASE != project_id:
+            return None
+        for p in self.pipelines(project_id):
+            if p.id == pipeline_id:
+                return p
+        return None
+
+    def jobs(self, project_id: int, pipeline_id: int) -> list[Job]:
+        """The latest jobs of a pipeline, ascending id."""
+        with self.lock:
+            p = self.pipeline(project_id, pipeline_id)
+            if p is None:
+                return []
+            hit = self._jobs.get(p.id)
+            if hit is not None and hit[0] == p.status and hit[1] == p.updated_at:
+                return hit[2]
+            project = self.projects.get(project_id) or self.deleted_projects[project_id]
+            jobs = jobs_for(self.spec.seed, project, p)
+            if len(self._jobs) > _JOB_CACHE_MAX:
+                self._jobs.clear()  # jobs are cheap to derive again
+            self._jobs[p.id] = (p.status, p.updated_at, jobs)
+            return jobs
+
+    def branches(self, project_id: int) -> list[Branch]:
+        """The project's branches, sorted by name."""
+        return self.detail(project_id).branches
+
+    def merge_requests(self, project_id: int) -> list[MergeRequest]:
+        """The project's merge requests, ascending iid."""
+        return self.detail(project_id).merge_requests
+
+    # --- mutations -------------------------------------------------------------------------
+
+    def advance(self, t0: datetime, t1: datetime) -> None:
+        """Record what happens between t0 and t1; project histories catch up lazily."""
+        with self.lock:
+            step = len(self._steps)
+            r = names.rng(self.spec.seed, "step", step)
+            hours = (t1 - t0).total_seconds() / 3600
+            active: dict[int, datetime] = {}
+            for p in self.projects.values():
+                if p.archived or p.empty_repo:
+                    continue
+                if r.random() < 1 - math.exp(-p.activity * hours / 24):
+                    at = t0 + (t1 - t0) * r.random()
+                    active[p.id] = at
+                    p.last_activity_at = max(p.last_activity_at, at)
+            self._steps.append((t0, t1, active))
+            self.now = t1
+            live = sorted(self.projects)
+            if len(live) > 5 and r.random() < 1 - math.exp(-hours / 96):
+                self.delete_project(r.choice(live))
+                live = sorted(self.projects)
+            if len(live) > 5 and r.random() < 1 - math.exp(-hours / 72):
+                p = self.projects[r.choice(live)]
+                self.rename_project(p.id, f"{p.path}-{r.choice(names.NOUNS)}")
+
+    def delete_project(self, project_id: int) -> None:
+        """Delete a project: it disappears from lists and its URLs return 404."""
+        with self.lock:
+            self.deleted_projects[project_id] = self.projects.pop(project_id)
+            self.version += 1
+
+    def rename_project(self, project_id: int, new_path: str, new_name: str | None = None) -> None:
+        """Change a project's path (and name); the old full path keeps redirecting."""
+        with self.lock:
+            p = self.projects[project_id]
+            self.redirects[p.path_with_namespace] = p.id
+            ns_path, ns_name = self.namespace_path(p)
+            p.path, p.name = new_path, new_name or new_path
+            p.path_with_namespace = f"{ns_path}/{new_path}"
+            p.name_with_namespace = f"{ns_name} / {p.name}"
+            self.version += 1
+
+    def revoke_token(self, token: str) -> None:
+        """Revoke a token: it gets 401 from now on."""
+        with self.lock:
+            self.revoked.add(token)
+
+    def create_trigger(self, project_id: int) -> str:
+        """Create a pipeline trigger token for a project."""
+        with self.lock:
+            token = (
+                "glptt-"
+                + names.fake_sha(self.spec.seed, "trigger", project_id, len(self.triggers))[:20]
+            )
+            self.triggers[token] = project_id
+            return token
+
+    def trigger_pipeline(
+        self, project_id: int, ref: str, variables: dict[str, str], source: str = "trigger"
+    ) -> Pipeline:
+        """Create a pipeline as a trigger (or the API) would."""
+        with self.lock:
+            project = self.projects[project_id]
+            d = self.detail(project_id)
+            r = names.rng(self.spec.seed, "trigger", project_id, d.next_pipeline_seq)
+            p = history.new_pipeline(
+                r,
+                self.spec.seed,
+                project,
+                d,
+                self.now,
+                self.now,
+                ref=ref,
+                source=source,
+                user_id=project.creator_id,
+            )
+            p.variables = dict(variables)
+            return p
