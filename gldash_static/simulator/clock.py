@@ -15,7 +15,8 @@ class SimClock:
     def __init__(self, start: datetime = DEFAULT_NOW) -> None:
         if start.tzinfo is None:
             raise ValueError("the simulator clock needs an aware datetime (UTC)")
-        self._now = start.astimezone(UTC)
+        start = start.astimezone(UTC)
+        self._now = start.replace(microsecond=start.microsecond // 1000 * 1000)
         self._lock = threading.Lock()
         self._listeners: list[Callable[[datetime, datetime], None]] = []
 
@@ -41,7 +42,9 @@ class SimClock:
         if delta <= timedelta(0):
             raise ValueError("the simulator clock only moves forward")
         with self._lock:
-            old, self._now = self._now, self._now + delta
+            new = self._now + delta
+            # Whole milliseconds, like every time GitLab shows.
+            old, self._now = self._now, new.replace(microsecond=new.microsecond // 1000 * 1000)
             for listener in self._listeners:
                 listener(old, self._now)
             return self._now

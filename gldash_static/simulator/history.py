@@ -60,6 +60,7 @@ def new_pipeline(
     status: str | None = None,
 ) -> Pipeline:
     """Append a pipeline created at `created`; it runs on if it has not finished by `now`."""
+    created = names.ms(created)
     seq = detail.next_pipeline_seq
     detail.next_pipeline_seq += 1
     prev = detail.pipelines[-1].sha if detail.pipelines else names.fake_sha(project.id, "root")
@@ -69,8 +70,8 @@ def new_pipeline(
     duration = _secs(r, median, 0.45)
     if final == "canceled":
         duration *= r.uniform(0.1, 0.8)
-    started = created + timedelta(seconds=queued)
-    finished = started + timedelta(seconds=duration)
+    started = names.ms(created + timedelta(seconds=queued))
+    finished = names.ms(started + timedelta(seconds=duration))
     tag = ref.startswith("v") and source == "push"
     p = Pipeline(
         id=project.id * PIPELINE_ID_BASE + seq,
@@ -151,7 +152,7 @@ def generate_detail(
     for name in branch_names:
         is_default = name == default
         committed = last if is_default else last - timedelta(days=r.expovariate(1 / 40))
-        committed = max(committed, project.created_at)
+        committed = names.ms(max(committed, project.created_at))
         detail.branches.append(
             Branch(
                 name=name,
@@ -240,13 +241,13 @@ def _new_mr(
 ) -> MergeRequest:
     iid = detail.next_mr_iid
     detail.next_mr_iid += 1
-    created = max(created, project.created_at)
+    created = names.ms(max(created, project.created_at))
     roll = r.random()
     state = "opened" if roll < 0.45 else "merged" if roll < 0.9 else "closed"
     draft = state == "opened" and r.random() < 0.2
     conflicts = state == "opened" and r.random() < 0.1
     title = names.commit_title(r)
-    updated = min(now, created + timedelta(hours=r.expovariate(1 / 30)))
+    updated = names.ms(min(now, created + timedelta(hours=r.expovariate(1 / 30))))
     mr = MergeRequest(
         id=project.id * MR_ID_BASE + iid,
         iid=iid,
@@ -333,7 +334,7 @@ def evolve(
             if b.name == ref:
                 b.parent_sha, b.commit_sha = b.commit_sha, p.sha
                 b.commit_title, b.committed_at = p.commit_title, t
-        t = min(t1, t + timedelta(minutes=r.uniform(1, 30)))
+        t = names.ms(min(t1, t + timedelta(minutes=r.uniform(1, 30))))
     opened = [m for m in detail.merge_requests if m.state == "opened" and not m.draft]
     if opened and r.random() < 0.35:  # a merge request is merged
         mr = r.choice(opened)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from datetime import datetime
 
 TEAMS = [
     "platform", "payments", "identity", "search", "mobile", "data", "infra", "security",
@@ -68,6 +69,11 @@ STAGE_TEMPLATES: list[list[tuple[str, list[str]]]] = [
     [("lint", ["eslint"]), ("test", ["jest"]), ("build", ["bundle"]), ("pages", ["pages"])],
     [("check", ["fmt", "clippy"]), ("test", ["cargo-test"])],
 ]  # fmt: skip
+
+
+def ms(dt: datetime) -> datetime:
+    """`dt` cut to the millisecond: GitLab's API shows no finer times, so neither do we store."""
+    return dt.replace(microsecond=dt.microsecond // 1000 * 1000)
 
 
 def rng(*parts: object) -> random.Random:

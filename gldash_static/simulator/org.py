@@ -36,7 +36,8 @@ class OrgSpec:
     now: datetime = DEFAULT_NOW
     users: int | None = None  # default: projects // 4, between 8 and 5,000
     history_days: int = 120
-    web_url: str = "https://gitlab.example.com"  # in bodies; independent of the port
+    # Base of web_url fields; None = the simulator's own URL (python-gitlab warns otherwise).
+    web_url: str | None = None
     archived_fraction: float = 0.06
     empty_fraction: float = 0.04
     personal_fraction: float = 0.02
@@ -213,6 +214,12 @@ def generate_org(spec: OrgSpec) -> Org:
                 p.shared_with_group_ids.append(other.id)
         projects[pid] = p
         pid += r.choice((1, 1, 1, 1, 2, 5))
+    for u in users.values():
+        u.created_at = names.ms(u.created_at)
+    for g in groups.values():
+        g.created_at = names.ms(g.created_at)
+    for p in projects.values():
+        p.created_at, p.last_activity_at = names.ms(p.created_at), names.ms(p.last_activity_at)
     return Org(users, groups, projects, _memberships(r, users, groups, projects))
 
 

@@ -63,7 +63,11 @@ class Serializer:
 
     def __init__(self, state: OrgState) -> None:
         self.state = state
-        self.web = state.spec.web_url.rstrip("/")
+        self.set_web_url(state.spec.web_url or "http://127.0.0.1")
+
+    def set_web_url(self, url: str) -> None:
+        """Where web_url fields point (the real GitLab's external_url)."""
+        self.web = url.rstrip("/")
         self.host = self.web.split("://", 1)[-1]
 
     def avatar(self, u: User) -> str | None:

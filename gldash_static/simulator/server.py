@@ -99,7 +99,7 @@ class Simulator:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.router = Router()
-        ctx = Context(self.state, total_limit)
+        ctx = self._ctx = Context(self.state, total_limit)
         ProjectRoutes(ctx).register(self.router)
         CiRoutes(ctx).register(self.router)
 
@@ -114,6 +114,8 @@ class Simulator:
         server.sim = self
         self._server = server
         self.port = server.server_address[1]
+        if self.spec.web_url is None:
+            self._ctx.ser.set_web_url(self.url)
         self._thread = threading.Thread(
             target=server.serve_forever,
             name="gitlab-sim",

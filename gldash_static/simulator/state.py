@@ -30,7 +30,7 @@ class OrgState:
     def __init__(self, spec: OrgSpec) -> None:
         org = generate_org(spec)
         self.spec = spec
-        self.now: datetime = spec.now
+        self.now: datetime = names.ms(spec.now)
         self.users: dict[int, User] = org.users
         self.groups: dict[int, Group] = org.groups
         self.projects: dict[int, Project] = org.projects
@@ -238,7 +238,7 @@ class OrgState:
                 if p.archived or p.empty_repo:
                     continue
                 if r.random() < 1 - math.exp(-p.activity * hours / 24):
-                    at = t0 + (t1 - t0) * r.random()
+                    at = names.ms(t0 + (t1 - t0) * r.random())
                     active[p.id] = at
                     p.last_activity_at = max(p.last_activity_at, at)
             self._steps.append((t0, t1, active))
