@@ -1,0 +1,242 @@
+"""Carry-forward: bring back the previous archive before a build, since Pages replaces the site.
+
+Two sources: the artifacts zip of the last successful Pages job (python-gitlab), or the
+published site itself (index.json, then every file it lists). The archive folder is
+replaced only once everything arrived and checked out; on any failure it stays as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import requests
+
+from gldash_static import atomic
+from gldash_static.archive import history as history_mod
+from gldash_static.archive.store import HISTORY, INDEX, is_dated_path, parse_index
+from gldash_static.errors import ArchiveError
+
+log = logging.getLogger(__name__)
+
+MAX_DOWNLOAD_BYTES = 1 << 30  # a Pages site is 100 MB by default; a zip this big is not ours
+MAX_EXTRACT_BYTES = 2 << 30
+MAX_FILES = 200_000  # GitLab Pages' own per-site limit
+TIMEOUT_S = 60.0
+_CHUNK = 1 << 16
+
+
+class NothingToCarry(ArchiveError):
+    """There is no previous archive at all (first deployment, or archive never published)."""
+
+
+@dataclass(frozen=True)
+class CarryResult:
+    """What carry-forward brought back."""
+
+    mode: str
+    snapshots: int
+    bytes: int
+    note: str = ""
+
+
+@dataclass
+class Limits:
+    """Size limits for what a download may bring in; tests lower them."""
+
+    download: int = MAX_DOWNLOAD_BYTES
+    extract: int = MAX_EXTRACT_BYTES
+    files: int = MAX_FILES
+
+
+def _wanted(relative: str) -> bool:
+    return relative in (INDEX, HISTORY) or is_dated_path(relative)
+
+
+def _copy_limited(src: IO[bytes], dst: IO[bytes], budget: int, what: str) -> int:
+    written = 0
+    while chunk := src.read(_CHUNK):
+        written += len(chunk)
+        if written > budget:
+            raise ArchiveError(f"{what}: larger than the {budget:,}-byte limit; refusing it")
+        dst.write(chunk)
+    return written
+
+
+def _check_complete(staging: Path, origin: str) -> int:
+    """Validate a carried archive folder; return its snapshot count."""
+    index = staging / INDEX
+    if not index.is_file():
+        raise NothingToCarry(f"{origin}: no archive/index.json")
+    rows = parse_index(index.read_bytes(), f"{origin}: archive/index.json")
+    missing = [r["path"] for r in rows if not (staging / r["path"]).is_file()]
+    if missing:
+        raise ArchiveError(
+            f"{origin}: archive is incomplete ({len(missing)} listed snapshot(s) missing, "
+            f"e.g. {missing[0]})"
+        )
+    if rows:
+        if not (staging / HISTORY).is_file():
+            raise ArchiveError(f"{origin}: archive has snapshots but no history.json")
+        history_mod.decode((staging / HISTORY).read_bytes(), f"{origin}: archive/history.json")
+    return len(rows)
+
+
+def extract_zip(
+    source: Path | IO[bytes], prefix: str, staging: Path, limits: Limits, origin: str
+) -> int:
+    """Extract the archive files under `prefix` of a zip into `staging`; return bytes written.
+
+    Only names the archive itself writes are taken (index, history, dated snapshots), so no
+    member can land outside `staging`; symlinks and oversized content are refused.
+    """
+    total = files = 0
+    try:
+        with zipfile.ZipFile(source) as bundle:
+            for info in bundle.infolist():
+                if info.is_dir() or not info.filename.startswith(prefix):
+                    continue
+                relative = info.filename[len(prefix) :]
+                if not _wanted(relative):
+                    continue
+                if (info.external_attr >> 16) & 0o170000 == 0o120000:
+                    raise ArchiveError(f"{origin}: {info.filename} is a symbolic link; refusing")
+                files += 1
+                if files > limits.files:
+                    raise ArchiveError(f"{origin}: more than {limits.files:,} archive files")
+                if total + info.file_size > limits.extract:
+                    raise ArchiveError(f"{origin}: archive exceeds {limits.extract:,} bytes")
+                target = staging / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with bundle.open(info) as src, target.open("wb") as dst:
+                    total += _copy_limited(src, dst, limits.extract - total, origin)
+    except zipfile.BadZipFile:
+        raise ArchiveError(f"{origin}: the artifacts are not a valid zip file") from None
+    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
+        raise ArchiveError(f"{origin}: cannot extract artifacts: {exc}") from None
+    return total
+
+
+def _gitlab_download(
+    source_url: str,
+    token: str | None,
+    project: str | int,
+    ref: str,
+    job: str,
+    out: IO[bytes],
+    limits: Limits,
+) -> None:
+    import gitlab  # imported late: URL mode and tests of other parts do not need it
+
+    client = gitlab.Gitlab(
+        source_url, private_token=token or None, timeout=TIMEOUT_S, retry_transient_errors=True
+    )
+    written = 0
+
+    def sink(chunk: bytes) -> None:
+        nonlocal written
+        written += len(chunk)
+        if written > limits.download:
+            raise ArchiveError(f"artifacts download exceeds {limits.download:,} bytes; refusing it")
+        out.write(chunk)
+
+    where = f"artifacts of job '{job}' on {ref}"
+    try:
+        client.projects.get(project, lazy=True).artifacts.download(
+            ref_name=ref, job=job, streamed=True, action=sink, chunk_size=_CHUNK
+        )
+    except gitlab.exceptions.GitlabAuthenticationError:
+        raise ArchiveError(f"{where}: GitLab refused the token (401)") from None
+    except gitlab.exceptions.GitlabError as exc:
+        if exc.response_code == 404:
+            raise NothingToCarry(f"{where}: not found (no successful Pages job yet?)") from None
+        raise ArchiveError(f"{where}: download failed (HTTP {exc.response_code})") from None
+    except requests.RequestException as exc:
+        raise ArchiveError(f"{where}: download failed ({type(exc).__name__})") from None
+
+
+def from_artifacts(
+    staging: Path,
+    source_url: str,
+    token: str | None,
+    project: str | int,
+    ref: str,
+    job: str,
+    prefix: str,
+    limits: Limits,
+) -> int:
+    """Download the Pages job's artifacts and extract the archive into `staging`."""
+    with tempfile.TemporaryFile() as raw:
+        _gitlab_download(source_url, token, project, ref, job, raw, limits)
+        raw.seek(0)
+        return extract_zip(raw, prefix, staging, limits, f"artifacts of '{job}'")
+
+
+def _get(session: requests.Session, url: str, out: IO[bytes], budget: int) -> int:
+    try:
+        with session.get(url, timeout=TIMEOUT_S, stream=True) as response:
+            if response.status_code == 404:
+                raise NothingToCarry(f"{url}: not found")
+            if response.status_code != 200:
+                raise ArchiveError(f"{url}: HTTP {response.status_code}")
+            written = 0
+            for chunk in response.iter_content(_CHUNK):
+                written += len(chunk)
+                if written > budget:
+                    raise ArchiveError(f"{url}: larger than the {budget:,}-byte limit")
+                out.write(chunk)
+            return written
+    except requests.RequestException as exc:
+        raise ArchiveError(f"{url}: download failed ({type(exc).__name__})") from None
+
+
+def from_url(staging: Path, site_url: str, limits: Limits) -> int:
+    """Download index.json, history.json and every listed snapshot from the published site."""
+    base = site_url.rstrip("/") + "/archive/"
+    total = 0
+    with requests.Session() as session:
+        with (staging / INDEX).open("wb") as out:
+            total += _get(session, base + INDEX, out, limits.download)
+        rows = parse_index((staging / INDEX).read_bytes(), base + INDEX)
+        if len(rows) > limits.files:
+            raise ArchiveError(f"{base}{INDEX}: more than {limits.files:,} snapshots listed")
+        names = [r["path"] for r in rows] + ([HISTORY] if rows else [])
+        for name in names:
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with target.open("wb") as out:
+                    total += _get(session, base + name, out, limits.download - total)
+            except NothingToCarry as exc:
+                # The index promised this file: a hole in the history, not a first deployment.
+                raise ArchiveError(f"published archive is incomplete: {exc}") from None
+    return total
+
+
+def carry(
+    target: Path,
+    fetch: Callable[[Path], int],
+    mode: str,
+    allow_empty: bool,
+) -> CarryResult:
+    """Run `fetch` into a staging folder and swap it in for `target` once it checks out."""
+    try:
+        with atomic.replace_dir(target) as staging:
+            size = fetch(staging)
+            count = _check_complete(staging, mode)
+    except NothingToCarry as exc:
+        if not allow_empty:
+            raise ArchiveError(
+                f"no previous archive to carry forward ({exc}); refusing to publish a site "
+                "whose history would start over. Pass --allow-empty-history for the first "
+                "deployment"
+            ) from None
+        log.warning("archive: starting a new history: %s", exc)
+        return CarryResult(mode=mode, snapshots=0, bytes=0, note=str(exc))
+    log.info("archive: carried forward %d snapshot(s), %d bytes (%s)", count, size, mode)
+    return CarryResult(mode=mode, snapshots=count, bytes=size)

@@ -1,0 +1,156 @@
+"""What changed between two snapshots: newly failing, fixed, new stale branches, closed MRs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from gldash_static.archive import facts
+from gldash_static.model import Project, Snapshot
+
+_TEXT_LIMIT = 200
+
+
+def _text(value: object, limit: int = _TEXT_LIMIT) -> str:
+    return str(value)[:limit] if value is not None else ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectChange:
+    """A project whose default branch changed state."""
+
+    path: str
+    web_url: str | None
+    branch: str
+    pipeline_url: str | None
+    finished: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BranchChange:
+    """A branch that became stale since the previous snapshot."""
+
+    project: str
+    web_url: str | None
+    branch: str
+    committed: str | None
+    author: str
+
+
+@dataclass(frozen=True, slots=True)
+class MergeRequestChange:
+    """A merge request open before and no longer open now."""
+
+    project: str
+    iid: int
+    title: str
+    web_url: str | None
+    outcome: str  # "merged" when the source branch shows merged, else "merged or closed"
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Differences between the previous snapshot and the current one."""
+
+    previous: str | None  # generated_at of the previous snapshot, None for the first
+    current: str
+    newly_failing: list[ProjectChange] = field(default_factory=list)
+    fixed: list[ProjectChange] = field(default_factory=list)
+    new_stale_branches: list[BranchChange] = field(default_factory=list)
+    closed_merge_requests: list[MergeRequestChange] = field(default_factory=list)
+    new_projects: list[str] = field(default_factory=list)
+    removed_projects: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing changed worth listing."""
+        return not (
+            self.newly_failing
+            or self.fixed
+            or self.new_stale_branches
+            or self.closed_merge_requests
+            or self.new_projects
+            or self.removed_projects
+        )
+
+
+def _by_key(snapshot: Snapshot) -> dict[tuple[str, int], Project]:
+    out: dict[tuple[str, int], Project] = {}
+    for source in snapshot.get("sources") or []:
+        for project in source.get("projects") or []:
+            out[(str(source.get("url") or ""), int(project.get("id") or 0))] = project
+    return out
+
+
+def _stale_branches(project: Project, now: datetime, stale_after: timedelta) -> set[str]:
+    stale = set()
+    for branch in project.get("branches") or []:
+        committed = facts.parse_time(branch.get("committed_date"))
+        if branch.get("default") or branch.get("merged") or committed is None:
+            continue
+        if now - committed > stale_after:
+            stale.add(str(branch.get("name")))
+    return stale
+
+
+def _project_change(project: Project) -> ProjectChange:
+    head = facts.head_pipeline(project)
+    return ProjectChange(
+        path=_text(project.get("path_with_namespace")),
+        web_url=facts.safe_url(project.get("web_url")),
+        branch=_text(project.get("default_branch"), 120),
+        pipeline_url=facts.safe_url(head.get("web_url")) if head else None,
+        finished=head.get("finished_at") if head else None,
+    )
+
+
+def diff(previous: Snapshot | None, current: Snapshot, stale_days: int = 30) -> Changes:
+    """Changes from `previous` to `current`; with no previous snapshot, nothing changed."""
+    now = facts.snapshot_time(current)
+    if previous is None:
+        return Changes(previous=None, current=facts.iso_utc(now))
+    before, after = _by_key(previous), _by_key(current)
+    then = facts.snapshot_time(previous)
+    stale_after = timedelta(days=stale_days)
+    changes = Changes(previous=facts.iso_utc(then), current=facts.iso_utc(now))
+    for key in sorted(after.keys() - before.keys()):
+        changes.new_projects.append(_text(after[key].get("path_with_namespace")))
+    for key in sorted(before.keys() - after.keys()):
+        changes.removed_projects.append(_text(before[key].get("path_with_namespace")))
+    for key in sorted(after.keys() & before.keys()):
+        old, new = before[key], after[key]
+        was, now_failing = facts.failing_default(old), facts.failing_default(new)
+        if now_failing and not was:
+            changes.newly_failing.append(_project_change(new))
+        elif was and not now_failing and facts.head_pipeline(new) is not None:
+            changes.fixed.append(_project_change(new))
+        fresh = _stale_branches(new, now, stale_after) - _stale_branches(old, then, stale_after)
+        branches = {str(b.get("name")): b for b in new.get("branches") or []}
+        for name in sorted(fresh):
+            branch = branches[name]
+            changes.new_stale_branches.append(
+                BranchChange(
+                    project=_text(new.get("path_with_namespace")),
+                    web_url=facts.safe_url(new.get("web_url")),
+                    branch=_text(name, 120),
+                    committed=branch.get("committed_date"),
+                    author=_text(branch.get("author_name"), 60),
+                )
+            )
+        if new.get("stale"):
+            continue  # its merge requests were not refreshed: absence means nothing
+        open_now = {mr.get("iid") for mr in new.get("merge_requests") or []}
+        for mr in sorted(old.get("merge_requests") or [], key=lambda m: int(m.get("iid") or 0)):
+            if mr.get("iid") in open_now:
+                continue
+            source = branches.get(str(mr.get("source_branch")))
+            changes.closed_merge_requests.append(
+                MergeRequestChange(
+                    project=_text(new.get("path_with_namespace")),
+                    iid=int(mr.get("iid") or 0),
+                    title=_text(mr.get("title")),
+                    web_url=facts.safe_url(mr.get("web_url")),
+                    outcome="merged" if source and source.get("merged") else "merged or closed",
+                )
+            )
+    return changes

@@ -1,0 +1,108 @@
+"""Small facts read from a snapshot, shared by the index, history and changes."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+
+from gldash_static.errors import ArchiveError
+from gldash_static.model import Pipeline, Project, Snapshot
+
+# Statuses counted as a finished run for volume; success rate uses success and failed only,
+# the same rule the dashboard pages use.
+COUNTED_STATUSES = frozenset({"success", "failed", "canceled"})
+
+
+def parse_time(value: object) -> datetime | None:
+    """An aware UTC datetime from ISO 8601 text, or None when absent or invalid."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def iso_utc(moment: datetime) -> str:
+    """UTC time to the second, as stored in index.json and history.json."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def snapshot_time(snapshot: Snapshot) -> datetime:
+    """When the snapshot was generated, in UTC (the archive's only notion of "now")."""
+    moment = parse_time(snapshot.get("generated_at"))
+    if moment is None:
+        raise ArchiveError("snapshot has no valid generated_at time; cannot archive it")
+    return moment
+
+
+def projects(snapshot: Snapshot) -> Iterator[Project]:
+    """Every project of every source, in snapshot order."""
+    for source in snapshot.get("sources") or []:
+        yield from source.get("projects") or []
+
+
+def group_paths(snapshot: Snapshot) -> list[str]:
+    """Full paths of every group in the snapshot, sorted and unique."""
+    paths = {
+        g.get("full_path")
+        for source in snapshot.get("sources") or []
+        for g in source.get("groups") or []
+    }
+    return sorted(p for p in paths if isinstance(p, str) and p)
+
+
+def groups_of(namespace: str, groups: Sequence[str]) -> list[str]:
+    """The groups a project belongs to: its namespace and every ancestor that is a group."""
+    return [g for g in groups if namespace == g or namespace.startswith(g + "/")]
+
+
+def finished_day(pipeline: Pipeline) -> str | None:
+    """The UTC day (YYYY-MM-DD) a counted pipeline finished, or None if it does not count."""
+    if pipeline.get("status") not in COUNTED_STATUSES:
+        return None
+    moment = parse_time(pipeline.get("finished_at")) or parse_time(pipeline.get("updated_at"))
+    return moment.strftime("%Y-%m-%d") if moment else None
+
+
+def failing_default(project: Project) -> bool:
+    """Whether the newest finished pipeline on the default branch failed."""
+    branch = project.get("default_branch")
+    for pipeline in project.get("pipelines") or []:  # newest first
+        if pipeline.get("ref") == branch and pipeline.get("status") in {"success", "failed"}:
+            return pipeline.get("status") == "failed"
+    return False
+
+
+def head_pipeline(project: Project) -> Pipeline | None:
+    """The newest finished (success or failed) pipeline on the default branch."""
+    branch = project.get("default_branch")
+    for pipeline in project.get("pipelines") or []:
+        if pipeline.get("ref") == branch and pipeline.get("status") in {"success", "failed"}:
+            return pipeline
+    return None
+
+
+def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
+    """Nearest-rank percentile of already sorted values, rounded to 0.1 s."""
+    if not sorted_values:
+        return None
+    rank = max(1, math.ceil(fraction * len(sorted_values)))
+    return round(sorted_values[rank - 1], 1)
+
+
+def safe_url(value: object) -> str | None:
+    """The URL when it is http(s), else None: snapshot text is untrusted."""
+    if isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) < 2000:
+        return value
+    return None
+
+
+def success_rate(success: int, failed: int) -> float | None:
+    """success / (success + failed), or None when nothing finished."""
+    total = success + failed
+    return round(success / total, 4) if total else None

@@ -1,0 +1,224 @@
+"""history.json: compact per-day figures behind the trend charts, updated from one snapshot.
+
+Layout (format 1)::
+
+    {"format": 1, "fields": [...], "projects": [path, ...], "groups": [path, ...],
+     "days": [{"date": "2026-11-28", "updated": "...Z", "total": ROW,
+               "groups": [[g, *ROW], ...], "projects": [[p, *ROW], ...]}, ...]}
+
+ROW is `[pipelines, success, failed, p50, p95, failing]`: pipelines that finished that UTC
+day (success, failed or canceled), p50/p95 of their durations in seconds, and how many
+default branches were failing at the day's last snapshot. Project and group paths are
+stored once and referred to by position, which keeps two years of a large organisation
+small.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from gldash_static.archive import facts
+from gldash_static.errors import ArchiveError
+from gldash_static.model import Snapshot
+
+FORMAT = 1
+FIELDS = ["pipelines", "success", "failed", "p50", "p95", "failing"]
+# A snapshot also improves the day before its own: pipelines that finished after that day's
+# last build show up only in the next one.
+LOOKBACK_DAYS = 1
+
+Row = list[Any]  # [pipelines, success, failed, p50, p95, failing]
+
+
+@dataclass
+class _Tally:
+    success: int = 0
+    failed: int = 0
+    canceled: int = 0
+    durations: list[float] = field(default_factory=list)
+    failing: int = 0
+
+    def row(self) -> Row:
+        ordered = sorted(self.durations)
+        return [
+            self.success + self.failed + self.canceled,
+            self.success,
+            self.failed,
+            facts.percentile(ordered, 0.5),
+            facts.percentile(ordered, 0.95),
+            self.failing,
+        ]
+
+
+@dataclass
+class Day:
+    """Figures of one UTC day, keyed by path."""
+
+    date: str
+    updated: str
+    total: Row
+    groups: dict[str, Row]
+    projects: dict[str, Row]
+
+
+@dataclass
+class History:
+    """The whole history, one Day per UTC day with a build, oldest first."""
+
+    days: list[Day] = field(default_factory=list)
+
+    def day(self, date: str) -> Day | None:
+        """The figures of `date` (YYYY-MM-DD), if any."""
+        return next((d for d in self.days if d.date == date), None)
+
+
+def _tallies(snapshot: Snapshot, dates: set[str]) -> dict[str, dict[str, _Tally]]:
+    """Per date, tallies keyed by "" (total), "g:PATH" and "p:PATH"."""
+    groups = facts.group_paths(snapshot)
+    today = facts.snapshot_time(snapshot).strftime("%Y-%m-%d")
+    # Every group gets a row, even on a quiet day, so that charts have no false gaps.
+    out = {d: {"": _Tally(), **{f"g:{g}": _Tally() for g in groups}} for d in dates}
+    for project in facts.projects(snapshot):
+        path = str(project.get("path_with_namespace") or "")
+        namespace = str(project.get("namespace") or "")
+        keys = ["", f"p:{path}"] + [f"g:{g}" for g in facts.groups_of(namespace, groups)]
+        if today in out and facts.failing_default(project):
+            for key in keys:
+                out[today].setdefault(key, _Tally()).failing += 1
+        for pipeline in project.get("pipelines") or []:
+            date = facts.finished_day(pipeline)
+            if date not in out:
+                continue
+            status = pipeline.get("status")
+            duration = pipeline.get("duration")
+            for key in keys:
+                tally = out[date].setdefault(key, _Tally())
+                if status == "success":
+                    tally.success += 1
+                elif status == "failed":
+                    tally.failed += 1
+                else:
+                    tally.canceled += 1
+                if isinstance(duration, int | float) and not isinstance(duration, bool):
+                    tally.durations.append(float(duration))
+    return out
+
+
+def _merge(old: Row | None, new: Row, own_day: bool) -> Row:
+    # A later snapshot may have lost some of a day's pipelines off its per-project window, so
+    # the view that counted more wins; the failing count comes from the day's newest snapshot.
+    if old is None:
+        return new if own_day else [*new[:5], 0]
+    counts = new[:5] if new[0] >= old[0] else old[:5]
+    return [*counts, new[5] if own_day else old[5]]
+
+
+def update(history: History, snapshot: Snapshot) -> History:
+    """A new History with `snapshot` folded in; never reads any other snapshot."""
+    moment = facts.snapshot_time(snapshot)
+    today = moment.strftime("%Y-%m-%d")
+    stamp = facts.iso_utc(moment)
+    existing = {d.date: d for d in history.days}
+    dates = {today}
+    for back in range(1, LOOKBACK_DAYS + 1):
+        earlier = (moment - timedelta(days=back)).strftime("%Y-%m-%d")
+        if earlier in existing:  # never invent a day without a build of its own
+            dates.add(earlier)
+    tallies = _tallies(snapshot, dates)
+    days = dict(existing)
+    for date in sorted(dates):
+        old = existing.get(date)
+        # A snapshot older than the day's newest one (an `archive add` of a past file) still
+        # fills in counts but does not override the failing state.
+        own = date == today and (old is None or stamp >= old.updated)
+        rows = {key: tally.row() for key, tally in tallies[date].items()}
+        total = _merge(old.total if old else None, rows.pop("", _Tally().row()), own)
+        groups = dict(old.groups) if old else {}
+        projects = dict(old.projects) if old else {}
+        for key, row in sorted(rows.items()):
+            target = groups if key.startswith("g:") else projects
+            target[key[2:]] = _merge(target.get(key[2:]), row, own)
+        if own:
+            # Failing state is a fact of the newest snapshot: rows it does not mention are 0.
+            for prefix, table in (("g:", groups), ("p:", projects)):
+                for key, row in table.items():
+                    if prefix + key not in rows:
+                        table[key] = [*row[:5], 0]
+        days[date] = Day(
+            date=date,
+            updated=stamp if own or old is None else old.updated,
+            total=total,
+            groups=groups,
+            projects={k: v for k, v in projects.items() if v[0] or v[5]},
+        )
+    return History(days=[days[d] for d in sorted(days)])
+
+
+def encode(history: History) -> bytes:
+    """history.json bytes: compact and deterministic."""
+    groups = sorted({g for d in history.days for g in d.groups})
+    projects = sorted({p for d in history.days for p in d.projects})
+    gpos = {g: n for n, g in enumerate(groups)}
+    ppos = {p: n for n, p in enumerate(projects)}
+    days = [
+        {
+            "date": d.date,
+            "updated": d.updated,
+            "total": d.total,
+            "groups": [[gpos[g], *row] for g, row in sorted(d.groups.items())],
+            "projects": [[ppos[p], *row] for p, row in sorted(d.projects.items())],
+        }
+        for d in history.days
+    ]
+    body = {"format": FORMAT, "fields": FIELDS, "groups": groups, "projects": projects}
+    text = json.dumps({**body, "days": days}, separators=(",", ":"), ensure_ascii=False)
+    return (text + "\n").encode()
+
+
+def _row(value: object, where: str) -> Row:
+    if not isinstance(value, list) or len(value) != len(FIELDS):
+        raise ArchiveError(f"{where}: corrupt history (bad row {str(value)[:60]!r})")
+    return value
+
+
+def _table(raw: object, names: list[str], where: str) -> dict[str, Row]:
+    if not isinstance(raw, list):
+        raise ArchiveError(f"{where}: corrupt history (a day's table is not a list)")
+    out: dict[str, Row] = {}
+    for item in raw:
+        if not isinstance(item, list) or not item or not isinstance(item[0], int):
+            raise ArchiveError(f"{where}: corrupt history (bad entry {str(item)[:60]!r})")
+        if not 0 <= item[0] < len(names):
+            raise ArchiveError(f"{where}: corrupt history (unknown path number {item[0]})")
+        out[names[item[0]]] = _row(item[1:], where)
+    return out
+
+
+def decode(data: bytes, where: str) -> History:
+    """Parse history.json; ArchiveError when it is not one."""
+    try:
+        loaded: Any = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ArchiveError(f"{where}: corrupt history (invalid JSON)") from None
+    if not isinstance(loaded, dict) or loaded.get("format") != FORMAT:
+        raise ArchiveError(f"{where}: not a gldash history of format {FORMAT}")
+    groups, projects = loaded.get("groups"), loaded.get("projects")
+    if not isinstance(groups, list) or not isinstance(projects, list):
+        raise ArchiveError(f"{where}: corrupt history (no path tables)")
+    days: list[Day] = []
+    for raw in loaded.get("days") or []:
+        if not isinstance(raw, dict) or not isinstance(raw.get("date"), str):
+            raise ArchiveError(f"{where}: corrupt history (a day without a date)")
+        days.append(
+            Day(
+                date=raw["date"],
+                updated=str(raw.get("updated") or ""),
+                total=_row(raw.get("total"), where),
+                groups=_table(raw.get("groups"), groups, where),
+                projects=_table(raw.get("projects"), projects, where),
+            )
+        )
+    return History(days=sorted(days, key=lambda d: d.date))

@@ -1,0 +1,63 @@
+"""Which archived snapshots to keep: a pure, deterministic function of their times."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from gldash_static.config.settings import RetentionSettings
+
+
+def _newest_per_bucket(
+    times: Sequence[datetime], bucket: Callable[[datetime], Hashable]
+) -> set[datetime]:
+    newest: dict[Hashable, datetime] = {}
+    for moment in times:
+        key = bucket(moment)
+        if key not in newest or moment > newest[key]:
+            newest[key] = moment
+    return set(newest.values())
+
+
+def _day(moment: datetime) -> Hashable:
+    return moment.date()
+
+
+def _iso_week(moment: datetime) -> Hashable:
+    year, week, _ = moment.isocalendar()
+    return (year, week)
+
+
+def _month(moment: datetime) -> Hashable:
+    return (moment.year, moment.month)
+
+
+def keep(times: Iterable[datetime], settings: RetentionSettings) -> set[datetime]:
+    """The times to keep.
+
+    "Now" is the newest time given, never the wall clock, so the answer depends only on the
+    input. Each rule keeps the newest snapshot of its bucket (UTC day, ISO week, calendar
+    month), which makes pruning after every build give the same set as pruning once.
+    """
+    ordered = sorted({t.astimezone(UTC) for t in times})
+    if not ordered:
+        return set()
+    now = ordered[-1]
+
+    def younger(days: int) -> list[datetime]:
+        return [t for t in ordered if now - t < timedelta(days=days)]
+
+    kept = {now}
+    kept.update(younger(settings.all_days))
+    kept |= _newest_per_bucket(younger(settings.daily_days), _day)
+    kept |= _newest_per_bucket(younger(settings.weekly_days), _iso_week)
+    if settings.monthly:
+        kept |= _newest_per_bucket(ordered, _month)
+    return kept
+
+
+def prune(times: Iterable[datetime], settings: RetentionSettings) -> list[datetime]:
+    """The times retention removes, oldest first."""
+    ordered = sorted({t.astimezone(UTC) for t in times})
+    kept = keep(ordered, settings)
+    return [t for t in ordered if t not in kept]
