@@ -1,0 +1,80 @@
+"""`gldash archive`: list, add, prune and rebuild the archive of dated snapshots."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from gldash_static import snapshot as snapshot_io
+from gldash_static.archive import Archive, IndexRow
+from gldash_static.cli.common import add_config_argument, config_from
+from gldash_static.errors import EXIT_OK, EXIT_USAGE
+
+NAME = "archive"
+HELP = "list, add or prune archived snapshots (retention from config.yml)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the subcommands and their options."""
+    sub = parser.add_subparsers(dest="archive_command", metavar="ACTION")
+    listing = sub.add_parser("list", help="list archived snapshots, oldest first")
+    add_config_argument(listing)
+    add = sub.add_parser("add", help="archive a snapshot file, then apply retention")
+    add.add_argument("snapshot", type=Path, metavar="SNAPSHOT", help="snapshot .json or .json.gz")
+    add_config_argument(add)
+    prune = sub.add_parser("prune", help="apply retention and delete unlisted snapshot files")
+    prune.add_argument(
+        "--dry-run", action="store_true", help="show what would be removed, remove nothing"
+    )
+    add_config_argument(prune)
+    rebuild = sub.add_parser(
+        "rebuild", help="recreate index.json and history.json from the snapshot files"
+    )
+    add_config_argument(rebuild)
+
+
+def _rate(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f}%"
+
+
+def _line(row: IndexRow) -> str:
+    return (
+        f"{row['time']}  {row['path']:<28} {row['projects']:>6} projects "
+        f"{row['pipelines']:>7} pipelines {row['failing']:>5} failing "
+        f"{_rate(row['success_rate']):>5} ok {row['size']:>10,} bytes"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one archive action."""
+    action = getattr(args, "archive_command", None)
+    if action is None:
+        print("gldash archive: choose an action: list, add, prune or rebuild")
+        return EXIT_USAGE
+    config = config_from(args)
+    root = config.archive.dir  # already resolved against the config file's folder
+    archive = Archive(config.archive)
+    if action == "list":
+        rows = archive.rows()
+        for row in rows:
+            print(_line(row))
+        total = sum(r["size"] for r in rows)
+        print(f"{len(rows)} snapshot(s), {total:,} bytes in {root}")
+    elif action == "add":
+        row = archive.add(snapshot_io.read(args.snapshot))
+        print(f"archived {args.snapshot} as {root / row['path']}")
+    elif action == "prune":
+        result = archive.prune(dry_run=args.dry_run)
+        verb = "would remove" if args.dry_run else "removed"
+        for row in result.removed:
+            print(f"{verb} {row['path']} ({row['time']})")
+        for path in result.orphans:
+            print(f"{verb} {path} (not listed in index.json)")
+        print(
+            f"{verb} {len(result.removed) + len(result.orphans)} file(s); "
+            f"{result.kept} snapshot(s) kept"
+        )
+    else:
+        count = archive.rebuild()
+        print(f"rebuilt index.json and history.json from {count} snapshot(s) in {root}")
+    return EXIT_OK
