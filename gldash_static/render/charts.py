@@ -1,0 +1,93 @@
+"""Inline SVG charts made at build time: compact markup, state by shape as well as colour."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from markupsafe import Markup, escape
+
+from gldash_static.render.text import duration
+from gldash_static.render.views import STATE_LABEL, PipelineView
+
+SPARK_BARS = 10
+_SPARK_H = 6  # bar heights 1..6 above the baseline; failures hang below it
+
+
+def _heights(pipelines: Sequence[PipelineView], levels: int) -> list[int]:
+    longest = max((p.duration or 0.0) for p in pipelines) or 1.0
+    return [max(1, round((p.duration or 0.0) / longest * levels)) for p in pipelines]
+
+
+def sparkline(pipelines: Sequence[PipelineView]) -> Markup:
+    """A tiny bar chart of recent pipelines, oldest left; failed ones hang below the line.
+
+    Decorative next to the success-rate column (hence aria-hidden), and written as one path
+    per kind of bar with few distinct heights, so that 10,000 rows stay small once gzipped.
+    """
+    recent = list(reversed(pipelines[:SPARK_BARS]))
+    if not recent:
+        return Markup("")
+    paths: dict[str, list[str]] = {}
+    for n, (pipeline, height) in enumerate(zip(recent, _heights(recent, _SPARK_H), strict=True)):
+        x = n * 3
+        if pipeline.state == "failed":
+            paths.setdefault("failed", []).append(f"M{x} 7v4h2v-4")
+        else:
+            kind = "success" if pipeline.state == "success" else "other"
+            paths.setdefault(kind, []).append(f"M{x} 7v-{height}h2v{height}")
+    body = "".join(
+        f'<path class="c-{kind}" d="{"".join(d)}"/>' for kind, d in sorted(paths.items())
+    )
+    return Markup(f'<svg class="spark" viewBox="0 0 30 12" aria-hidden="true">{body}</svg>')
+
+
+def history_chart(pipelines: Sequence[PipelineView], width: int = 640, height: int = 160) -> Markup:
+    """Bar chart of pipeline durations, oldest left, with a title per bar and a ✗ on failures."""
+    recent = list(reversed(pipelines))
+    if not recent:
+        return Markup("")
+    plot_h = height - 28
+    slot = width / max(len(recent), 1)
+    bar_w = max(2.0, min(28.0, slot * 0.7))
+    longest = max((p.duration or 0.0) for p in recent) or 1.0
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="chart-title"><title id="chart-title">Duration of the last '
+        f"{len(recent)} pipelines, oldest first; failed ones are marked with a cross</title>",
+        f'<line class="axis" x1="0" y1="{plot_h}" x2="{width}" y2="{plot_h}"/>',
+    ]
+    for n, pipeline in enumerate(recent):
+        h = max(2.0, (pipeline.duration or 0.0) / longest * (plot_h - 14))
+        x = n * slot + (slot - bar_w) / 2
+        tip = escape(
+            f"#{pipeline.id} {pipeline.ref}: {STATE_LABEL.get(pipeline.state, pipeline.label)}, "
+            f"{duration(pipeline.duration)}"
+        )
+        parts.append(
+            f'<rect class="c-{pipeline.state}" x="{x:.1f}" y="{plot_h - h:.1f}" '
+            f'width="{bar_w:.1f}" height="{h:.1f}"><title>{tip}</title></rect>'
+        )
+        if pipeline.state == "failed":
+            cx, cy = x + bar_w / 2, plot_h + 12
+            parts.append(f'<path class="mark" d="M{cx - 4:.1f} {cy - 4}l8 8m0-8l-8 8"/>')
+    parts.append(
+        f'<text class="label" x="0" y="{height - 2}">{escape(duration(longest))} max</text></svg>'
+    )
+    return Markup("".join(parts))
+
+
+def ratio_bar(parts: Sequence[tuple[str, int]], width: int = 120) -> Markup:
+    """A horizontal stacked bar of state counts (the counts themselves are shown beside it)."""
+    total = sum(count for _, count in parts)
+    if not total:
+        return Markup("")
+    x = 0.0
+    rects = []
+    for state, count in parts:
+        w = count / total * width
+        if w > 0:
+            rects.append(f'<rect class="c-{state}" x="{x:.1f}" y="0" width="{w:.1f}" height="8"/>')
+        x += w
+    return Markup(
+        f'<svg class="ratio" viewBox="0 0 {width} 8" aria-hidden="true">{"".join(rects)}</svg>'
+    )

@@ -1,0 +1,106 @@
+"""Untrusted text, URLs and times made safe and readable for pages (pure functions)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, tzinfo
+from urllib.parse import urlsplit
+
+# Bidirectional controls can make text display in a different order than it is stored
+# (Trojan Source); other control characters have no business in a page either.
+_INVISIBLE = re.compile(
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+_SPACES = re.compile(r"\s+")
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def clean(value: object, limit: int = 200) -> str:
+    """Printable, single-line, bounded text from an untrusted value ("" for None)."""
+    if value is None:
+        return ""
+    text = _SPACES.sub(" ", _INVISIBLE.sub("", str(value))).strip()
+    if len(text) > limit:
+        # Cutting at a fixed length keeps output deterministic; the ellipsis says text is missing.
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def safe_url(value: object) -> str | None:
+    """The URL itself when it is an absolute http(s) URL without control characters, else None."""
+    if not isinstance(value, str) or len(value) > 2048:
+        return None
+    if _INVISIBLE.search(value) or any(ch.isspace() for ch in value):
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+        return None
+    return value
+
+
+def slug(value: str, fallback: str = "page") -> str:
+    """A file-name-safe slug made of lowercase letters, digits and dashes."""
+    text = _SLUG.sub("-", value.lower()).strip("-")[:60].strip("-")
+    return text or fallback
+
+
+def parse_time(value: object) -> datetime | None:
+    """A timezone-aware datetime from GitLab's ISO 8601 text, or None when absent or invalid."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+def iso_utc(moment: datetime) -> str:
+    """Machine-readable UTC time for `datetime` attributes and JSON, to the second."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def local_time(moment: datetime, zone: tzinfo, seconds: bool = False) -> str:
+    """Absolute time in the configured timezone, e.g. 2026-11-28 07:00."""
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def zone_name(moment: datetime, zone: tzinfo) -> str:
+    """The zone's abbreviation at `moment` (CET, UTC, ...)."""
+    return moment.astimezone(zone).strftime("%Z")
+
+
+def duration(seconds: float | None) -> str:
+    """Compact human duration: 42s, 4m 12s, 2h 05m; an en dash when unknown."""
+    if seconds is None:
+        return "–"
+    total = round(seconds)
+    if total < 60:
+        return f"{total}s"
+    minutes, secs = divmod(total, 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+def age(seconds: float | None) -> str:
+    """Compact age: 5 min, 3 h, 12 d; an en dash when unknown."""
+    if seconds is None:
+        return "–"
+    if seconds < 3600:
+        return f"{max(0, int(seconds // 60))} min"
+    if seconds < 86400 * 2:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} d"
+
+
+def percent(ratio: float | None) -> str:
+    """A ratio as a whole percentage, or an en dash when there is nothing to measure."""
+    return "–" if ratio is None else f"{ratio * 100:.0f}%"

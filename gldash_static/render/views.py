@@ -1,0 +1,472 @@
+"""View models: the snapshot turned into sorted, aggregated, display-ready records."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from gldash_static.errors import RenderError
+from gldash_static.model import ACTIVE_STATUSES, Branch, MergeRequest, Pipeline, Project, Snapshot
+from gldash_static.render.text import clean, parse_time, safe_url
+
+# Display states, worst first: the order drives "failing first" everywhere.
+STATES: tuple[tuple[str, str, str], ...] = (
+    ("failed", "failed", "✗"),
+    ("running", "running", "▶"),
+    ("manual", "manual", "‖"),
+    ("canceled", "canceled", "⊘"),
+    ("success", "passed", "✓"),
+    ("skipped", "skipped", "»"),
+    ("none", "no pipeline", "–"),
+)
+STATE_RANK = {key: rank for rank, (key, _, _) in enumerate(STATES)}
+STATE_LABEL = {key: label for key, label, _ in STATES}
+STATE_ICON = {key: icon for key, _, icon in STATES}
+WINDOW = timedelta(days=7)
+RECENT_FAILURES = 200  # pipelines listed on the failures page; older ones are in project pages
+LIST_LIMIT = 1000  # rows per cross-project list, so that pages stay loadable at 10,000 projects
+
+
+def state_of(status: str) -> str:
+    """The display state of a GitLab pipeline status."""
+    if status in ACTIVE_STATUSES and status != "manual":
+        return "running"
+    return status if status in STATE_RANK else "none"
+
+
+def status_label(status: str) -> str:
+    """Readable text for a raw GitLab status (waiting_for_resource → waiting for resource)."""
+    return STATE_LABEL.get(status) or clean(status, 40).replace("_", " ") or "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class JobView:
+    """A failed job, ready to show."""
+
+    name: str
+    stage: str
+    reason: str
+    allow_failure: bool
+    duration: float | None
+    web_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineView:
+    """A pipeline, ready to show."""
+
+    id: int
+    ref: str
+    sha: str
+    state: str
+    label: str
+    source: str
+    created: datetime | None
+    duration: float | None
+    web_url: str | None
+    username: str
+    jobs: tuple[JobView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BranchView:
+    """A branch with its hygiene flags."""
+
+    name: str
+    default: bool
+    protected: bool
+    merged: bool
+    stale: bool
+    commit_title: str
+    short_id: str
+    author: str
+    committed: datetime | None
+    age_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class MergeRequestView:
+    """An open merge request."""
+
+    iid: int
+    title: str
+    draft: bool
+    author: str
+    created: datetime | None
+    age_s: float | None
+    source_branch: str
+    target_branch: str
+    merge_status: str
+    conflicts: bool
+    labels: tuple[str, ...]
+    web_url: str | None
+    project_key: str
+
+
+@dataclass(slots=True)
+class ProjectView:
+    """A project with its roll-ups; `page` is its path inside the site."""
+
+    key: str
+    page: str
+    id: int
+    path: str
+    name: str
+    namespace: str
+    source: str
+    description: str
+    visibility: str
+    archived: bool
+    topics: tuple[str, ...]
+    default_branch: str
+    web_url: str | None
+    stale_reason: str
+    stale_since: datetime | None
+    pipelines: tuple[PipelineView, ...]
+    branches: tuple[BranchView, ...]
+    merge_requests: tuple[MergeRequestView, ...]
+    state: str = "none"
+    failing: bool = False
+    head: PipelineView | None = None  # newest default-branch pipeline
+    last: PipelineView | None = None  # newest pipeline on any ref
+    broken_by: PipelineView | None = None  # the failed pipeline that makes it failing
+    success_rate: float | None = None
+    median_duration: float | None = None
+    stale_branches: int = 0
+    merged_branches: int = 0
+    unprotected_default: bool = False
+
+
+@dataclass(slots=True)
+class GroupView:
+    """A group or subgroup with figures rolled up over every project below it."""
+
+    key: str
+    page: str
+    id: int
+    path: str
+    name: str
+    source: str
+    description: str
+    web_url: str | None
+    depth: int
+    parent_key: str | None
+    children: list[GroupView] = field(default_factory=list)
+    projects: list[ProjectView] = field(default_factory=list)
+    state: str = "none"
+    failing: int = 0
+    running: int = 0
+    success_rate: float | None = None
+    open_mrs: int = 0
+    stale_branches: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Tile:
+    """A headline figure on the overview."""
+
+    label: str
+    value: str
+    note: str
+    alert: bool = False
+
+
+@dataclass(slots=True)
+class SiteView:
+    """Everything the templates show, computed once per render."""
+
+    generated_at: datetime
+    projects: list[ProjectView]
+    groups: list[GroupView]
+    tiles: list[Tile]
+    broken: list[ProjectView]
+    recent_failures: list[tuple[ProjectView, PipelineView]]
+    stale_branches: list[tuple[ProjectView, BranchView]]
+    merged_branches: list[tuple[ProjectView, BranchView]]
+    unprotected: list[ProjectView]
+    merge_requests: list[tuple[ProjectView, MergeRequestView]]
+    topics: list[str]
+    state_counts: dict[str, int]
+    fetch_errors: list[str]
+    sources: list[tuple[str, str | None]]
+    slowest: list[ProjectView]
+    urgent: list[ProjectView]  # every project, failing first
+    by_key: dict[str, ProjectView] = field(default_factory=dict)
+
+
+def _seconds_between(later: datetime, earlier: datetime | None) -> float | None:
+    return None if earlier is None else max(0.0, (later - earlier).total_seconds())
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _pipeline(raw: Pipeline) -> PipelineView:
+    status = clean(raw.get("status"), 40)
+    jobs = tuple(
+        JobView(
+            name=clean(job.get("name"), 120),
+            stage=clean(job.get("stage"), 60),
+            reason=clean(job.get("failure_reason"), 80).replace("_", " "),
+            allow_failure=bool(job.get("allow_failure")),
+            duration=_number(job.get("duration")),
+            web_url=safe_url(job.get("web_url")),
+        )
+        for job in raw.get("failed_jobs") or []
+    )
+    return PipelineView(
+        id=int(raw["id"]),
+        ref=clean(raw.get("ref"), 120),
+        sha=clean(raw.get("sha"), 40)[:8],
+        state=state_of(status),
+        label=status_label(status),
+        source=clean(raw.get("source"), 40).replace("_", " "),
+        created=parse_time(raw.get("created_at")),
+        duration=_number(raw.get("duration")),
+        web_url=safe_url(raw.get("web_url")),
+        username=clean(raw.get("username"), 60),
+        jobs=jobs,
+    )
+
+
+def _branch(raw: Branch, now: datetime, stale_after: timedelta) -> BranchView:
+    committed = parse_time(raw.get("committed_date"))
+    default = bool(raw.get("default"))
+    merged = bool(raw.get("merged"))
+    stale = not default and not merged and committed is not None and now - committed > stale_after
+    return BranchView(
+        name=clean(raw.get("name"), 120),
+        default=default,
+        protected=bool(raw.get("protected")),
+        merged=merged and not default,
+        stale=stale,
+        commit_title=clean(raw.get("commit_title"), 120),
+        short_id=clean(raw.get("commit_short_id"), 12),
+        author=clean(raw.get("author_name"), 60),
+        committed=committed,
+        age_s=_seconds_between(now, committed),
+    )
+
+
+def _merge_request(raw: MergeRequest, now: datetime, project_key: str) -> MergeRequestView:
+    created = parse_time(raw.get("created_at"))
+    return MergeRequestView(
+        iid=int(raw["iid"]),
+        title=clean(raw.get("title"), 200),
+        draft=bool(raw.get("draft")),
+        author=clean(raw.get("author_username"), 60),
+        created=created,
+        age_s=_seconds_between(now, created),
+        source_branch=clean(raw.get("source_branch"), 120),
+        target_branch=clean(raw.get("target_branch"), 120),
+        merge_status=clean(raw.get("detailed_merge_status"), 40).replace("_", " "),
+        conflicts=bool(raw.get("has_conflicts")),
+        labels=tuple(sorted(clean(label, 60) for label in raw.get("labels") or [])),
+        web_url=safe_url(raw.get("web_url")),
+        project_key=project_key,
+    )
+
+
+def _key(raw_id: object, source_index: int, what: str) -> tuple[int, str]:
+    # Page paths come from integer ids only, never from GitLab text.
+    if isinstance(raw_id, bool) or not isinstance(raw_id, int) or raw_id < 0:
+        raise RenderError(f"snapshot has a {what} with an invalid id: {str(raw_id)[:40]!r}")
+    return raw_id, (str(raw_id) if source_index == 0 else f"s{source_index}-{raw_id}")
+
+
+def _success_rate(pipelines: tuple[PipelineView, ...]) -> float | None:
+    finished = [p for p in pipelines if p.state in {"success", "failed"}]
+    if not finished:
+        return None
+    return sum(p.state == "success" for p in finished) / len(finished)
+
+
+def project_view(
+    raw: Project, source: str, source_index: int, now: datetime, stale_days: int
+) -> ProjectView:
+    """One project with its roll-ups computed as of `now`."""
+    pid, key = _key(raw.get("id"), source_index, "project")
+    stale = raw.get("stale")
+    pipelines = tuple(_pipeline(p) for p in raw.get("pipelines") or [])
+    default_branch = clean(raw.get("default_branch"), 120)
+    branches = tuple(
+        sorted(
+            (_branch(b, now, timedelta(days=stale_days)) for b in raw.get("branches") or []),
+            key=lambda b: (not b.default, b.name),
+        )
+    )
+    mrs = tuple(
+        sorted(
+            (_merge_request(m, now, key) for m in raw.get("merge_requests") or []),
+            key=lambda m: (m.created or now, m.iid),
+        )
+    )
+    view = ProjectView(
+        key=key,
+        page=f"p/{key}.html",
+        id=pid,
+        path=clean(raw.get("path_with_namespace"), 200),
+        name=clean(raw.get("name"), 120),
+        namespace=clean(raw.get("namespace"), 200),
+        source=source,
+        description=clean(raw.get("description"), 300),
+        visibility=clean(raw.get("visibility"), 20),
+        archived=bool(raw.get("archived")),
+        topics=tuple(sorted({clean(t, 40) for t in raw.get("topics") or []} - {""})),
+        default_branch=default_branch,
+        web_url=safe_url(raw.get("web_url")),
+        stale_reason=clean(stale.get("reason"), 200) if stale else "",
+        stale_since=parse_time(stale.get("since")) if stale else None,
+        pipelines=pipelines,
+        branches=branches,
+        merge_requests=mrs,
+    )
+    on_default = [p for p in pipelines if p.ref == default_branch]
+    view.head = on_default[0] if on_default else None
+    view.last = pipelines[0] if pipelines else None
+    view.state = view.head.state if view.head else "none"
+    finished = [p for p in on_default if p.state in {"success", "failed"}]
+    view.failing = bool(finished) and finished[0].state == "failed"
+    view.broken_by = finished[0] if view.failing else None
+    view.success_rate = _success_rate(pipelines)
+    durations = [p.duration for p in on_default if p.duration is not None]
+    view.median_duration = statistics.median(durations) if durations else None
+    view.stale_branches = sum(b.stale for b in branches)
+    view.merged_branches = sum(b.merged for b in branches)
+    view.unprotected_default = any(b.default and not b.protected for b in branches)
+    return view
+
+
+def urgency(project: ProjectView) -> tuple[int, int, str]:
+    """Sort key putting failing projects first, then by state, then by path."""
+    return (0 if project.failing else 1, STATE_RANK[project.state], project.path.lower())
+
+
+def _roll_up(group: GroupView) -> None:
+    projects = group.projects
+    group.failing = sum(p.failing for p in projects)
+    group.running = sum(p.state == "running" for p in projects)
+    every = tuple(pl for p in projects for pl in p.pipelines)
+    group.success_rate = _success_rate(every)
+    group.open_mrs = sum(len(p.merge_requests) for p in projects)
+    group.stale_branches = sum(p.stale_branches for p in projects)
+    states = {p.state for p in projects}
+    if group.failing:
+        group.state = "failed"
+    else:
+        group.state = min(states, key=STATE_RANK.__getitem__) if states else "none"
+
+
+def build(snapshot: Snapshot, stale_days: int = 30) -> SiteView:
+    """The whole site's view model; "now" is the snapshot's generated_at."""
+    now = parse_time(snapshot.get("generated_at"))
+    if now is None:
+        raise RenderError("snapshot has no valid generated_at time")
+    projects: list[ProjectView] = []
+    groups: list[GroupView] = []
+    sources: list[tuple[str, str | None]] = []
+    for index, source in enumerate(snapshot.get("sources") or []):
+        name = clean(source.get("name"), 80)
+        sources.append((name, safe_url(source.get("url"))))
+        mine = [project_view(p, name, index, now, stale_days) for p in source.get("projects") or []]
+        projects.extend(mine)
+        by_id: dict[int, GroupView] = {}
+        for raw in source.get("groups") or []:
+            gid, key = _key(raw.get("id"), index, "group")
+            path = clean(raw.get("full_path"), 200)
+            by_id[gid] = GroupView(
+                key=key,
+                page=f"g/{key}.html",
+                id=gid,
+                path=path,
+                name=clean(raw.get("name"), 120),
+                source=name,
+                description=clean(raw.get("description"), 300),
+                web_url=safe_url(raw.get("web_url")),
+                depth=path.count("/"),
+                parent_key=None,
+            )
+        for raw in source.get("groups") or []:
+            group, parent = by_id[raw["id"]], by_id.get(raw.get("parent_id") or -1)
+            if parent is not None:
+                group.parent_key = parent.key
+                parent.children.append(group)
+        for group in by_id.values():
+            prefix = group.path + "/"
+            group.projects = sorted(
+                (p for p in mine if p.namespace == group.path or p.namespace.startswith(prefix)),
+                key=urgency,
+            )
+            group.children.sort(key=lambda g: g.path.lower())
+            _roll_up(group)
+        groups.extend(by_id.values())
+    projects.sort(key=lambda p: (p.path.lower(), p.key))
+    groups.sort(key=lambda g: (g.path.lower(), g.key))
+    return _site(snapshot, now, projects, groups, sources)
+
+
+def _site(
+    snapshot: Snapshot,
+    now: datetime,
+    projects: list[ProjectView],
+    groups: list[GroupView],
+    sources: list[tuple[str, str | None]],
+) -> SiteView:
+    epoch = datetime.min.replace(tzinfo=UTC)
+    recent = [
+        pl for p in projects for pl in p.pipelines if pl.created and now - pl.created <= WINDOW
+    ]
+    rate = _success_rate(tuple(recent))
+    failing = [p for p in projects if p.failing]
+    running = sum(pl.state == "running" for p in projects for pl in p.pipelines)
+    failures = sorted(
+        ((p, pl) for p in projects for pl in p.pipelines if pl.state == "failed"),
+        key=lambda item: (item[1].created or epoch, item[1].id),
+        reverse=True,
+    )
+    broken = sorted(failing, key=lambda p: p.path.lower())
+    broken.sort(key=lambda p: p.head.created if p.head and p.head.created else epoch, reverse=True)
+    mrs = sorted(
+        ((p, m) for p in projects for m in p.merge_requests),
+        key=lambda item: (item[1].created or now, item[0].path.lower(), item[1].iid),
+    )
+    stale_branches = sorted(
+        ((p, b) for p in projects for b in p.branches if b.stale),
+        key=lambda item: (-(item[1].age_s or 0), item[0].path.lower(), item[1].name),
+    )
+    merged = [(p, b) for p in projects for b in p.branches if b.merged]
+    timed = [p for p in projects if p.median_duration is not None]
+    fetch = snapshot.get("fetch") or {}
+    tiles = [
+        Tile("Projects", f"{len(projects):,}", f"in {len(groups)} groups"),
+        Tile("Pipelines", f"{len(recent):,}", "in the last 7 days"),
+        Tile(
+            "Success rate", "–" if rate is None else f"{rate * 100:.0f}%", "finished, last 7 days"
+        ),
+        Tile("Failing", f"{len(failing):,}", "default branches", alert=bool(failing)),
+        Tile("Running now", f"{running:,}", "pipelines running or queued"),
+    ]
+    return SiteView(
+        generated_at=now,
+        projects=projects,
+        groups=groups,
+        tiles=tiles,
+        broken=broken,
+        recent_failures=failures[:RECENT_FAILURES],
+        stale_branches=stale_branches,
+        merged_branches=merged,
+        unprotected=[p for p in projects if p.unprotected_default],
+        merge_requests=mrs,
+        topics=sorted({t for p in projects for t in p.topics}, key=str.lower),
+        state_counts=dict(Counter(p.state for p in projects)),
+        fetch_errors=[clean(e, 300) for e in fetch.get("errors") or []],
+        sources=sources,
+        slowest=sorted(timed, key=lambda p: (-(p.median_duration or 0), p.path.lower()))[:10],
+        urgent=sorted(projects, key=urgency),
+        by_key={p.key: p for p in projects},
+    )
