@@ -64,12 +64,12 @@ def line_chart(
         dash = ' stroke-dasharray="4 3"' if n else ""
         for d in _segments(values, top):
             parts.append(
-                f'<path class="line s-{escape(name)}" d="{d}" fill="none" stroke="currentColor" '
+                f'<path class="line t-{escape(name)}" d="{d}" fill="none" stroke="currentColor" '
                 f'stroke-width="{2 if n == 0 else 1.5}"{dash}/>'
             )
         if len(values) == 1 and values[0] is not None:  # a single day is a dot, not a line
             parts.append(
-                f'<circle class="dot s-{escape(name)}" cx="{WIDTH / 2:.1f}" '
+                f'<circle class="dot t-{escape(name)}" cx="{WIDTH / 2:.1f}" '
                 f'cy="{_y(values[0], top):.1f}" r="3" fill="currentColor"/>'
             )
     parts.append(
