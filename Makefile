@@ -29,6 +29,7 @@ format: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m gldash_static.config.docs > docs/configuration.md
+	$(BIN)/python -m gldash_static.snapshot_schema > docs/snapshot.schema.json
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, NotRequired, TypedDict
+from typing import Literal, TypedDict
 
 SCHEMA_VERSION = 1
 
@@ -129,6 +129,9 @@ class Source(TypedDict):
     name: str
     url: str
     version: str | None
+    # Server time up to which every change on this instance has been fetched; the next
+    # incremental fetch asks for what changed after it (minus a safety margin).
+    watermark: str | None
     groups: list[Group]
     projects: list[Project]
 
@@ -144,7 +147,7 @@ class FetchInfo(TypedDict):
     retries: int
     rate_limited: int
     errors: list[str]
-    shard: NotRequired[dict[str, int] | None]  # {"index": I, "total": N} for a shard
+    shard: dict[str, int] | None  # {"index": I, "total": N} for a shard, else null
 
 
 class Snapshot(TypedDict):

@@ -177,6 +177,7 @@ def make_snapshot(projects: int = 20, seed: int = 1, now: datetime = GENERATED_A
                 "name": "gitlab.example.com",
                 "url": base,
                 "version": "17.6.0",
+                "watermark": iso(now - timedelta(seconds=30)),
                 "groups": groups,
                 "projects": plist,
             }
@@ -190,5 +191,6 @@ def make_snapshot(projects: int = 20, seed: int = 1, now: datetime = GENERATED_A
             "retries": 0,
             "rate_limited": 0,
             "errors": [],
+            "shard": None,
         },
     }

@@ -1,0 +1,129 @@
+"""What to fetch from GitLab, and turning it into a snapshot."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from gldash_static import __version__
+from gldash_static.config import Config
+from gldash_static.errors import FetchError
+from gldash_static.fetch.event import Event
+from gldash_static.fetch.progress import Progress
+from gldash_static.fetch.source import SourceFetch, SourceRequest, SourceResult, iso
+from gldash_static.gitlab import RequestStats
+from gldash_static.model import SCHEMA_VERSION, FetchMode, Snapshot, Source
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """How to fetch: mode and its inputs."""
+
+    full: bool = False
+    shard: tuple[int, int] | None = None
+    event: Event | None = None
+
+
+@dataclass
+class FetchOutcome:
+    """A new snapshot, and whether everything in it is fresh."""
+
+    snapshot: Snapshot
+    complete: bool
+    summary: str
+
+
+def _mode(request: FetchRequest, previous: Snapshot | None) -> FetchMode:
+    if request.event is not None:
+        return "event"
+    if request.shard is not None:
+        return "shard"
+    return "full" if request.full or previous is None else "incremental"
+
+
+def _previous_source(previous: Snapshot | None, url: str) -> Source | None:
+    for source in previous["sources"] if previous else []:
+        if source["url"].rstrip("/") == url.rstrip("/"):
+            return source
+    return None
+
+
+def fetch_snapshot(
+    config: Config,
+    previous: Snapshot | None,
+    request: FetchRequest,
+    progress: Progress,
+    backoff_s: float = 0.25,
+) -> FetchOutcome:
+    """Fetch every configured source into a new snapshot (nothing is written here)."""
+    mode = _mode(request, previous)
+    if mode == "event" and previous is None:
+        raise FetchError("--event refreshes one project on top of a previous snapshot; none found")
+    started_local = datetime.now(UTC)
+    clock = time.monotonic()
+    results: list[SourceResult] = []
+    for source in config.sources:
+        old = _previous_source(previous, source.url)
+        event_id = request.event.project_id if request.event else None
+        event_url = request.event.project_url if request.event else None
+        if event_url and not event_url.startswith(source.url + "/"):
+            if old is not None:  # another instance's event: keep this one as it was
+                results.append(SourceResult(old, RequestStats()))
+            continue
+        progress.section(f"gldash_fetch_{len(results)}", f"Fetching from {source.name} ({mode})")
+        fetch = SourceFetch(
+            source,
+            config.fetch,
+            SourceRequest(
+                mode="full" if mode == "shard" and previous is None else mode,
+                previous=old,
+                shard=request.shard,
+                event_project_id=event_id,
+            ),
+            progress,
+            backoff_s=backoff_s,
+        )
+        try:
+            results.append(fetch.run())
+        finally:
+            progress.end_section()
+    calls: Counter[str] = Counter()
+    retries = rate_limited = 0
+    errors: list[str] = []
+    for result in results:
+        calls.update(result.stats.calls)
+        retries += result.stats.retries
+        rate_limited += result.stats.rate_limited
+        errors += result.errors
+    server_times = [r.stats.server_time_last for r in results if r.stats.server_time_last]
+    finished = datetime.fromtimestamp(max(server_times), UTC) if server_times else datetime.now(UTC)
+    duration = time.monotonic() - clock
+    snapshot: Snapshot = {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": iso(finished),
+        "generator": f"gldash {__version__}",
+        "sources": [r.source for r in results],
+        "fetch": {
+            "mode": mode,
+            "started_at": iso(started_local),
+            "finished_at": iso(datetime.now(UTC)),
+            "duration_s": round(duration, 3),
+            "api_calls": dict(sorted(calls.items())),
+            "retries": retries,
+            "rate_limited": rate_limited,
+            "errors": errors,
+            "shard": {"index": request.shard[0], "total": request.shard[1]}
+            if request.shard
+            else None,
+        },
+    }
+    complete = all(r.complete for r in results)
+    projects = sum(len(r.source["projects"]) for r in results)
+    stale = sum(1 for r in results for p in r.source["projects"] if p["stale"])
+    summary = (
+        f"fetched {projects} projects ({mode}) with {sum(calls.values())} API calls, "
+        f"{retries} retries, {rate_limited} rate-limited, {stale} stale, in {duration:.1f} s"
+    )
+    return FetchOutcome(snapshot, complete, summary)

@@ -1,0 +1,128 @@
+"""Fetch one project's pipelines, failed jobs, branches and merge requests."""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass
+from typing import Any
+
+from gldash_static.config import FetchSettings
+from gldash_static.fetch import convert, pipelines
+from gldash_static.gitlab import ApiClient
+from gldash_static.model import Branch, FailedJob, MergeRequest, Pipeline, Project
+
+# Listing stops after this many pages even if fewer than N default-branch pipelines were seen;
+# a direct `ref=` query then fills in the default branch.
+MAX_LIST_PAGES = 3
+
+
+@dataclass
+class ProjectTask:
+    """What to fetch for one project, and what was known about it before."""
+
+    project: Project  # fresh metadata from the project listing
+    previous: Project | None = None
+    pipelines_since: str | None = None  # None: list from scratch; else updated_after
+    refresh_branches: bool = True
+    fetch_merge_requests: bool = False  # through the project endpoint (not the group one)
+
+
+class ProjectFetcher:
+    """Runs ProjectTasks; detail requests fan out over a shared executor."""
+
+    def __init__(self, api: ApiClient, settings: FetchSettings, details: Executor) -> None:
+        self.api = api
+        self.settings = settings
+        self.details = details
+
+    def fetch(self, task: ProjectTask) -> Project:
+        """Fill `task.project` with everything fetched; raises ApiError on failure."""
+        project = task.project
+        base = f"/projects/{project['id']}"
+        keep = self.settings.pipelines_per_project
+        branches: Future[list[Branch]] | None = None
+        if self.settings.branches and task.refresh_branches and not project["empty_repo"]:
+            branches = self.details.submit(self._branches, base)
+        mrs: Future[list[MergeRequest]] | None = None
+        if self.settings.merge_requests and task.fetch_merge_requests:
+            mrs = self.details.submit(self._merge_requests, base)
+
+        previous = {p["id"]: p for p in (task.previous["pipelines"] if task.previous else [])}
+        if task.pipelines_since is None:
+            candidates = self._list_pipelines(base, project["default_branch"], keep)
+        else:
+            changed = list(
+                self.api.iterate(
+                    f"{base}/pipelines",
+                    updated_after=task.pipelines_since,
+                    order_by="updated_at",
+                    sort="desc",
+                )
+            )
+            candidates = [pipelines.summary_of(p) for p in previous.values()] + changed
+        selected = pipelines.select(candidates, project["default_branch"], keep)
+
+        pending: list[tuple[int, Future[Pipeline]]] = []
+        kept: dict[int, Pipeline] = {}
+        for summary in selected:
+            pid = int(summary["id"])
+            old = previous.get(pid)
+            if old is not None and pipelines.reusable(old, summary):
+                kept[pid] = old
+            else:
+                pending.append((pid, self.details.submit(self._pipeline, base, pid)))
+        for pid, future in pending:
+            kept[pid] = future.result()
+        project["pipelines"] = [kept[pid] for pid in sorted(kept, reverse=True)]
+        if branches is not None:
+            project["branches"] = branches.result()
+        elif task.previous is not None and self.settings.branches:
+            project["branches"] = task.previous["branches"]
+        if mrs is not None:
+            project["merge_requests"] = mrs.result()
+        return project
+
+    def _list_pipelines(
+        self, base: str, default_branch: str | None, keep: int
+    ) -> list[dict[str, Any]]:
+        listed: list[dict[str, Any]] = []
+        exhausted = True
+        for item in self.api.iterate(f"{base}/pipelines", order_by="id", sort="desc"):
+            listed.append(item)
+            if len(listed) % 100 == 0 and pipelines.enough_listed(listed, default_branch, keep):
+                exhausted = False
+                break
+            if len(listed) >= MAX_LIST_PAGES * 100:
+                exhausted = False
+                break
+        if not exhausted and not pipelines.enough_listed(listed, default_branch, keep):
+            listed += self.api.first_page(
+                f"{base}/pipelines", ref=default_branch, per_page=keep, order_by="id", sort="desc"
+            )
+        return listed
+
+    def _pipeline(self, base: str, pipeline_id: int) -> Pipeline:
+        raw = self.api.get(f"{base}/pipelines/{pipeline_id}")
+        jobs: list[FailedJob] = []
+        if self.settings.failed_jobs and raw.get("status") == "failed":
+            jobs = sorted(
+                (
+                    convert.failed_job(job)
+                    for job in self.api.iterate(
+                        f"{base}/pipelines/{pipeline_id}/jobs", **{"scope[]": "failed"}
+                    )
+                ),
+                key=lambda job: job["id"],
+            )
+        return convert.pipeline(raw, jobs)
+
+    def _branches(self, base: str) -> list[Branch]:
+        found = [convert.branch(b) for b in self.api.iterate(f"{base}/repository/branches")]
+        return sorted(found, key=lambda b: b["name"])
+
+    def _merge_requests(self, base: str) -> list[MergeRequest]:
+        found = [
+            convert.merge_request(m)
+            for m in self.api.iterate(f"{base}/merge_requests", state="opened")
+        ]
+        return sorted(found, key=lambda m: m["iid"])

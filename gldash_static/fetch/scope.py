@@ -1,0 +1,89 @@
+"""Which groups and projects a source publishes: discovery through the API, then the filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gldash_static.config import SourceSettings
+from gldash_static.errors import FetchError
+from gldash_static.gitlab import ApiClient, ApiError
+from gldash_static.gitlab.client import encode_path
+
+
+def list_groups(api: ApiClient, source: SourceSettings) -> list[dict[str, Any]]:
+    """The configured groups and all their descendants, each once, ordered by full path."""
+    found: dict[int, dict[str, Any]] = {}
+    for path in source.groups:
+        try:
+            top = api.get(f"/groups/{encode_path(path)}")
+        except ApiError as exc:
+            if exc.status == 404:
+                raise FetchError(
+                    f"{source.name}: group '{path}' not found or not visible to the token "
+                    f"in ${source.token_env}"
+                ) from None
+            raise
+        found[int(top["id"])] = top
+        for sub in api.iterate(f"/groups/{top['id']}/descendant_groups"):
+            found[int(sub["id"])] = sub
+    return sorted(found.values(), key=lambda g: str(g.get("full_path")))
+
+
+def list_projects(
+    api: ApiClient, source: SourceSettings, top_group_ids: list[int]
+) -> list[dict[str, Any]]:
+    """Every project of the configured groups (subgroups included) and the extra projects."""
+    found: dict[int, dict[str, Any]] = {}
+    for group_id in top_group_ids:
+        params: dict[str, Any] = {
+            "include_subgroups": "true",
+            "with_shared": "false",
+            "order_by": "id",
+            "sort": "asc",
+        }
+        if not source.include_archived:
+            params["archived"] = "false"
+        for raw in api.iterate(f"/groups/{group_id}/projects", **params):
+            found[int(raw["id"])] = raw
+    for path in source.projects:
+        try:
+            raw = api.get(f"/projects/{encode_path(path)}")
+        except ApiError as exc:
+            if exc.status == 404:
+                raise FetchError(
+                    f"{source.name}: project '{path}' not found or not visible to the token "
+                    f"in ${source.token_env}"
+                ) from None
+            raise
+        found[int(raw["id"])] = raw
+    return [found[i] for i in sorted(found)]
+
+
+def allowed(raw: dict[str, Any], source: SourceSettings) -> bool:
+    """Whether the config lets this project be published."""
+    if raw.get("visibility") not in source.visibility:
+        return False  # private projects never reach the snapshot unless opted in
+    if raw.get("archived") and not source.include_archived:
+        return False
+    path = str(raw.get("path_with_namespace", ""))
+    return not any(pattern.search(path) for pattern in source.exclude)
+
+
+def in_configured_scope(path_with_namespace: str, source: SourceSettings) -> bool:
+    """Whether a project path lies under a configured group or is a configured project."""
+    if path_with_namespace in source.projects:
+        return True
+    return any(path_with_namespace.startswith(group + "/") for group in source.groups)
+
+
+def covered_by_groups(path_with_namespace: str, source: SourceSettings) -> bool:
+    """Whether the project's merge requests arrive through a group merge-request listing."""
+    return any(path_with_namespace.startswith(group + "/") for group in source.groups)
+
+
+def in_shard(project_id: int, shard: tuple[int, int] | None) -> bool:
+    """Whether a project belongs to shard I of N (1-based, as CI_NODE_INDEX)."""
+    if shard is None:
+        return True
+    index, total = shard
+    return project_id % total == index - 1

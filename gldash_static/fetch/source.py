@@ -1,0 +1,347 @@
+"""Fetch everything from one GitLab instance: full, incremental, one shard, or one event."""
+
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from gldash_static.config import FetchSettings, SourceSettings
+from gldash_static.errors import FetchError
+from gldash_static.fetch import convert, scope
+from gldash_static.fetch.progress import Progress
+from gldash_static.fetch.project import ProjectFetcher, ProjectTask
+from gldash_static.gitlab import ApiClient, ApiError, CircuitOpenError, RequestStats
+from gldash_static.model import Group, MergeRequest, Project, Source
+
+log = logging.getLogger("gldash.fetch")
+
+
+@dataclass
+class SourceRequest:
+    """What to fetch from one source."""
+
+    mode: str  # full | incremental | event
+    previous: Source | None = None
+    shard: tuple[int, int] | None = None
+    event_project_id: int | None = None
+
+
+@dataclass
+class SourceResult:
+    """One source's records plus what went wrong along the way."""
+
+    source: Source
+    stats: RequestStats
+    errors: list[str] = field(default_factory=list)
+    complete: bool = True
+
+
+def iso(moment: datetime) -> str:
+    """UTC timestamp in GitLab's format."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
+        f"{moment.microsecond // 1000:03d}Z"
+    )
+
+
+def parse_time(value: str) -> datetime:
+    """Parse a GitLab timestamp."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+class SourceFetch:
+    """Runs one source's fetch on a bounded pool of worker threads."""
+
+    def __init__(
+        self,
+        source: SourceSettings,
+        settings: FetchSettings,
+        request: SourceRequest,
+        progress: Progress,
+        backoff_s: float = 0.25,
+    ) -> None:
+        self.source = source
+        self.settings = settings
+        self.request = request
+        self.progress = progress
+        token = os.environ.get(source.token_env, "").strip()
+        if not token:
+            raise FetchError(
+                f"{source.name}: environment variable {source.token_env} is not set; it must "
+                "hold a GitLab access token with the read_api scope"
+            )
+        self.api = ApiClient(
+            source.url,
+            token,
+            timeout_s=settings.timeout_s,
+            max_retries=settings.max_retries,
+            breaker_threshold=settings.circuit_breaker,
+            concurrency=settings.concurrency,
+            backoff_s=backoff_s,
+        )
+        self.errors: list[str] = []
+        self.complete = True
+
+    def run(self) -> SourceResult:
+        """Fetch the source; raises FetchError when nothing useful can be fetched."""
+        try:
+            version = self._connect()
+            started = self._server_now()
+            with (
+                ThreadPoolExecutor(self.settings.concurrency, "gldash-project") as projects,
+                ThreadPoolExecutor(self.settings.concurrency, "gldash-detail") as details,
+            ):
+                fetcher = ProjectFetcher(self.api, self.settings, details)
+                if self.request.mode == "event":
+                    groups, records = self._event(fetcher, started)
+                else:
+                    groups, records = self._listing(fetcher, projects, started)
+        except ApiError as exc:
+            raise self._fatal(exc) from None
+        finally:
+            self.api.close()
+        watermark = iso(started) if self.request.mode != "event" else self._previous_watermark()
+        source: Source = {
+            "name": self.source.name,
+            "url": self.source.url,
+            "version": version,
+            "watermark": watermark,
+            "groups": sorted(groups, key=lambda g: g["full_path"]),
+            "projects": sorted(records, key=lambda p: p["path_with_namespace"]),
+        }
+        return SourceResult(source, self.api.stats, self.errors, self.complete)
+
+    # -- connection and errors -------------------------------------------------------------
+
+    def _connect(self) -> str | None:
+        data = self.api.get("/version")
+        version = data.get("version")
+        return version if isinstance(version, str) else None
+
+    def _server_now(self) -> datetime:
+        stamp = self.api.stats.server_time_first
+        if stamp is None:
+            return datetime.now(UTC)
+        return datetime.fromtimestamp(stamp, UTC)
+
+    def _fatal(self, exc: ApiError) -> FetchError:
+        name = self.source.name
+        if exc.status == 401:
+            return FetchError(
+                f"{name}: the token in ${self.source.token_env} was rejected (401 Unauthorized); "
+                "use a personal, group or project access token with the read_api scope"
+            )
+        if exc.status is None and "connect" in str(exc):
+            return FetchError(f"{name}: cannot reach {self.source.url} (connection failed)")
+        return FetchError(f"{name}: {exc.path}: {exc}")
+
+    def _previous_watermark(self) -> str | None:
+        return self.request.previous["watermark"] if self.request.previous else None
+
+    def _previous_projects(self) -> list[Project]:
+        return self.request.previous["projects"] if self.request.previous else []
+
+    def _since(self) -> str | None:
+        mark = self._previous_watermark()
+        if mark is None:
+            return None
+        moment = parse_time(mark) - timedelta(seconds=self.settings.incremental_margin_s)
+        return iso(moment)
+
+    # -- listing-based modes (full, incremental, shard) ----------------------------------------
+
+    def _listing(
+        self, fetcher: ProjectFetcher, pool: ThreadPoolExecutor, started: datetime
+    ) -> tuple[list[Group], list[Project]]:
+        raw_groups = scope.list_groups(self.api, self.source)
+        top_ids = [int(g["id"]) for g in raw_groups if g.get("full_path") in self.source.groups]
+        incremental = self.request.mode == "incremental" and self.request.previous is not None
+        since = self._since() if incremental else None
+        group_mrs: Future[list[dict[str, Any]]] | None = None
+        if self.settings.merge_requests and top_ids:
+            group_mrs = pool.submit(self._group_merge_requests, top_ids, since)
+        raw_projects = [
+            raw
+            for raw in scope.list_projects(self.api, self.source, top_ids)
+            if scope.allowed(raw, self.source)
+            and scope.in_shard(int(raw["id"]), self.request.shard)
+        ]
+        groups = [
+            convert.group(g) for g in raw_groups if g.get("visibility") in self.source.visibility
+        ]
+        previous = {p["id"]: p for p in self._previous_projects()}
+        fetched_at = iso(started)
+        tasks: list[ProjectTask] = []
+        for raw in raw_projects:
+            record = convert.project(raw, fetched_at)
+            old = previous.get(record["id"]) if incremental else None
+            if old is not None and old["path_with_namespace"] != record["path_with_namespace"]:
+                old = None  # renamed or moved: every URL changed, fetch it afresh
+            covered = scope.covered_by_groups(record["path_with_namespace"], self.source)
+            tasks.append(
+                ProjectTask(
+                    project=record,
+                    previous=old,
+                    pipelines_since=since if old is not None else None,
+                    refresh_branches=old is None
+                    or old["last_activity_at"] != record["last_activity_at"],
+                    fetch_merge_requests=not covered or (incremental and old is None),
+                )
+            )
+        records = self._run_tasks(fetcher, pool, tasks)
+        if group_mrs is not None:
+            try:
+                self._assign_merge_requests(records, tasks, group_mrs.result(), since is not None)
+            except CircuitOpenError:
+                self._breaker_tripped()
+        return groups, records
+
+    def _group_merge_requests(
+        self, group_ids: list[int], since: str | None
+    ) -> list[dict[str, Any]]:
+        params: dict[str, Any] = (
+            {"state": "opened"}
+            if since is None
+            else {
+                "state": "all",
+                "updated_after": since,
+            }
+        )
+        found: dict[tuple[int, int], dict[str, Any]] = {}
+        for group_id in group_ids:
+            for raw in self.api.iterate(f"/groups/{group_id}/merge_requests", **params):
+                found[(int(raw.get("project_id", 0)), int(raw.get("iid", 0)))] = raw
+        return list(found.values())
+
+    def _assign_merge_requests(
+        self,
+        records: list[Project],
+        tasks: list[ProjectTask],
+        raws: list[dict[str, Any]],
+        incremental: bool,
+    ) -> None:
+        by_project: dict[int, dict[int, MergeRequest]] = {}
+        for task in tasks:
+            if task.fetch_merge_requests:
+                continue
+            start = task.previous["merge_requests"] if (incremental and task.previous) else []
+            by_project[task.project["id"]] = {mr["iid"]: mr for mr in start}
+        for raw in raws:
+            mrs = by_project.get(int(raw.get("project_id", 0)))
+            if mrs is None:
+                continue
+            if raw.get("state") == "opened":
+                mrs[int(raw["iid"])] = convert.merge_request(raw)
+            else:
+                mrs.pop(int(raw.get("iid", 0)), None)  # merged or closed since last time
+        for record in records:
+            mrs = by_project.get(record["id"])
+            if mrs is not None and record["stale"] is None:
+                record["merge_requests"] = [mrs[i] for i in sorted(mrs)]
+
+    def _run_tasks(
+        self, fetcher: ProjectFetcher, pool: ThreadPoolExecutor, tasks: list[ProjectTask]
+    ) -> list[Project]:
+        self.progress.start(
+            len(tasks), lambda: self.api.stats.total, lambda: self.api.stats.retries
+        )
+        futures = [(task, pool.submit(fetcher.fetch, task)) for task in tasks]
+        records: list[Project] = []
+        for task, future in futures:
+            try:
+                records.append(future.result())
+            except ApiError as exc:
+                kept = self._on_project_error(task, exc)
+                if kept is not None:
+                    records.append(kept)
+            except CircuitOpenError:
+                self._breaker_tripped()
+                kept = self._keep_stale(task, "not refreshed: GitLab kept failing")
+                if kept is not None:
+                    records.append(kept)
+            finally:
+                self.progress.advance()
+        return records
+
+    def _on_project_error(self, task: ProjectTask, exc: ApiError) -> Project | None:
+        path = task.project["path_with_namespace"]
+        if exc.status == 401:
+            raise exc  # the token stopped working: nothing more can be trusted
+        if exc.status == 404:
+            self._warn(f"{path}: deleted or hidden during the fetch; left out")
+            return None
+        if exc.status == 403:
+            self._warn(f"{path}: access denied (403); previous data kept")
+            return self._keep_stale(task, "access denied (403)")
+        self._warn(f"{path}: {exc}; previous data kept")
+        self.complete = False
+        return self._keep_stale(task, f"fetch failed: {exc}")
+
+    def _breaker_tripped(self) -> None:
+        if self.complete:
+            self._warn(
+                f"{self.source.name}: stopped asking after {self.settings.circuit_breaker} "
+                f"consecutive failures ({self.api.breaker.last_failure}); previous data kept"
+            )
+        self.complete = False
+
+    def _keep_stale(self, task: ProjectTask, reason: str) -> Project | None:
+        previous = task.previous
+        if previous is None:
+            prior = {p["id"]: p for p in self._previous_projects()}
+            previous = prior.get(task.project["id"])
+        if previous is None:
+            self.errors.append(f"{task.project['path_with_namespace']}: {reason}; no earlier data")
+            return None
+        kept: Project = dict(previous)  # type: ignore[assignment]
+        since = previous["stale"]["since"] if previous["stale"] else previous["fetched_at"]
+        kept["stale"] = {"reason": reason, "since": since}
+        return kept
+
+    def _warn(self, message: str) -> None:
+        self.errors.append(message)
+        self.progress.line(f"warning: {message}")
+
+    # -- event mode ------------------------------------------------------------------------------
+
+    def _event(
+        self, fetcher: ProjectFetcher, started: datetime
+    ) -> tuple[list[Group], list[Project]]:
+        previous = self.request.previous
+        assert previous is not None and self.request.event_project_id is not None
+        others = [p for p in previous["projects"] if p["id"] != self.request.event_project_id]
+        old = next(
+            (p for p in previous["projects"] if p["id"] == self.request.event_project_id), None
+        )
+        try:
+            raw = self.api.get(f"/projects/{self.request.event_project_id}")
+        except ApiError as exc:
+            if exc.status == 404:
+                self._warn(f"project {self.request.event_project_id}: deleted or not visible")
+                return previous["groups"], others
+            raise
+        path = str(raw.get("path_with_namespace", ""))
+        if not (scope.in_configured_scope(path, self.source) and scope.allowed(raw, self.source)):
+            return previous["groups"], others  # not ours to publish (any more)
+        record = convert.project(raw, iso(started))
+        if old is not None and old["path_with_namespace"] != path:
+            old = None
+        task = ProjectTask(
+            project=record,
+            previous=old,
+            pipelines_since=self._since() if old is not None else None,
+            refresh_branches=True,
+            fetch_merge_requests=True,
+        )
+        self.progress.start(1, lambda: self.api.stats.total, lambda: self.api.stats.retries)
+        try:
+            fresh = fetcher.fetch(task)
+        except ApiError as exc:
+            kept = self._on_project_error(task, exc)
+            return previous["groups"], others + ([kept] if kept else [])
+        finally:
+            self.progress.advance()
+        return previous["groups"], [*others, fresh]

@@ -1,0 +1,163 @@
+"""One python-gitlab client per worker thread, sharing stats, pacing and the circuit breaker."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import gitlab
+import gitlab.exceptions
+import requests
+
+from gldash_static.gitlab.pacing import CircuitBreaker, Pacer
+from gldash_static.gitlab.transport import RequestStats, ResilientAdapter
+
+PER_PAGE = 100
+
+
+class CircuitOpenError(Exception):
+    """The circuit breaker is open: the fetch has stopped asking GitLab."""
+
+
+class ApiError(Exception):
+    """A request failed for good; `status` is the HTTP status, or None when none arrived."""
+
+    def __init__(self, status: int | None, message: str, path: str) -> None:
+        self.status = status
+        self.path = path
+        super().__init__(message)
+
+
+def encode_path(full_path: str) -> str:
+    """URL-encode a group or project full path for use as an :id."""
+    return quote(full_path, safe="")
+
+
+class ApiClient:
+    """Thread-safe access to one GitLab instance: a separate python-gitlab client per thread."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        timeout_s: float = 30.0,
+        max_retries: int = 5,
+        breaker_threshold: int = 25,
+        concurrency: int = 8,
+        backoff_s: float = 0.25,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self._token = token
+        self.timeout_s = timeout_s
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self.stats = RequestStats()
+        self.pacer = Pacer(reserve=max(4, concurrency))
+        self.breaker = CircuitBreaker(breaker_threshold)
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"ApiClient({self.url!r})"  # never the token
+
+    def _gitlab(self) -> gitlab.Gitlab:
+        client: gitlab.Gitlab | None = getattr(self._local, "client", None)
+        if client is None:
+            session = requests.Session()
+            adapter = ResilientAdapter(
+                self.stats, self.pacer, self.breaker, self.max_retries, self.backoff_s
+            )
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            with self._lock:
+                self._sessions.append(session)
+            # Retries and 429 handling live in the adapter, shared by all threads.
+            client = gitlab.Gitlab(
+                self.url,
+                private_token=self._token,
+                timeout=self.timeout_s,
+                per_page=PER_PAGE,
+                retry_transient_errors=False,
+                session=session,
+            )
+            self._local.client = client
+        return client
+
+    def close(self) -> None:
+        """Close every thread's HTTP session."""
+        with self._lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
+
+    def get(self, path: str, **params: Any) -> dict[str, Any]:
+        """GET one object as a dictionary."""
+        result = self._call(
+            path,
+            lambda gl: gl.http_get(path, query_data=params, obey_rate_limit=False, max_retries=0),
+        )
+        if not isinstance(result, dict):
+            raise ApiError(None, "unexpected response (not a JSON object)", path)
+        return result
+
+    def iterate(self, path: str, **params: Any) -> Iterator[dict[str, Any]]:
+        """Iterate every item of a paginated list, following GitLab's Link headers."""
+        params.setdefault("per_page", PER_PAGE)
+        items = self._call(
+            path,
+            lambda gl: gl.http_list(
+                path, query_data=params, iterator=True, obey_rate_limit=False, max_retries=0
+            ),
+        )
+        iterator = iter(items)
+        while True:
+            try:
+                item = self._call(path, lambda _gl: next(iterator))
+            except StopIteration:
+                return
+            if isinstance(item, dict):
+                yield item
+
+    def first_page(self, path: str, **params: Any) -> list[dict[str, Any]]:
+        """One page of a list (no further requests)."""
+        result = self._call(
+            path,
+            lambda gl: gl.http_list(
+                path, query_data=params, get_all=False, obey_rate_limit=False, max_retries=0
+            ),
+        )
+        return [item for item in result if isinstance(item, dict)]
+
+    def post(self, path: str, data: dict[str, Any]) -> dict[str, Any]:
+        """POST form data and return the created object."""
+        result = self._call(path, lambda gl: gl.http_post(path, post_data=data))
+        if not isinstance(result, dict):
+            raise ApiError(None, "unexpected response (not a JSON object)", path)
+        return result
+
+    def _call(self, path: str, action: Any) -> Any:
+        try:
+            return action(self._gitlab())
+        except StopIteration:
+            raise
+        except CircuitOpenError:
+            raise
+        # `from None`: requests' exceptions carry full URLs and python-gitlab's the response
+        # body; the clean ApiError is all a log or traceback needs.
+        except gitlab.exceptions.GitlabAuthenticationError:
+            raise ApiError(401, "401 Unauthorized", path) from None
+        except gitlab.exceptions.GitlabParsingError:
+            raise ApiError(None, "GitLab sent a response that is not valid JSON", path) from None
+        except gitlab.exceptions.GitlabError as exc:
+            status = exc.response_code
+            message = str(exc.error_message or "")[:200] if exc.error_message else ""
+            raise ApiError(status, f"HTTP {status}: {message}".strip(": "), path) from None
+        except requests.Timeout:
+            raise ApiError(None, f"timed out after {self.timeout_s:g} s", path) from None
+        except requests.ConnectionError:
+            raise ApiError(None, "cannot connect", path) from None
+        except requests.RequestException as exc:
+            raise ApiError(None, f"request failed ({type(exc).__name__})", path) from None

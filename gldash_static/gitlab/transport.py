@@ -1,0 +1,182 @@
+"""A requests adapter that owns retries, pacing, request counting and the circuit breaker."""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from gldash_static.gitlab.pacing import CircuitBreaker, Pacer, retry_after_seconds
+
+TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
+MAX_RATE_LIMITED_RETRIES = 60  # 429s are waited out, not failures, but never forever
+
+_ID_AFTER = {
+    "projects": ":id",
+    "groups": ":id",
+    "pipelines": ":pipeline_id",
+    "jobs": ":job_id",
+    "merge_requests": ":merge_request_iid",
+    "branches": ":branch",
+    "pipeline_schedules": ":schedule_id",
+    "users": ":user_id",
+}
+
+
+def endpoint_of(method: str, url: str) -> str:
+    """Route template of a request, e.g. 'GET /projects/:id/pipelines/:pipeline_id'."""
+    path = urlsplit(url).path
+    if "/api/v4" in path:
+        path = path.split("/api/v4", 1)[1]
+    parts = [p for p in path.split("/") if p]
+    out: list[str] = []
+    for index, part in enumerate(parts):
+        previous = parts[index - 1] if index else ""
+        if previous in _ID_AFTER and not (previous == "jobs" and part == "artifacts"):
+            out.append(_ID_AFTER[previous])
+        else:
+            out.append(unquote(part) if part.isascii() and part.isidentifier() else ":value")
+    return f"{method} /" + "/".join(out)
+
+
+class TransientResponseError(Exception):
+    """A response that arrived but cannot be used (cut-off JSON)."""
+
+
+class RequestStats:
+    """Counts of requests by endpoint, retries, 429s and the server's own clock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.calls: Counter[str] = Counter()
+        self.retries = 0
+        self.rate_limited = 0
+        self.server_time_first: float | None = None
+        self.server_time_last: float | None = None
+
+    def count(self, endpoint: str) -> None:
+        """One request was sent."""
+        with self._lock:
+            self.calls[endpoint] += 1
+
+    def retried(self, rate_limited: bool) -> None:
+        """A request is about to be repeated."""
+        with self._lock:
+            self.retries += 1
+            if rate_limited:
+                self.rate_limited += 1
+
+    def saw_date(self, headers: Mapping[str, str]) -> None:
+        """Track the server's clock from the Date header (immune to runner clock skew)."""
+        value = headers.get("Date")
+        if not value:
+            return
+        try:
+            moment = email.utils.parsedate_to_datetime(value).timestamp()
+        except (TypeError, ValueError):
+            return
+        with self._lock:
+            if self.server_time_first is None:
+                self.server_time_first = moment
+            self.server_time_last = max(self.server_time_last or moment, moment)
+
+    @property
+    def total(self) -> int:
+        """All requests sent."""
+        return sum(self.calls.values())
+
+
+class ResilientAdapter(HTTPAdapter):
+    """Sends each request with pacing, bounded jittered retries and breaker bookkeeping."""
+
+    def __init__(
+        self,
+        stats: RequestStats,
+        pacer: Pacer,
+        breaker: CircuitBreaker,
+        max_retries: int,
+        backoff_s: float = 0.25,
+        sleep: Callable[[float], None] = time.sleep,
+        pool_size: int = 4,
+    ) -> None:
+        super().__init__(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+        self.stats = stats
+        self.pacer = pacer
+        self.breaker = breaker
+        self.retry_limit = max_retries
+        self.backoff_s = backoff_s
+        self._sleep = sleep
+        self._random = random.Random()
+
+    def _backoff(self, attempt: int) -> None:
+        # Full jitter keeps a burst of failing workers from retrying in lockstep.
+        self._sleep(self._random.uniform(0, min(10.0, self.backoff_s * 2**attempt)))
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        """Send `request`, retrying transient failures; the last failure is re-raised."""
+        endpoint = endpoint_of(request.method or "GET", request.url or "")
+        failures = 0
+        limited = 0
+        while True:
+            response: requests.Response | None = None
+            if self.breaker.opened:
+                from gldash_static.gitlab.client import CircuitOpenError
+
+                raise CircuitOpenError(self.breaker.last_failure)
+            self.pacer.wait()
+            self.stats.count(endpoint)
+            try:
+                response = super().send(request, **kwargs)
+                self.stats.saw_date(response.headers)
+                self.pacer.observe(response.headers)
+                if response.status_code == 429:
+                    limited += 1
+                    if limited > MAX_RATE_LIMITED_RETRIES:
+                        return response
+                    self.pacer.block_for(retry_after_seconds(response.headers, time.time()))
+                    self.stats.retried(rate_limited=True)
+                    continue
+                if response.status_code in TRANSIENT_STATUSES:
+                    raise TransientResponseError(f"HTTP {response.status_code}")
+                if not kwargs.get("stream") and _looks_truncated(response):
+                    raise TransientResponseError("truncated response body")
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                TransientResponseError,
+                requests.exceptions.ChunkedEncodingError,
+            ) as exc:
+                failures += 1
+                self.breaker.failure(_describe(exc))
+                if failures > self.retry_limit or self.breaker.opened:
+                    if response is not None:
+                        return response  # python-gitlab turns it into a proper API error
+                    raise
+                self.stats.retried(rate_limited=False)
+                self._backoff(failures - 1)
+                continue
+            self.breaker.success()
+            return response
+
+
+def _looks_truncated(response: requests.Response) -> bool:
+    if "json" not in response.headers.get("Content-Type", ""):
+        return False
+    body = response.content.rstrip()  # reading here surfaces cut-off bodies as errors
+    return bool(body) and body[-1:] not in (b"}", b"]")
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, requests.Timeout):
+        return "request timed out"
+    if isinstance(exc, requests.ConnectionError):
+        return "connection failed"
+    return str(exc) or type(exc).__name__
