@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
 import socket
 import struct
@@ -52,6 +53,10 @@ class _Handler(BaseHTTPRequestHandler):
         # Headers and body are separate writes; with Nagle plus delayed ACKs every
         # keep-alive request would wait ~40 ms.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header follows the simulated clock, as a real server's follows its own."""
+        return email.utils.format_datetime(self.server.sim.clock.now, usegmt=True)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: tests and benchmarks make many thousands of requests."""
