@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gldash_static.simulator import names
@@ -45,7 +45,6 @@ class OrgSpec:
     flaky_fraction: float = 0.18
     broken_fraction: float = 0.08
     busy_fraction: float = 0.12  # pushed within the last hour: running/pending pipelines
-    extra: dict[str, str] = field(default_factory=dict)  # reserved for later knobs
 
     def __post_init__(self) -> None:
         if not 1 <= self.projects <= 200_000:
