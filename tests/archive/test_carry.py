@@ -1,0 +1,257 @@
+"""Carry-forward against the simulator's artifacts endpoint and a published site over HTTP."""
+
+from __future__ import annotations
+
+import io
+import threading
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from archive_builds import build_snapshot
+
+from gldash_static.archive import Archive, Limits
+from gldash_static.config import ArchiveSettings, SiteSettings
+from gldash_static.errors import ArchiveError
+from gldash_static.render import render_site
+from gldash_static.simulator import Faults, OrgSpec, Simulator
+
+REF = "main"
+T0 = datetime(2026, 11, 28, 6, 15, tzinfo=UTC)
+ARTIFACTS = "GET /projects/:id/jobs/artifacts/:ref/download"
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[Simulator]:
+    with Simulator(OrgSpec(projects=3, seed=1)) as s:
+        yield s
+
+
+@pytest.fixture
+def project_id(sim: Simulator) -> int:
+    return min(sim.state.projects)
+
+
+def build(
+    workdir: Path,
+    moment: datetime,
+    sim: Simulator,
+    project_id: int,
+    allow_empty: bool = False,
+    settings: ArchiveSettings | None = None,
+) -> Path:
+    """What `gldash build` does in a fresh CI job: carry forward, add, render public/."""
+    settings = settings or ArchiveSettings(dir=workdir / "archive")
+    archive = Archive(settings)
+    archive.carry_forward(sim.url, sim.token, project_id, REF, allow_empty=allow_empty)
+    snapshot = build_snapshot(moment)
+    archive.add(snapshot)
+    public = workdir / "public"
+    render_site(
+        snapshot,
+        public,
+        SiteSettings(title="Acme"),
+        extra_pages=archive.pages(snapshot),
+        extra_files=archive.files(),
+    )
+    return public
+
+
+def pages_zip(public: Path) -> bytes:
+    """The artifacts zip a `pages` job uploads: the public/ folder."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as bundle:
+        for item in sorted(public.rglob("*")):
+            if item.is_file():
+                bundle.write(item, "public/" + item.relative_to(public).as_posix())
+    return out.getvalue()
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_history_survives_from_one_build_to_the_next(
+    tmp_path: Path, sim: Simulator, project_id: int
+) -> None:
+    sim.state.artifacts.clear()
+    first = build(tmp_path / "job1", T0, sim, project_id, allow_empty=True)
+    sim.put_artifact(project_id, REF, "pages", pages_zip(first))
+    second = build(tmp_path / "job2", T0 + timedelta(hours=6), sim, project_id)
+    sim.put_artifact(project_id, REF, "pages", pages_zip(second))
+    third = build(tmp_path / "job3", T0 + timedelta(days=1), sim, project_id)
+    archive = Archive(ArchiveSettings(dir=tmp_path / "job3" / "archive"))
+    assert [r["time"] for r in archive.rows()] == [
+        "2026-11-28T06:15:00Z",
+        "2026-11-28T12:15:00Z",
+        "2026-11-29T06:15:00Z",
+    ]
+    assert [d.date for d in archive.history().days] == ["2026-11-28", "2026-11-29"]
+    assert (third / "archive" / "2026/11/28/061500Z.json.gz").is_file()
+    assert (third / "archive" / "index.json").read_bytes() == (
+        tmp_path / "job3" / "archive" / "index.json"
+    ).read_bytes()
+
+
+def test_first_build_needs_allow_empty(tmp_path: Path, sim: Simulator, project_id: int) -> None:
+    sim.state.artifacts.clear()
+    with pytest.raises(ArchiveError, match="allow-empty-history"):
+        build(tmp_path / "job", T0, sim, project_id)
+    assert not (tmp_path / "job" / "public").exists()
+    assert not (tmp_path / "job" / "archive").exists()
+    result = Archive(ArchiveSettings(dir=tmp_path / "job" / "archive")).carry_forward(
+        sim.url, sim.token, project_id, REF, allow_empty=True
+    )
+    assert result.snapshots == 0
+
+
+def test_failed_download_fails_the_build_without_touching_the_output(
+    tmp_path: Path, sim: Simulator, project_id: int
+) -> None:
+    sim.state.artifacts.clear()
+    job = tmp_path / "job"
+    public = build(job, T0, sim, project_id, allow_empty=True)
+    sim.put_artifact(project_id, REF, "pages", pages_zip(public))
+    before = {"public": _tree(public), "archive": _tree(job / "archive")}
+    for faults in (
+        Faults(routes={ARTIFACTS: Faults(error_rate=1.0, error_statuses=(403,))}),
+        Faults(routes={ARTIFACTS: Faults(truncate_rate=1.0, truncate_mode="short")}),
+    ):
+        sim.set_faults(faults)
+        try:
+            # Even --allow-empty-history does not cover a download that failed.
+            with pytest.raises(ArchiveError):
+                build(job, T0 + timedelta(hours=6), sim, project_id, allow_empty=True)
+        finally:
+            sim.set_faults(Faults())
+        assert {"public": _tree(public), "archive": _tree(job / "archive")} == before
+
+
+def test_a_bad_token_is_an_error_that_does_not_show_the_token(
+    tmp_path: Path, sim: Simulator, project_id: int
+) -> None:
+    archive = Archive(ArchiveSettings(dir=tmp_path / "archive"))
+    with pytest.raises(ArchiveError) as caught:
+        archive.carry_forward(sim.url, "glpat-not-a-real-token", project_id, REF)
+    assert "glpat-not-a-real-token" not in str(caught.value)
+
+
+def _zip(members: dict[str, bytes], symlink: str | None = None) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name, data in members.items():
+            bundle.writestr(name, data)
+        if symlink:
+            info = zipfile.ZipInfo(symlink)
+            info.external_attr = 0o120777 << 16
+            bundle.writestr(info, "/etc/passwd")
+    return out.getvalue()
+
+
+def _valid_archive(tmp_path: Path) -> dict[str, bytes]:
+    archive = Archive(ArchiveSettings(dir=tmp_path / "src", carry_forward="none"))
+    archive.add(build_snapshot(T0))
+    return {f"public/archive/{k}": v for k, v in _tree(tmp_path / "src").items()}
+
+
+def test_extraction_takes_only_archive_names_and_refuses_traversal(
+    tmp_path: Path, sim: Simulator, project_id: int
+) -> None:
+    members = _valid_archive(tmp_path)
+    members["public/archive/../../../evil.txt"] = b"x"
+    members["public/archive/2026/11/28/../../../../evil.json.gz"] = b"x"
+    members["/public/archive/index.json"] = b"x"
+    members["public/archive/notes.html"] = b"x"
+    sim.put_artifact(project_id, REF, "pages", _zip(members))
+    target = tmp_path / "job" / "archive"
+    result = Archive(ArchiveSettings(dir=target)).carry_forward(sim.url, sim.token, project_id, REF)
+    assert result.snapshots == 1
+    assert sorted(_tree(target)) == ["2026/11/28/061500Z.json.gz", "history.json", "index.json"]
+    assert not list(tmp_path.rglob("evil*"))
+    sim.put_artifact(
+        project_id, REF, "pages", _zip(members, symlink="public/archive/2026/11/29/000000Z.json.gz")
+    )
+    with pytest.raises(ArchiveError):
+        Archive(ArchiveSettings(dir=tmp_path / "job2")).carry_forward(
+            sim.url, sim.token, project_id, REF
+        )
+
+
+def test_size_limits_and_incomplete_archives_are_refused(
+    tmp_path: Path, sim: Simulator, project_id: int
+) -> None:
+    members = _valid_archive(tmp_path)
+    members["public/archive/2020/01/01/000000Z.json.gz"] = b"\0" * 200_000
+    sim.put_artifact(project_id, REF, "pages", _zip(members))
+    archive = Archive(ArchiveSettings(dir=tmp_path / "job" / "archive"))
+    with pytest.raises(ArchiveError, match=r"exceeds|larger"):
+        archive.carry_forward(sim.url, sim.token, project_id, REF, limits=Limits(extract=100_000))
+    with pytest.raises(ArchiveError, match="exceeds"):
+        archive.carry_forward(sim.url, sim.token, project_id, REF, limits=Limits(download=1000))
+    del members["public/archive/2026/11/28/061500Z.json.gz"]
+    sim.put_artifact(project_id, REF, "pages", _zip(members))
+    with pytest.raises(ArchiveError, match="incomplete"):
+        archive.carry_forward(sim.url, sim.token, project_id, REF, allow_empty=True)
+    sim.put_artifact(project_id, REF, "pages", _zip({"public/index.html": b"<p>hi</p>"}))
+    with pytest.raises(ArchiveError, match="allow-empty-history"):
+        archive.carry_forward(sim.url, sim.token, project_id, REF)
+    assert (
+        archive.carry_forward(sim.url, sim.token, project_id, REF, allow_empty=True).snapshots == 0
+    )
+    assert not archive.root.exists()
+
+
+@pytest.fixture
+def site_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A static web server on 127.0.0.1 for a published site folder."""
+    root = tmp_path / "published"
+    root.mkdir()
+    handler = partial(SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined,method-assign]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/group/project/", root
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_url_mode_downloads_the_published_archive(
+    tmp_path: Path, site_server: tuple[str, Path]
+) -> None:
+    url, published = site_server
+    settings = ArchiveSettings(dir=tmp_path / "a1", carry_forward="url", carry_forward_url=url)
+    first = Archive(settings)
+    with pytest.raises(ArchiveError, match="allow-empty-history"):
+        first.carry_forward(None, None, None, None)
+    first.carry_forward(None, None, None, None, allow_empty=True)
+    first.add(build_snapshot(T0))
+    site = published / "group" / "project" / "archive"
+    site.mkdir(parents=True)
+    for name, data in _tree(tmp_path / "a1").items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_bytes(data)
+    second = Archive(
+        ArchiveSettings(dir=tmp_path / "a2", carry_forward="url", carry_forward_url=url)
+    )
+    assert second.carry_forward(None, None, None, None).snapshots == 1
+    assert _tree(tmp_path / "a2") == _tree(tmp_path / "a1")
+    (site / "2026/11/28/061500Z.json.gz").unlink()
+    third = Archive(
+        ArchiveSettings(dir=tmp_path / "a3", carry_forward="url", carry_forward_url=url)
+    )
+    with pytest.raises(ArchiveError, match="incomplete"):
+        third.carry_forward(None, None, None, None, allow_empty=True)
+    assert not (tmp_path / "a3").exists()
+
+
+def test_none_mode_does_nothing(tmp_path: Path) -> None:
+    archive = Archive(ArchiveSettings(dir=tmp_path / "a", carry_forward="none"))
+    assert archive.carry_forward(None, None, None, None).mode == "none"
+    assert not (tmp_path / "a").exists()
