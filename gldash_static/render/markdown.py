@@ -27,8 +27,8 @@ class Note:
 
     @property
     def page(self) -> str:
-        """Path of the page inside the site."""
-        return f"notes/{self.slug}.html"
+        """Path of the page: top level, so that links written in the Markdown resolve as at /."""
+        return f"notes-{self.slug}.html"
 
 
 def to_html(text: str) -> Markup:

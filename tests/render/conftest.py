@@ -13,12 +13,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from factories import make_snapshot  # noqa: E402
+from factories import make_snapshot
 
-from gldash_static.cli.serve import make_server  # noqa: E402
-from gldash_static.config.settings import SiteSettings  # noqa: E402
-from gldash_static.model import Snapshot  # noqa: E402
-from gldash_static.render import render_site  # noqa: E402
+from gldash_static.cli.serve import make_server
+from gldash_static.config.settings import SiteSettings
+from gldash_static.model import Snapshot
+from gldash_static.render import render_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
 REPO = Path(__file__).resolve().parents[2]
 BIDI = "\u202e\u2066\u200f"
 BIG = "A" * 10_240
-XSS = "<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\">'\"&"
+XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">\'"&'
 EVIL_URL = "javascript:window.__pwned=3"
 
 
@@ -52,7 +52,7 @@ def require(tool: Path, what: str) -> None:
 
 
 def hostile_snapshot() -> Snapshot:
-    """A snapshot whose every GitLab-provided text tries markup, quotes, bad URLs and bidi tricks."""
+    """A snapshot whose GitLab-provided texts try markup, quotes, bad URLs and bidi tricks."""
     snap = make_snapshot(projects=4, seed=7)
     source = snap["sources"][0]
     source["name"] = f"evil{XSS}"

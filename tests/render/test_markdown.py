@@ -30,7 +30,16 @@ def test_markdown_renders_tables_and_code() -> None:
 )
 def test_markdown_output_is_inert(source: str) -> None:
     html = str(to_html(source)).lower()
-    for bad in ("<script", "javascript:", "onerror", "onload", "style=", "<iframe", "data:", "<svg"):
+    for bad in (
+        "<script",
+        "javascript:",
+        "onerror",
+        "onload",
+        "style=",
+        "<iframe",
+        "data:",
+        "<svg",
+    ):
         assert bad not in html
 
 
@@ -45,7 +54,7 @@ def test_notes_have_unique_safe_slugs_and_titles(tmp_path: Path) -> None:
     first.write_text("# On call\n\ntext\n", encoding="utf-8")
     second.write_text("no heading\n", encoding="utf-8")
     notes = load_notes([first, second])
-    assert [n.page for n in notes] == ["notes/run-book.html", "notes/run-book-2.html"]
+    assert [n.page for n in notes] == ["notes-run-book.html", "notes-run-book-2.html"]
     assert [n.title for n in notes] == ["On call", "run-book"]
 
 

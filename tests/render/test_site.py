@@ -23,7 +23,7 @@ TOP_PAGES = [
     "merge-requests.html",
     "radiator.html",
     "404.html",
-    "notes/runbook.html",
+    "notes-runbook.html",
 ]
 
 
@@ -219,10 +219,10 @@ def test_project_page_content(site_dir: Path) -> None:
 
 
 def test_notes_page_is_sanitised(site_dir: Path) -> None:
-    page = parse(site_dir / "notes" / "runbook.html")
+    page = parse(site_dir / "notes-runbook.html")
     assert "What to do when" in page.all_text
     assert not [s for s in page.scripts if "alert" in s]
-    assert "notes/runbook.html" in parse(site_dir / "index.html").links()
+    assert "notes-runbook.html" in parse(site_dir / "index.html").links()
 
 
 def test_snapshot_json_is_the_published_data(site_dir: Path) -> None:

@@ -130,7 +130,9 @@ def test_lists_are_sorted_by_stable_keys() -> None:
     assert created == sorted(created, reverse=True)  # type: ignore[type-var]
     mr_created = [m.created for _, m in site.merge_requests]
     assert mr_created == sorted(mr_created)  # type: ignore[type-var]
-    assert [p.failing for p in site.urgent] == sorted((p.failing for p in site.urgent), reverse=True)
+    assert [p.failing for p in site.urgent] == sorted(
+        (p.failing for p in site.urgent), reverse=True
+    )
 
 
 def test_tiles_count_window_and_failures() -> None:
