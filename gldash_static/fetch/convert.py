@@ -90,7 +90,9 @@ def project(raw: dict[str, Any], fetched_at: str) -> Project:
         "open_issues_count": raw.get("open_issues_count")
         if isinstance(raw.get("open_issues_count"), int)
         else None,
-        "empty_repo": bool(raw.get("empty_repo")),
+        # List endpoints of some GitLab versions omit empty_repo; an empty repository is
+        # the one kind of project without a default branch.
+        "empty_repo": bool(raw.get("empty_repo", raw.get("default_branch") is None)),
         "fetched_at": fetched_at,
         "stale": None,
         "pipelines": [],

@@ -1,0 +1,246 @@
+"""Fetching from the simulator through python-gitlab: full, incremental, shards, events."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import jsonschema
+import pytest
+from conftest import SCHEMA, comparable, run_fetch
+
+from gldash_static.config import Config
+from gldash_static.fetch.event import parse_event
+from gldash_static.fetch.merge import merge_snapshots
+from gldash_static.model import Project, Snapshot
+from gldash_static.simulator import OrgSpec, Simulator
+from gldash_static.simulator.serialize import ts
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+
+
+def expected_projects(sim: Simulator, visibilities: tuple[str, ...]) -> dict[int, Any]:
+    """Ground truth: projects under the top groups the config names, filtered as documented."""
+    state = sim.state
+    return {
+        p.id: p
+        for p in state.projects.values()
+        if p.namespace_kind == "group" and p.visibility in visibilities and not p.archived
+    }
+
+
+def expected_pipeline_ids(sim: Simulator, project: Any, keep: int) -> list[int]:
+    """The latest `keep` default-branch pipelines plus each other ref's latest in that window."""
+    newest_first = sorted(sim.state.pipelines(project.id), key=lambda p: -p.id)
+    defaults = [p for p in newest_first if p.ref == project.default_branch][:keep]
+    start = (
+        defaults[-1].id if len(defaults) == keep else min((p.id for p in newest_first), default=0)
+    )
+    others: dict[str, int] = {}
+    for p in newest_first:
+        if p.ref != project.default_branch and p.id >= start:
+            others.setdefault(p.ref, p.id)
+    return sorted({*(p.id for p in defaults), *others.values()}, reverse=True)
+
+
+def check_against_ground_truth(sim: Simulator, snapshot: Snapshot, keep: int) -> None:
+    """Every published field equals what the simulator holds."""
+    state = sim.state
+    (source,) = snapshot["sources"]
+    expected = expected_projects(sim, ("public", "internal"))
+    got = {p["id"]: p for p in source["projects"]}
+    assert set(got) == set(expected)
+    for pid, record in got.items():
+        truth = expected[pid]
+        assert record["path_with_namespace"] == truth.path_with_namespace
+        assert record["name"] == truth.name
+        assert record["namespace"] == truth.path_with_namespace.rpartition("/")[0]
+        assert record["visibility"] == truth.visibility
+        assert record["default_branch"] == truth.default_branch
+        assert record["topics"] == sorted(truth.topics)
+        assert record["last_activity_at"] == ts(truth.last_activity_at)
+        assert record["empty_repo"] == truth.empty_repo
+        assert record["star_count"] == truth.star_count
+        assert record["forks_count"] == truth.forks_count
+        assert record["description"] == (truth.description or None)
+        assert [p["id"] for p in record["pipelines"]] == expected_pipeline_ids(sim, truth, keep)
+        for pipeline in record["pipelines"]:
+            live = state.pipeline(pid, pipeline["id"])
+            assert live is not None
+            assert pipeline["status"] == live.status
+            assert pipeline["ref"] == live.ref and pipeline["sha"] == live.sha
+            assert pipeline["updated_at"] == ts(live.updated_at)
+            assert pipeline["started_at"] == ts(live.started_at)
+            assert pipeline["finished_at"] == ts(live.finished_at)
+            assert pipeline["duration"] == (None if live.duration is None else float(live.duration))
+            assert pipeline["source"] == live.source
+            failed = (
+                [j.id for j in state.jobs(pid, live.id) if j.status == "failed"]
+                if live.status == "failed"
+                else []
+            )
+            assert [j["id"] for j in pipeline["failed_jobs"]] == sorted(failed)
+        if not truth.empty_repo:
+            assert [b["name"] for b in record["branches"]] == sorted(
+                b.name for b in state.branches(pid)
+            )
+        opened = sorted(m.iid for m in state.merge_requests(pid) if m.state == "opened")
+        assert [m["iid"] for m in record["merge_requests"]] == opened
+
+
+def test_full_fetch_matches_ground_truth_and_schema(
+    sim: Simulator, config_for: Callable[..., Config]
+) -> None:
+    config = config_for(sim)
+    outcome = run_fetch(config)
+    assert outcome.complete
+    jsonschema.validate(outcome.snapshot, SCHEMA)
+    check_against_ground_truth(sim, outcome.snapshot, config.fetch.pipelines_per_project)
+    projects = outcome.snapshot["sources"][0]["projects"]
+    assert len(projects) > 20
+    assert any(p["pipelines"] and p["pipelines"][0]["failed_jobs"] for p in projects)
+    assert any(p["merge_requests"] for p in projects)
+    assert outcome.snapshot["fetch"]["api_calls"]["GET /version"] == 1
+
+
+def test_incremental_after_changes_equals_full_with_fewer_calls(
+    sim: Simulator, config_for: Callable[..., Config]
+) -> None:
+    config = config_for(sim)
+    first = run_fetch(config).snapshot
+    sim.clock.advance(hours=6)
+    some = sorted(first["sources"][0]["projects"], key=lambda p: p["id"])
+    sim.delete_project(some[0]["id"])
+    sim.rename_project(some[1]["id"], some[1]["path_with_namespace"].split("/")[-1] + "-renamed")
+    incremental = run_fetch(config, previous=first)
+    full = run_fetch(config, full=True)
+    assert incremental.snapshot["fetch"]["mode"] == "incremental"
+    assert comparable(incremental.snapshot) == comparable(full.snapshot)
+    check_against_ground_truth(sim, incremental.snapshot, config.fetch.pipelines_per_project)
+    inc_calls = sum(incremental.snapshot["fetch"]["api_calls"].values())
+    full_calls = sum(full.snapshot["fetch"]["api_calls"].values())
+    assert inc_calls < full_calls / 3, (inc_calls, full_calls)
+    ids = {p["id"] for p in incremental.snapshot["sources"][0]["projects"]}
+    assert some[0]["id"] not in ids
+
+
+def test_no_change_refresh_asks_only_what_changed(
+    sim: Simulator, config_for: Callable[..., Config]
+) -> None:
+    config = config_for(sim)
+    first = run_fetch(config).snapshot
+    again = run_fetch(config, previous=first).snapshot
+    assert comparable(again) == comparable(first)
+    calls = again["fetch"]["api_calls"]
+    projects = len(first["sources"][0]["projects"])
+    # Nothing finished is fetched twice: no pipeline details, jobs or branches at all,
+    # one "what changed" pipeline query per project, and the fixed listing calls.
+    assert calls["GET /projects/:id/pipelines"] == projects
+    unfinished = sum(
+        1
+        for p in first["sources"][0]["projects"]
+        for pl in p["pipelines"]
+        if pl["status"] not in ("success", "failed", "canceled", "skipped")
+    )
+    assert calls.get("GET /projects/:id/pipelines/:pipeline_id", 0) == unfinished
+    assert "GET /projects/:id/repository/branches" not in calls
+
+
+def test_four_shards_merged_equal_the_unsharded_fetch(
+    sim: Simulator, config_for: Callable[..., Config]
+) -> None:
+    config = config_for(sim)
+    whole = run_fetch(config, full=True).snapshot
+    parts = [run_fetch(config, shard=(i, 4)).snapshot for i in range(1, 5)]
+    sizes = [len(p["sources"][0]["projects"]) for p in parts]
+    assert all(size > 0 for size in sizes) and sum(sizes) == len(whole["sources"][0]["projects"])
+    merged = merge_snapshots(parts, [f"part{i}" for i in range(1, 5)])
+    jsonschema.validate(merged, SCHEMA)
+    assert comparable(merged) == comparable(whole)
+
+
+def test_event_refreshes_only_its_project(
+    sim: Simulator, config_for: Callable[..., Config]
+) -> None:
+    config = config_for(sim)
+    first = run_fetch(config).snapshot
+    sim.clock.advance(hours=3)
+    target = first["sources"][0]["projects"][3]
+    payload = {
+        "object_kind": "pipeline",
+        "object_attributes": {"id": 1, "status": "failed"},
+        "project": {"id": target["id"], "web_url": target["web_url"]},
+    }
+    outcome = run_fetch(config, previous=first, event=parse_event(payload))
+    after = outcome.snapshot
+    assert after["fetch"]["mode"] == "event"
+    calls = sum(after["fetch"]["api_calls"].values())
+    assert calls <= 12 + len(target["pipelines"]), after["fetch"]["api_calls"]
+    before_by_id = {p["id"]: p for p in first["sources"][0]["projects"]}
+    changed = [p["id"] for p in after["sources"][0]["projects"] if p != before_by_id.get(p["id"])]
+    assert changed in ([target["id"]], [])
+    refreshed = next(p for p in after["sources"][0]["projects"] if p["id"] == target["id"])
+    full = run_fetch(config, full=True).snapshot
+    fresh = next(p for p in full["sources"][0]["projects"] if p["id"] == target["id"])
+    refreshed_cmp: dict[str, Any] = {**refreshed, "fetched_at": None}
+    assert refreshed_cmp == {**fresh, "fetched_at": None}
+    assert after["sources"][0]["watermark"] == first["sources"][0]["watermark"]
+
+
+def test_private_projects_absent_unless_opted_in(
+    sim: Simulator, config_for: Callable[..., Config]
+) -> None:
+    default = run_fetch(config_for(sim)).snapshot
+    assert all(p["visibility"] != "private" for p in default["sources"][0]["projects"])
+    assert all(g["visibility"] != "private" for g in default["sources"][0]["groups"])
+    opted = run_fetch(config_for(sim, "    visibility: [public, internal, private]\n")).snapshot
+    assert any(p["visibility"] == "private" for p in opted["sources"][0]["projects"])
+
+
+def test_exclude_and_archived(sim: Simulator, config_for: Callable[..., Config]) -> None:
+    base = run_fetch(config_for(sim)).snapshot["sources"][0]["projects"]
+    victim = base[0]["path_with_namespace"]
+    excluded = run_fetch(
+        config_for(sim, f"    exclude: [{json.dumps('^' + re.escape(victim) + '$')}]\n")
+    ).snapshot["sources"][0]["projects"]
+    assert victim not in {p["path_with_namespace"] for p in excluded}
+    assert len(excluded) == len(base) - 1
+    everything = "    include_archived: true\n    visibility: [public, internal, private]\n"
+    with_archived = run_fetch(config_for(sim, everything)).snapshot["sources"][0]["projects"]
+    archived = {
+        p.id for p in sim.state.projects.values() if p.archived and p.namespace_kind == "group"
+    }
+    assert archived
+    assert {p["id"] for p in with_archived if p["archived"]} == archived
+
+
+def test_no_email_and_no_token_in_snapshot(
+    sim: Simulator, config_for: Callable[..., Config]
+) -> None:
+    text = json.dumps(run_fetch(config_for(sim)).snapshot)
+    assert sim.token not in text
+    assert not EMAIL.findall(text)
+
+
+def test_member_token_sees_only_its_groups(
+    monkeypatch: pytest.MonkeyPatch, config_for: Callable[..., Config]
+) -> None:
+    with Simulator(OrgSpec(projects=60, seed=3)) as server:
+        state = server.state
+        user = next(u for u in state.users.values() if not u.is_admin and state.member_groups(u.id))
+        monkeypatch.setenv("GITLAB_TOKEN", server.user_token(user.username))
+        visible = [
+            g.full_path
+            for g in state.groups.values()
+            if g.parent_id is None and state.can_see_group(user, g)
+        ]
+        outcome = run_fetch(config_for(server, groups=visible))
+        seen = {p["id"] for p in outcome.snapshot["sources"][0]["projects"]}
+        for pid in seen:
+            assert state.can_see_project(user, state.projects[pid])
+
+
+def _pipeline_count(project: Project) -> int:
+    return len(project["pipelines"])
