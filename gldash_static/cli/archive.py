@@ -8,7 +8,7 @@ from pathlib import Path
 from gldash_static import snapshot as snapshot_io
 from gldash_static.archive import Archive, IndexRow
 from gldash_static.cli.common import add_config_argument, config_from
-from gldash_static.errors import EXIT_OK, EXIT_USAGE
+from gldash_static.errors import EXIT_OK, UsageError
 
 NAME = "archive"
 HELP = "list, add or prune archived snapshots (retention from config.yml)"
@@ -49,8 +49,7 @@ def run(args: argparse.Namespace) -> int:
     """Run one archive action."""
     action = getattr(args, "archive_command", None)
     if action is None:
-        print("gldash archive: choose an action: list, add, prune or rebuild")
-        return EXIT_USAGE
+        raise UsageError("gldash archive: choose an action: list, add, prune or rebuild")
     config = config_from(args)
     root = config.archive.dir  # already resolved against the config file's folder
     archive = Archive(config.archive)
