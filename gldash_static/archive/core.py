@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SITE_DIR = "archive"  # where the archive folder appears inside the published site
+SIZE_WARNING = 80_000_000  # GitLab Pages' self-managed default limit is 100 MB per site
 
 
 @dataclass(frozen=True)
@@ -130,13 +131,20 @@ class Archive:
         rows = self.rows()
         history = self.history()
         row = self.store.store(snapshot)
-        updated = history_mod.update(history, snapshot)
+        updated = history_mod.update(history, snapshot, self.settings.retention.daily_days)
         self.store.write_history(history_mod.encode(updated))
         rows = [r for r in rows if r["time"] != row["time"]] + [row]
         result = self._apply_retention(rows, dry_run=False)
         log.info(
             "archive: added %s (%d kept, %d pruned)", row["path"], result.kept, len(result.removed)
         )
+        size = sum(r["size"] for r in rows if r not in result.removed)
+        if size > SIZE_WARNING:
+            log.warning(
+                "archive: %.0f MB of snapshots; GitLab Pages sites are limited to 100 MB by "
+                "default: shorten archive.retention or raise the instance's limit",
+                size / 1e6,
+            )
         return row
 
     def prune(self, dry_run: bool = False) -> PruneResult:
@@ -166,7 +174,8 @@ class Archive:
         rows = sorted(self.store.rebuild_rows(), key=lambda r: r["time"])
         history = history_mod.History()
         for row in rows:
-            history = history_mod.update(history, self.store.load(row))
+            snapshot = self.store.load(row)
+            history = history_mod.update(history, snapshot, self.settings.retention.daily_days)
         self.store.write_history(history_mod.encode(history))
         self.store.write_index(rows)
         return len(rows)

@@ -9,14 +9,14 @@ Layout (format 1)::
 ROW is `[pipelines, success, failed, p50, p95, failing]`: pipelines that finished that UTC
 day (success, failed or canceled), p50/p95 of their durations in seconds, and how many
 default branches were failing at the day's last snapshot. Project and group paths are
-stored once and referred to by position, which keeps two years of a large organisation
-small.
+stored once and referred to by position, and per-project rows are kept for
+retention.daily_days only, which keeps two years of a large organisation small.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -116,8 +116,12 @@ def _merge(old: Row | None, new: Row, own_day: bool) -> Row:
     return [*counts, new[5] if own_day else old[5]]
 
 
-def update(history: History, snapshot: Snapshot) -> History:
-    """A new History with `snapshot` folded in; never reads any other snapshot."""
+def update(history: History, snapshot: Snapshot, project_days: int | None = None) -> History:
+    """A new History with `snapshot` folded in; never reads any other snapshot.
+
+    With `project_days`, per-project rows older than that many days are dropped (group and
+    total rows stay): per-project detail is most of the file's size and no chart needs it.
+    """
     moment = facts.snapshot_time(snapshot)
     today = moment.strftime("%Y-%m-%d")
     stamp = facts.iso_utc(moment)
@@ -154,6 +158,11 @@ def update(history: History, snapshot: Snapshot) -> History:
             groups=groups,
             projects={k: v for k, v in projects.items() if v[0] or v[5]},
         )
+    if project_days is not None:
+        horizon = (moment - timedelta(days=project_days)).strftime("%Y-%m-%d")
+        for date, day in days.items():
+            if date < horizon and day.projects:
+                days[date] = replace(day, projects={})
     return History(days=[days[d] for d in sorted(days)])
 
 
