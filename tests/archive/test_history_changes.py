@@ -1,0 +1,100 @@
+"""history.json updates and snapshot diffs, on small hand-shaped snapshots."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from archive_builds import build_snapshot
+
+from gldash_static.archive import history
+from gldash_static.archive.changes import diff
+from gldash_static.archive.facts import failing_default
+from gldash_static.errors import ArchiveError
+from gldash_static.model import Snapshot
+
+T = datetime(2026, 11, 28, 18, 15, tzinfo=UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def test_a_snapshot_improves_yesterday_but_never_invents_a_day() -> None:
+    h = history.update(history.History(), build_snapshot(T))
+    assert [d.date for d in h.days] == ["2026-11-28"]  # its pipelines of the 27th are ignored
+    later = build_snapshot(T + timedelta(hours=12))  # 2026-11-29 06:15
+    h2 = history.update(h, later)
+    assert [d.date for d in h2.days] == ["2026-11-28", "2026-11-29"]
+    assert h2.days[0].total[0] >= h.days[0].total[0]
+    assert h2.days[0].total[5] == h.days[0].total[5]  # failing stays the day's own
+
+
+def test_encode_decode_round_trip_and_determinism() -> None:
+    h = history.History()
+    for n in range(5):
+        h = history.update(h, build_snapshot(T + timedelta(hours=6 * n)))
+    data = history.encode(h)
+    assert history.decode(data, "h") == h
+    assert history.encode(history.decode(data, "h")) == data
+
+
+def test_project_rows_expire_after_project_days() -> None:
+    h = history.History()
+    for n in range(6):
+        h = history.update(h, build_snapshot(T + timedelta(days=n)), project_days=2)
+    assert [bool(d.projects) for d in h.days] == [False, False, False, True, True, True]
+    assert all(d.groups for d in h.days)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[]",
+        b"{",
+        b'{"format": 2}',
+        b'{"format":1,"groups":[],"projects":[],"days":[{"date":"d","total":[0,0,0,null,null,0],"groups":[[3,1,1,0,1,1,0]],"projects":[]}]}',
+    ],
+)
+def test_corrupt_history_is_refused(body: bytes) -> None:
+    with pytest.raises(ArchiveError, match="h:"):
+        history.decode(body, "h")
+
+
+def _later(snapshot: Snapshot, hours: int = 6) -> Snapshot:
+    out = copy.deepcopy(snapshot)
+    out["generated_at"] = _iso(T + timedelta(hours=hours))
+    return out
+
+
+def test_diff_finds_failing_fixed_stale_and_closed() -> None:
+    before = build_snapshot(T)
+    after = _later(before, hours=24 * 40)
+    projects = after["sources"][0]["projects"]
+    target = next(p for p in projects if p["pipelines"] and not failing_default(p))
+    newest = copy.deepcopy(target["pipelines"][0])
+    newest.update(id=999_999, ref=target["default_branch"], status="failed")
+    target["pipelines"].insert(0, newest)
+    with_mr = next(p for p in projects if p["merge_requests"])
+    with_mr["merge_requests"] = []
+    for branch in with_mr["branches"]:
+        if branch["name"] == "feature/old-thing":
+            branch["merged"] = True
+    changes = diff(before, after)
+    assert [c.path for c in changes.newly_failing] == [target["path_with_namespace"]]
+    assert [(m.project, m.outcome) for m in changes.closed_merge_requests] == [
+        (with_mr["path_with_namespace"], "merged")
+    ]
+    assert changes.new_stale_branches  # 40 days later, more branches are over 30 days old
+    back = diff(after, _later(before, hours=24 * 41))
+    assert [c.path for c in back.fixed] == [target["path_with_namespace"]]
+    assert diff(None, before).previous is None and diff(before, before).empty
+
+
+def test_diff_reports_new_and_removed_projects() -> None:
+    before = build_snapshot(T)
+    after = _later(before)
+    gone = after["sources"][0]["projects"].pop()
+    assert diff(before, after).removed_projects == [gone["path_with_namespace"]]
+    assert diff(after, _later(before, 12)).new_projects == [gone["path_with_namespace"]]
