@@ -81,12 +81,17 @@ def test_diff_finds_failing_fixed_stale_and_closed() -> None:
     for branch in with_mr["branches"]:
         if branch["name"] == "feature/old-thing":
             branch["merged"] = True
+    old_branch = copy.deepcopy(target["branches"][0])
+    old_branch.update(name="spike", default=False, committed_date=_iso(T - timedelta(days=100)))
+    target["branches"].append(old_branch)
     changes = diff(before, after)
     assert [c.path for c in changes.newly_failing] == [target["path_with_namespace"]]
     assert [(m.project, m.outcome) for m in changes.closed_merge_requests] == [
         (with_mr["path_with_namespace"], "merged")
     ]
-    assert changes.new_stale_branches  # 40 days later, more branches are over 30 days old
+    assert ("spike", target["path_with_namespace"]) in {
+        (b.branch, b.project) for b in changes.new_stale_branches
+    }
     back = diff(after, _later(before, hours=24 * 41))
     assert [c.path for c in back.fixed] == [target["path_with_namespace"]]
     assert diff(None, before).previous is None and diff(before, before).empty
