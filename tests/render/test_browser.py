@@ -1,0 +1,277 @@
+"""The site in headless Chromium: clean loads, client-side features, injected-script trap, axe."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO, XSS, require
+
+pytestmark = pytest.mark.browser
+
+PAGE_TYPES = [
+    "index.html",
+    "projects.html",
+    "failures.html",
+    "branches.html",
+    "merge-requests.html",
+    "radiator.html",
+    "404.html",
+    "notes-runbook.html",
+    "p/100.html",
+    "g/1.html",
+]
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+TRAP = """
+window.__pwned = undefined;
+for (const name of ["alert", "confirm", "prompt", "print"]) {
+  window[name] = function () { window.__pwned = "dialog:" + name; };
+}
+"""
+
+
+@dataclass
+class Watch:
+    """What a page did that a clean page must not do."""
+
+    errors: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    navigations: list[str] = field(default_factory=list)
+
+
+def _open(browser: Any, base: str, **options: Any) -> tuple[Any, Any, Watch]:
+    context = browser.new_context(**options)
+    watch = Watch()
+
+    def route(route: Any) -> None:
+        url = route.request.url
+        if url.startswith(base) or url.startswith("data:"):
+            route.continue_()
+        else:
+            watch.outside.append(url)
+            route.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on(
+        "console",
+        lambda m: (
+            watch.errors.append(f"console.{m.type}: {m.text}")
+            if m.type in {"error", "warning"}
+            else None
+        ),
+    )
+    page.on("pageerror", lambda e: watch.errors.append(f"pageerror: {e}"))
+    page.on("dialog", lambda d: (watch.dialogs.append(d.message), d.dismiss()))
+    page.on(
+        "framenavigated",
+        lambda f: watch.navigations.append(f.url) if f == page.main_frame else None,
+    )
+    return context, page, watch
+
+
+@pytest.fixture
+def site(browser: Any, site_url: str) -> Iterator[tuple[Any, Watch, str]]:
+    """A fresh page on the session site, watched."""
+    context, page, watch = _open(browser, site_url)
+    yield page, watch, site_url
+    context.close()
+
+
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_page_type_loads_cleanly(site: tuple[Any, Watch, str], path: str) -> None:
+    page, watch, base = site
+    response = page.goto(base + path, wait_until="load")
+    assert response is not None and response.ok
+    page.wait_for_timeout(50)
+    assert watch.errors == []
+    assert watch.outside == []
+    if path != "404.html":
+        assert "ago" in page.locator("#freshness").inner_text(), "freshness script ran"
+
+
+def _visible_rows(page: Any) -> list[dict[str, str]]:
+    return page.eval_on_selector_all(
+        "#projects tbody tr:not([hidden])",
+        "rows => rows.map(r => ({path: r.cells[0].innerText, s: r.dataset.s,"
+        " f: r.hasAttribute('data-f'), d: r.cells[3].innerText}))",
+    )
+
+
+def _seconds(text: str) -> int:
+    match = re.fullmatch(r"(?:(\d+)h )?(?:(\d+)m ?)?(?:(\d+)s)?", text.strip())
+    if not match or not text.strip():
+        return -1
+    hours, minutes, secs = (int(g or 0) for g in match.groups())
+    return hours * 3600 + minutes * 60 + secs
+
+
+def test_projects_filter_sort_and_url_state(site: tuple[Any, Watch, str]) -> None:
+    page, watch, base = site
+    page.goto(base + "projects.html")
+    assert len(_visible_rows(page)) == 12
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type("payments")
+    rows = _visible_rows(page)
+    assert rows and all("payments" in r["path"] for r in rows)
+    assert page.locator("#count").inner_text().startswith(f"{len(rows)} of 12 projects match")
+    page.wait_for_function("() => location.search.includes('q=payments')")
+
+    page.select_option("#f-status", "success")
+    assert all(r["s"] == "success" for r in _visible_rows(page))
+    page.select_option("#f-status", "")
+
+    page.click("th[data-k=duration] button")
+    page.wait_for_function("() => location.search.includes('sort=-duration')")
+    header = page.locator("th[data-k=duration]")
+    assert header.get_attribute("aria-sort") == "descending"
+    durations = [_seconds(r["d"]) for r in _visible_rows(page)]
+    assert durations == sorted(durations, reverse=True) and len(durations) == len(rows)
+
+    shared = page.url
+    page.goto("about:blank")
+    page.goto(shared)
+    assert page.input_value("#q") == "payments"
+    assert page.locator("th[data-k=duration]").get_attribute("aria-sort") == "descending"
+    restored = [_seconds(r["d"]) for r in _visible_rows(page)]
+    assert restored == durations
+
+    page.click("button[type=reset]")
+    page.wait_for_function("() => document.querySelectorAll('#projects tbody tr').length === 12")
+    assert watch.errors == [] and watch.outside == []
+
+
+def test_projects_sort_orders_by_value(site: tuple[Any, Watch, str]) -> None:
+    page, _, base = site
+    page.goto(base + "projects.html?sort=-success")
+    values = page.evaluate(
+        "Array.from(document.querySelectorAll('#projects tbody tr'),"
+        " r => parseFloat(r.cells[5].innerText) || -1)"
+    )
+    assert values == sorted(values, reverse=True)
+    page.click("th[data-k=path] button")
+    paths = [r["path"] for r in _visible_rows(page)]
+    assert paths == sorted(paths, key=str.lower)
+
+
+def test_projects_group_and_failing_filters_from_url(site: tuple[Any, Watch, str]) -> None:
+    page, _, base = site
+    page.goto(base + "projects.html?group=acme/web&status=failing")
+    rows = _visible_rows(page)
+    assert all(r["path"].startswith("acme/web/") and r["f"] for r in rows)
+    assert page.input_value("#f-group") == "acme/web"
+
+
+def test_radiator_filters_and_schedules_reload(browser: Any, site_url: str) -> None:
+    context, page, watch = _open(browser, site_url)
+    page.add_init_script(
+        "window.__timeouts = []; const st = window.setTimeout;"
+        "window.setTimeout = function (f, ms) { window.__timeouts.push(ms); return st(f, ms); };"
+    )
+    page.goto(site_url + "radiator.html?group=acme/web")
+    tiles = page.eval_on_selector_all(
+        "#wall > li", "ts => ts.map(t => ({ns: t.dataset.ns, hidden: t.hidden}))"
+    )
+    assert any(not t["hidden"] for t in tiles)
+    assert all(t["hidden"] != (t["ns"] == "acme/web") for t in tiles)
+    assert "group acme/web" in page.locator("#wall-filter").inner_text()
+    assert 300_000 in page.evaluate("window.__timeouts")
+    page.goto(site_url + "radiator.html?topic=go")
+    visible = page.eval_on_selector_all("#wall > li:not([hidden])", "ts => ts.length")
+    assert 0 < visible < len(tiles)
+    assert watch.errors == []
+    context.close()
+
+
+def test_merge_request_filters(site: tuple[Any, Watch, str]) -> None:
+    page, _, base = site
+    page.goto(base + "merge-requests.html")
+    total = page.eval_on_selector_all("#mrs tbody tr", "rs => rs.length")
+    page.select_option("#mr-draft", "yes")
+    drafts = page.eval_on_selector_all(
+        "#mrs tbody tr:not([hidden])", "rs => rs.map(r => r.dataset.draft)"
+    )
+    assert drafts and set(drafts) == {"yes"} and len(drafts) < total
+    page.select_option("#mr-draft", "")
+    page.fill("#mr-q", "acme/web")
+    projects = page.eval_on_selector_all(
+        "#mrs tbody tr:not([hidden])", "rs => rs.map(r => r.cells[1].innerText)"
+    )
+    assert projects and all(p.startswith("acme/web") for p in projects)
+
+
+def test_pages_are_readable_without_javascript(browser: Any, site_url: str) -> None:
+    context, page, watch = _open(browser, site_url, java_script_enabled=False)
+    page.goto(site_url + "projects.html")
+    assert page.eval_on_selector_all("#projects tbody tr", "rs => rs.length") == 12
+    assert page.locator("#projects").is_visible()
+    assert not page.locator("#filters").is_visible()
+    page.goto(site_url + "p/100.html")
+    assert page.locator("h1").is_visible()
+    assert watch.outside == []
+    context.close()
+
+
+def test_site_works_from_disk(browser: Any, site_dir: Path) -> None:
+    base = site_dir.as_uri() + "/"
+    context, page, watch = _open(browser, base)
+    page.goto(base + "projects.html")
+    page.fill("#q", "web")
+    assert all("web" in r["path"] for r in _visible_rows(page))
+    page.click("#projects tbody a >> nth=0")
+    assert page.url.startswith(base + "p/")
+    page.goto(base + "g/1.html")
+    assert "ago" in page.locator("#freshness").inner_text()
+    assert watch.errors == [] and watch.outside == []
+    context.close()
+
+
+def test_no_injected_script_runs(browser: Any, hostile_url: str) -> None:
+    context, page, watch = _open(browser, hostile_url)
+    page.add_init_script(TRAP)
+    paths = [p for p in PAGE_TYPES if not p.startswith("notes")]
+    paths += ["g/2.html", "p/101.html"]
+    for path in paths:
+        watch.navigations.clear()
+        page.goto(hostile_url + path)
+        page.wait_for_timeout(30)
+        assert page.evaluate("window.__pwned") is None, path
+        assert watch.navigations == [hostile_url + path], path
+    page.goto(hostile_url + "p/100.html")
+    assert XSS[:30] in page.locator("main").inner_text()
+    hrefs = page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
+    assert all(h.startswith(("http://", "https://")) for h in hrefs)
+    page.goto(hostile_url + "projects.html")
+    page.fill("#q", "script")
+    assert page.evaluate("window.__pwned") is None
+    assert watch.dialogs == [] and watch.outside == [] and watch.errors == []
+    context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_wcag_violations(browser: Any, site_url: str, scheme: str) -> None:
+    require(AXE, "axe-core (npm install)")
+    # Only the test injects axe, so only the test needs the policy lifted.
+    context, page, _ = _open(browser, site_url, bypass_csp=True, color_scheme=scheme)
+    problems: dict[str, list[str]] = {}
+    for path in PAGE_TYPES:
+        page.goto(site_url + path)
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+        )
+        found = [
+            f"{v['id']}: {v['help']} ({len(v['nodes'])}x, e.g. {v['nodes'][0]['html'][:120]})"
+            for v in result["violations"]
+        ]
+        if found:
+            problems[path] = found
+    context.close()
+    assert problems == {}
