@@ -99,7 +99,8 @@
     };
     var natural = [];
     for (i = 0; i < n; i++) natural.push(i);
-    var order = natural, sortKey = "", limit = PAGE_STEP, shown = [];
+    // `shown` starts as what the server rendered: every row, in page order.
+    var order = natural, sortKey = "", limit = PAGE_STEP, shown = natural;
     var fields = {
       q: doc.getElementById("q"),
       status: doc.getElementById("f-status"),
