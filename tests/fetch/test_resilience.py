@@ -1,0 +1,165 @@
+"""Fetch under faults, through the CLI: retried to correct data, or exit 1 with one clear line."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import comparable, make_config, run_fetch
+
+from gldash_static import snapshot as snapshot_file
+from gldash_static.config import Config
+from gldash_static.simulator import Faults, OrgSpec, Simulator
+
+
+def write_config(sim: Simulator, tmp_path: Path, extra: str = "") -> Path:
+    make_config(sim, tmp_path, extra + "fetch:\n  max_retries: 6\n  circuit_breaker: 12\n")
+    return tmp_path / "config.yml"
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def small(monkeypatch: pytest.MonkeyPatch) -> Simulator:
+    server = Simulator(OrgSpec(projects=60, seed=11)).start()
+    monkeypatch.setenv("GITLAB_TOKEN", server.token)
+    yield server  # type: ignore[misc]
+    server.stop()
+
+
+def test_errors_and_rate_limit_still_give_correct_data(
+    monkeypatch: pytest.MonkeyPatch, config_for: Callable[..., Config]
+) -> None:
+    # 600 requests a minute, scaled to a 3-second window so the test stays short.
+    with (
+        Simulator(
+            OrgSpec(projects=40, seed=5),
+            rate_limit_per_minute=30,
+            rate_limit_window_s=3.0,
+            faults=Faults(error_rate=0.10, seed=2),
+        ) as faulty,
+        Simulator(OrgSpec(projects=40, seed=5)) as clean,
+    ):
+        few = "fetch:\n  pipelines_per_project: 4\n"
+        monkeypatch.setenv("GITLAB_TOKEN", clean.token)
+        expected = run_fetch(config_for(clean, few)).snapshot
+        monkeypatch.setenv("GITLAB_TOKEN", faulty.token)
+        outcome = run_fetch(config_for(faulty, few))
+        assert outcome.complete
+        fetch = outcome.snapshot["fetch"]
+        assert fetch["retries"] > 0
+        # The pacer waits out each spent window; a 429 or two can still slip through at a
+        # window edge (RateLimit-Reset has one-second resolution) and is retried.
+        assert fetch["rate_limited"] <= 5
+        assert sum(fetch["api_calls"].values()) > 60  # more than two windows' worth
+        got, want = comparable(outcome.snapshot), comparable(expected)
+        for source in (*got["sources"], *want["sources"]):
+            source.pop("url")
+            for project in source["projects"]:
+                for key in ("web_url",):
+                    project.pop(key)
+                for item in (*project["pipelines"], *project["merge_requests"]):
+                    item.pop("web_url")
+                for pipeline in project["pipelines"]:
+                    for job in pipeline["failed_jobs"]:
+                        job.pop("web_url")
+            for group in source["groups"]:
+                group.pop("web_url")
+        assert got == want
+
+
+def test_revoked_token_mid_run_keeps_previous_snapshot(
+    small: Simulator, tmp_path: Path, run_cli
+) -> None:
+    config = write_config(small, tmp_path)
+    out = tmp_path / "snapshot.json"
+    assert run_cli("fetch", "-c", str(config), "--quiet").code == 0
+    before = digest(out)
+    small.set_faults(Faults(revoke_after=30))  # counted from now: 30 requests into the run
+    small.clock.advance(hours=2)
+    result = run_cli("fetch", "-c", str(config), "--full", "--quiet")
+    assert result.code == 1
+    errors = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert "GITLAB_TOKEN" in errors[0] and "401" in errors[0] and "read_api" in errors[0]
+    assert "Traceback" not in result.err
+    assert digest(out) == before
+    assert small.token not in result.err + result.out
+
+
+def test_server_down_at_start(tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    server = Simulator(OrgSpec(projects=10, seed=1)).start()
+    config = write_config(server, tmp_path)
+    monkeypatch.setenv("GITLAB_TOKEN", server.token)
+    assert run_cli("fetch", "-c", str(config), "--quiet").code == 0
+    before = digest(tmp_path / "snapshot.json")
+    server.stop()
+    result = run_cli("fetch", "-c", str(config), "--quiet")
+    assert result.code == 1
+    assert "cannot reach" in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert digest(tmp_path / "snapshot.json") == before
+
+
+def test_missing_token_variable(small: Simulator, tmp_path: Path, run_cli, monkeypatch) -> None:
+    config = write_config(small, tmp_path)
+    monkeypatch.delenv("GITLAB_TOKEN")
+    result = run_cli("fetch", "-c", str(config))
+    assert result.code == 1
+    assert "GITLAB_TOKEN is not set" in result.err and "read_api" in result.err
+    assert not (tmp_path / "snapshot.json").exists()
+
+
+def test_rejected_token(small: Simulator, tmp_path: Path, run_cli, monkeypatch) -> None:
+    config = write_config(small, tmp_path)
+    monkeypatch.setenv("GITLAB_TOKEN", "glpat-not-a-real-token-000")
+    result = run_cli("fetch", "-c", str(config))
+    assert result.code == 1
+    assert "rejected (401 Unauthorized)" in result.err
+    assert "glpat-not-a-real-token-000" not in result.err
+
+
+def test_group_not_found(small: Simulator, tmp_path: Path, run_cli) -> None:
+    make_config(small, tmp_path, groups=["no-such-group"])
+    result = run_cli("fetch", "-c", str(tmp_path / "config.yml"))
+    assert result.code == 1
+    assert "group 'no-such-group' not found or not visible" in result.err
+
+
+def test_breaker_keeps_previous_data_marked_stale(
+    small: Simulator, tmp_path: Path, run_cli
+) -> None:
+    config = write_config(small, tmp_path)
+    out = tmp_path / "snapshot.json"
+    assert run_cli("fetch", "-c", str(config), "--quiet").code == 0
+    first = snapshot_file.read(out)
+    small.clock.advance(hours=1)
+    # Listing works, then every per-project request fails.
+    small.set_faults(Faults(routes={"GET /projects/:id/*": Faults(error_rate=1.0)}))
+    result = run_cli("fetch", "-c", str(config), "--quiet")
+    assert result.code == 1
+    assert "stopped asking after 12 consecutive failures" in result.err
+    after = snapshot_file.read(out)
+    before_ids = {p["id"] for p in first["sources"][0]["projects"]}
+    after_projects = after["sources"][0]["projects"]
+    assert {p["id"] for p in after_projects} == before_ids  # nothing silently dropped
+    stale = [p for p in after_projects if p["stale"]]
+    assert stale and all(p["stale"]["since"] == p["fetched_at"] for p in stale)
+    calls = sum(after["fetch"]["api_calls"].values())
+    assert calls < 200  # it stopped asking
+
+
+def test_ci_progress_has_collapsible_sections(
+    small: Simulator, tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CI", "true")
+    config = write_config(small, tmp_path)
+    result = run_cli("fetch", "-c", str(config))
+    assert result.code == 0
+    assert "section_start:" in result.err and "section_end:" in result.err
+    assert "projects," in result.err and "API calls" in result.err
+    assert result.err.strip().splitlines()[-1].startswith("fetched ")
