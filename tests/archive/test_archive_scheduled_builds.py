@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from archive_builds import build_snapshot, build_times
 from freezegun import freeze_time
 from html_tables import Page
 
 from gldash_static.archive import Archive
 from gldash_static.archive.facts import COUNTED_STATUSES
-from gldash_static.config import SiteSettings
+from gldash_static.config import ArchiveSettings, SiteSettings
 from gldash_static.model import Snapshot
 from gldash_static.render import render_site
 
@@ -24,12 +26,6 @@ Filled = Callable[[Archive, int], Iterator[Snapshot]]
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Archive, list[Snapshot], Path]:
     """One archive after 120 days of builds (4 a day), and the site of the last build."""
-    import os
-
-    from archive_builds import build_snapshot, build_times
-
-    from gldash_static.config import ArchiveSettings
-
     real_fsync = os.fsync
     os.fsync = lambda fd: None  # module-scoped fixture: the autouse one is per test
     try:
