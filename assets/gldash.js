@@ -4,7 +4,9 @@
 
   var doc = document;
   var STATE_RANK = { failed: 0, running: 1, manual: 2, canceled: 3, success: 4, skipped: 5, none: 6 };
-  var PAGE_STEP = 500; // rows shown at a time: keeps each filter keystroke well inside one frame
+  // Rows shown at a time: a keystroke then restyles at most this many rows, which keeps the
+  // next frame within budget at 10,000 projects; "Show more" extends it.
+  var PAGE_STEP = 100;
 
   function ago(hours) {
     if (hours < 1 / 60) return "just now";
