@@ -51,20 +51,25 @@ def parse_shard(text: str) -> tuple[int, int]:
     return index, total
 
 
-def run_fetch(args: argparse.Namespace, config: Config) -> tuple[FetchOutcome, Path]:
-    """Fetch and atomically write the snapshot; returns the outcome and where it went."""
+def fetch_request(args: argparse.Namespace) -> FetchRequest:
+    """The fetch mode the options ask for."""
     if args.event and (args.full or args.shard):
         raise UsageError("--event cannot be combined with --full or --shard")
+    return FetchRequest(
+        full=bool(args.full),
+        shard=args.shard,
+        event=read_event(Path(args.event)) if args.event else None,
+    )
+
+
+def run_fetch(args: argparse.Namespace, config: Config) -> tuple[FetchOutcome, Path]:
+    """Fetch and atomically write the snapshot; returns the outcome and where it went."""
     out = Path(args.out) if args.out else config.snapshot
     previous_path = Path(args.previous) if args.previous else out
     previous = None if args.full else snapshot_file.read_optional(previous_path)
     if args.previous and previous is None and not args.full:
         raise UsageError(f"{previous_path}: previous snapshot not found")
-    request = FetchRequest(
-        full=bool(args.full),
-        shard=args.shard,
-        event=read_event(Path(args.event)) if args.event else None,
-    )
+    request = fetch_request(args)
     progress = Quiet() if args.quiet else Progress()
     outcome = fetch_snapshot(config, previous, request, progress)
     snapshot_file.write(outcome.snapshot, out)

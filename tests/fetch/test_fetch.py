@@ -9,7 +9,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import SCHEMA, comparable, run_fetch
+from fetch_helpers import SCHEMA, comparable, run_fetch
 
 from gldash_static.config import Config
 from gldash_static.fetch.event import parse_event

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import comparable, make_config, run_fetch
+from fetch_helpers import comparable, make_config, run_fetch
 
 from gldash_static import snapshot as snapshot_file
 from gldash_static.config import Config

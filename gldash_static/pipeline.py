@@ -1,0 +1,100 @@
+"""The whole job in pipeline order: carry the archive forward, fetch, archive, render."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gldash_static import snapshot as snapshot_file
+from gldash_static.archive import Archive
+from gldash_static.config import Config
+from gldash_static.fetch import FetchRequest, fetch_snapshot
+from gldash_static.fetch.progress import Progress
+from gldash_static.model import Snapshot
+from gldash_static.render import RenderResult, render_site
+
+log = logging.getLogger("gldash")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What `gldash build` was asked to do."""
+
+    fetch: FetchRequest = field(default_factory=FetchRequest)
+    out: Path | None = None  # the site folder; default: site.output_dir
+    snapshot_path: Path | None = None  # default: config.snapshot
+    from_snapshot: Path | None = None  # skip the fetch and publish this snapshot
+    allow_empty_history: bool = False
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build produced, and whether all of its data is fresh."""
+
+    snapshot: Snapshot
+    render: RenderResult
+    complete: bool
+    summary: str
+
+
+def open_archive(config: Config) -> Archive | None:
+    """The configured archive, or None when archiving is off."""
+    return Archive(config.archive) if config.archive.enabled else None
+
+
+def carry_forward(config: Config, archive: Archive, allow_empty: bool) -> None:
+    """Bring back the published archive when this checkout has none (as in a fresh CI job)."""
+    if archive.rows():
+        return  # the archive is already here (a local build, or a carried-forward one)
+    source = config.sources[0]
+    token = os.environ.get(source.token_env)
+    result = archive.carry_forward(
+        os.environ.get("CI_SERVER_URL") or source.url,
+        token,
+        os.environ.get("CI_PROJECT_ID"),
+        os.environ.get("CI_DEFAULT_BRANCH") or os.environ.get("CI_COMMIT_REF_NAME"),
+        allow_empty=allow_empty,
+    )
+    log.info("archive: carried forward %d snapshot(s) (%s)", result.snapshots, result.mode)
+
+
+def previous_snapshot(path: Path, archive: Archive | None) -> Snapshot | None:
+    """The snapshot to refresh: the file at `path`, else the newest archived one."""
+    found = snapshot_file.read_optional(path)
+    if found is None and archive is not None:
+        rows = archive.rows()
+        if rows:
+            found = archive.store.load(rows[-1])
+    return found
+
+
+def render_with_archive(
+    snapshot: Snapshot, config: Config, out: Path, archive: Archive | None
+) -> RenderResult:
+    """Render the site, with the Archive, Trends and Changes pages when there is an archive."""
+    pages = archive.pages(snapshot, config.site.stale_branch_days) if archive else []
+    files = archive.files() if archive else []
+    return render_site(snapshot, out, config.site, extra_pages=pages, extra_files=files)
+
+
+def build(config: Config, options: BuildOptions, progress: Progress) -> BuildResult:
+    """Run the whole job; nothing published is replaced unless each step before it succeeded."""
+    archive = open_archive(config)
+    if archive is not None:
+        carry_forward(config, archive, options.allow_empty_history)
+    path = options.snapshot_path or config.snapshot
+    if options.from_snapshot is not None:
+        snapshot = snapshot_file.read(options.from_snapshot)
+        complete, summary = True, f"publishing {options.from_snapshot}"
+        snapshot_file.write(snapshot, path)
+    else:
+        previous = None if options.fetch.full else previous_snapshot(path, archive)
+        outcome = fetch_snapshot(config, previous, options.fetch, progress)
+        snapshot_file.write(outcome.snapshot, path)
+        snapshot, complete, summary = outcome.snapshot, outcome.complete, outcome.summary
+    if archive is not None:
+        archive.add(snapshot)
+    result = render_with_archive(snapshot, config, options.out or config.site.output_dir, archive)
+    return BuildResult(snapshot, result, complete, summary)
