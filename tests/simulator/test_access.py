@@ -5,7 +5,7 @@ from __future__ import annotations
 import gitlab
 import pytest
 import requests
-from conftest import client
+from sim_helpers import client
 
 from gldash_static.simulator import Simulator
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import gitlab
 import pytest
-from conftest import client
+from sim_helpers import client
 
 from gldash_static.simulator import DEFAULT_NOW, OrgSpec, Simulator
 from gldash_static.simulator.serialize import ts

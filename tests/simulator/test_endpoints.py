@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import gitlab
-from conftest import client
+from sim_helpers import client
 
 from gldash_static.simulator import Simulator
 from gldash_static.simulator.serialize import ts

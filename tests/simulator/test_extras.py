@@ -12,7 +12,7 @@ import zipfile
 import gitlab
 import pytest
 import requests
-from conftest import client
+from sim_helpers import client
 
 from gldash_static.simulator import Simulator
 

@@ -9,7 +9,7 @@ import time
 import gitlab
 import pytest
 import requests
-from conftest import client
+from sim_helpers import client
 
 from gldash_static.simulator import Faults, OrgSpec, Simulator
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gitlab
 import requests
-from conftest import client
+from sim_helpers import client
 
 from gldash_static.simulator import OrgSpec, Simulator
 

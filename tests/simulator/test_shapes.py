@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import requests
-from conftest import load_example
+from sim_helpers import load_example
 
 from gldash_static.simulator import OrgSpec, Simulator
 
