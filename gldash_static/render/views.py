@@ -430,7 +430,7 @@ def _site(
         reverse=True,
     )
     broken = sorted(failing, key=lambda p: p.path.lower())
-    broken.sort(key=lambda p: p.head.created if p.head and p.head.created else epoch, reverse=True)
+    broken.sort(key=lambda p: (p.broken_by and p.broken_by.created) or epoch, reverse=True)
     mrs = sorted(
         ((p, m) for p in projects for m in p.merge_requests),
         key=lambda item: (item[1].created or now, item[0].path.lower(), item[1].iid),

@@ -10,6 +10,10 @@ from typing import Any
 
 import pytest
 from conftest import REPO, XSS, require
+from factories import make_snapshot
+
+from gldash_static.config.settings import SiteSettings
+from gldash_static.render import render_site
 
 pytestmark = pytest.mark.browser
 
@@ -243,7 +247,7 @@ def test_no_injected_script_runs(browser: Any, hostile_url: str) -> None:
         page.goto(hostile_url + path)
         page.wait_for_timeout(30)
         assert page.evaluate("window.__pwned") is None, path
-        assert watch.navigations == [hostile_url + path], path
+        assert watch.navigations == [hostile_url + path], (path, watch)
     page.goto(hostile_url + "p/100.html")
     assert XSS[:30] in page.locator("main").inner_text()
     hrefs = page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
@@ -251,7 +255,7 @@ def test_no_injected_script_runs(browser: Any, hostile_url: str) -> None:
     page.goto(hostile_url + "projects.html")
     page.fill("#q", "script")
     assert page.evaluate("window.__pwned") is None
-    assert watch.dialogs == [] and watch.outside == [] and watch.errors == []
+    assert (watch.dialogs, watch.outside, watch.errors) == ([], [], []), watch
     context.close()
 
 
@@ -275,3 +279,22 @@ def test_axe_finds_no_wcag_violations(browser: Any, site_url: str, scheme: str) 
             problems[path] = found
     context.close()
     assert problems == {}
+
+
+def test_large_tables_page_rows_with_show_more(browser: Any, tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    render_site(make_snapshot(projects=230, seed=2), out, SiteSettings())
+    base = out.as_uri() + "/"
+    context, page, watch = _open(browser, base)
+    page.goto(base + "projects.html")
+    assert len(_visible_rows(page)) == 100
+    assert page.locator("#count").inner_text().startswith("230 of 230 projects match")
+    page.click("#more")
+    assert len(_visible_rows(page)) == 200
+    page.click("#more")
+    assert len(_visible_rows(page)) == 230
+    assert not page.locator("#more").is_visible()
+    page.fill("#q", "service-001")
+    assert len(_visible_rows(page)) == 100
+    assert watch.errors == []
+    context.close()

@@ -130,6 +130,8 @@ def test_lists_are_sorted_by_stable_keys() -> None:
     assert created == sorted(created, reverse=True)  # type: ignore[type-var]
     mr_created = [m.created for _, m in site.merge_requests]
     assert mr_created == sorted(mr_created)  # type: ignore[type-var]
+    failed_at = [p.broken_by.created for p in site.broken if p.broken_by]
+    assert failed_at == sorted(failed_at, reverse=True)  # type: ignore[type-var]
     assert [p.failing for p in site.urgent] == sorted(
         (p.failing for p in site.urgent), reverse=True
     )
