@@ -1,0 +1,157 @@
+"""Pipeline triggers and pipeline schedules of the dashboard project, through python-gitlab."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import gitlab
+import gitlab.exceptions
+import requests
+
+from gldash_static.errors import GldashError
+
+TIMEOUT_S = 30.0
+SCOPE_HINT = "schedules need a token with the `api` scope (read_api is not enough)"
+
+T = TypeVar("T")
+
+
+class PipelineApiError(GldashError):
+    """Triggering a pipeline or saving a schedule failed."""
+
+
+@dataclass(frozen=True)
+class TriggeredPipeline:
+    """The pipeline a trigger created."""
+
+    id: int
+    status: str
+    web_url: str
+
+
+@dataclass(frozen=True)
+class ScheduleResult:
+    """The schedule after `upsert_schedule`, and whether it was created or updated."""
+
+    id: int
+    action: str  # "created", "updated" or "unchanged"
+    description: str
+    cron: str
+    cron_timezone: str
+    ref: str
+    active: bool
+    next_run_at: str | None
+
+
+def _client(url: str, token: str | None) -> gitlab.Gitlab:
+    # Transient 5xx are retried: a trigger is idempotent enough (at worst one extra pipeline,
+    # which the Pages job's resource_group serialises) and schedule updates are idempotent.
+    return gitlab.Gitlab(
+        url, private_token=token or None, timeout=TIMEOUT_S, retry_transient_errors=True
+    )
+
+
+def _guard(what: str, action: Callable[[], T], not_found: str, forbidden: str) -> T:
+    """Run `action`, turning python-gitlab and requests failures into one clean line."""
+    # `from None` throughout: python-gitlab's exceptions carry response bodies and requests'
+    # carry full URLs; neither belongs in a log line.
+    try:
+        return action()
+    except gitlab.exceptions.GitlabAuthenticationError:
+        raise PipelineApiError(f"{what}: GitLab refused the token (401)") from None
+    except gitlab.exceptions.GitlabError as exc:
+        code = exc.response_code
+        if code == 404:
+            raise PipelineApiError(f"{what}: {not_found}") from None
+        if code == 403:
+            raise PipelineApiError(f"{what}: {forbidden}") from None
+        detail = str(exc.error_message or "")[:200]
+        raise PipelineApiError(f"{what}: HTTP {code}: {detail}".rstrip(": ")) from None
+    except requests.Timeout:
+        raise PipelineApiError(f"{what}: timed out after {TIMEOUT_S:g} s") from None
+    except requests.RequestException as exc:
+        raise PipelineApiError(f"{what}: cannot reach GitLab ({type(exc).__name__})") from None
+
+
+def trigger_pipeline(
+    url: str, project: str | int, ref: str, trigger_token: str, variables: dict[str, str]
+) -> TriggeredPipeline:
+    """Start a pipeline on `ref` with a pipeline trigger token (no personal token involved)."""
+    gl = _client(url, None)
+    what = f"trigger pipeline on {ref} of project {project}"
+
+    def call() -> Any:
+        return gl.projects.get(project, lazy=True).trigger_pipeline(ref, trigger_token, variables)
+
+    # GitLab answers a wrong trigger token with 404, indistinguishable from a missing project.
+    pipeline = _guard(
+        what,
+        call,
+        "GitLab refused the trigger token (404: wrong or revoked token, or no such project)",
+        "the trigger's owner may not run pipelines on this ref (403)",
+    )
+    attrs: dict[str, Any] = pipeline.attributes
+    return TriggeredPipeline(
+        int(attrs.get("id") or 0), str(attrs.get("status") or ""), str(attrs.get("web_url") or "")
+    )
+
+
+def _result(schedule: Any, action: str) -> ScheduleResult:
+    a: dict[str, Any] = schedule.attributes
+    next_run = a.get("next_run_at")
+    return ScheduleResult(
+        id=int(a["id"]),
+        action=action,
+        description=str(a.get("description") or ""),
+        cron=str(a.get("cron") or ""),
+        cron_timezone=str(a.get("cron_timezone") or ""),
+        ref=str(a.get("ref") or ""),
+        active=bool(a.get("active")),
+        next_run_at=str(next_run) if next_run else None,
+    )
+
+
+def _short_ref(ref: str) -> str:
+    # GitLab stores a schedule's ref as given but newer versions expand it to refs/heads/...
+    return ref.removeprefix("refs/heads/")
+
+
+def upsert_schedule(
+    url: str,
+    token: str,
+    project: str | int,
+    description: str,
+    cron: str,
+    cron_timezone: str,
+    ref: str,
+) -> ScheduleResult:
+    """Create the schedule named `description`, or bring the existing one in line; idempotent."""
+    gl = _client(url, token)
+    what = f"pipeline schedule {description!r} of project {project}"
+    forbidden = f"the token may not manage pipeline schedules (403): {SCOPE_HINT}, Maintainer role"
+    wanted = {"cron": cron, "cron_timezone": cron_timezone, "ref": ref, "active": True}
+
+    def call() -> ScheduleResult:
+        schedules = gl.projects.get(project, lazy=True).pipelineschedules
+        for existing in schedules.list(iterator=True):
+            if existing.attributes.get("description") != description:
+                continue
+            a = existing.attributes
+            current = {
+                "cron": a.get("cron"),
+                "cron_timezone": a.get("cron_timezone"),
+                "ref": _short_ref(str(a.get("ref") or "")),
+                "active": a.get("active"),
+            }
+            if current == wanted:
+                return _result(existing, "unchanged")
+            for key, value in wanted.items():
+                setattr(existing, key, value)
+            existing.save()
+            return _result(existing, "updated")
+        created = schedules.create({"description": description, **wanted})
+        return _result(created, "created")
+
+    return _guard(what, call, "project not found, or the token cannot see it (404)", forbidden)
