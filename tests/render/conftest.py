@@ -2,111 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from factories import make_snapshot
+from render_support import CHROMIUM, CHROMIUM_ARGS, XSS, hostile_snapshot, in_ci, require, serve
 
-from gldash_static.cli.serve import make_server
 from gldash_static.config.settings import SiteSettings
 from gldash_static.model import Snapshot
 from gldash_static.render import render_site
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-REPO = Path(__file__).resolve().parents[2]
-BIDI = "\u202e\u2066\u200f"
-BIG = "A" * 10_240
-XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">\'"&'
-EVIL_URL = "javascript:window.__pwned=3"
-
-
-def in_ci() -> bool:
-    """True when running under CI, where browser tests must run rather than skip."""
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def require(tool: Path, what: str) -> None:
-    """Skip when a tool is missing locally; fail when it is missing in CI."""
-    if tool.exists():
-        return
-    if in_ci():
-        pytest.fail(f"{what} ({tool}) is required when CI is set")
-    pytest.skip(f"{what} not installed ({tool})")
-
-
-def hostile_snapshot() -> Snapshot:
-    """A snapshot whose GitLab-provided texts try markup, quotes, bad URLs and bidi tricks."""
-    snap = make_snapshot(projects=4, seed=7)
-    source = snap["sources"][0]
-    source["name"] = f"evil{XSS}"
-    group = source["groups"][1]
-    group["name"] = f"{XSS}{BIDI}group"
-    group["description"] = BIG + XSS
-    group["web_url"] = EVIL_URL
-    p = source["projects"][0]
-    p["name"] = f"{XSS}{BIDI}name"
-    p["description"] = f"{XSS}{BIG}"
-    p["path_with_namespace"] = f"{group['full_path']}/{XSS}"
-    p["topics"] = [XSS, f"{BIDI}topic", BIG]
-    p["web_url"] = EVIL_URL
-    p["default_branch"] = f"main{XSS}"
-    p["stale"] = {"reason": XSS, "since": "2026-11-27T06:00:00Z"}
-    for branch in p["branches"]:
-        branch["commit_title"] = f"{XSS}{BIDI}{BIG}"
-        branch["author_name"] = XSS
-    p["branches"][0]["name"] = p["default_branch"]
-    p["branches"][1]["name"] = f"feature/{XSS}"
-    for pipeline in p["pipelines"]:
-        pipeline["ref"] = p["default_branch"]
-        pipeline["web_url"] = EVIL_URL
-        pipeline["username"] = XSS
-        pipeline["status"] = "failed"
-        pipeline["failed_jobs"] = [
-            {
-                "id": 1,
-                "name": XSS,
-                "stage": BIG,
-                "failure_reason": XSS,
-                "allow_failure": False,
-                "duration": 1.0,
-                "web_url": " javascript:alert(1)",
-            }
-        ]
-    p["merge_requests"] = [
-        {
-            "iid": 1,
-            "title": f"{XSS}{BIDI}{BIG}",
-            "draft": True,
-            "author_username": XSS,
-            "created_at": "2026-11-01T00:00:00Z",
-            "updated_at": "2026-11-01T00:00:00Z",
-            "source_branch": XSS,
-            "target_branch": XSS,
-            "detailed_merge_status": XSS,
-            "has_conflicts": True,
-            "labels": [XSS],
-            "web_url": "data:text/html,<script>alert(1)</script>",
-        }
-    ]
-    snap["fetch"]["errors"] = [XSS, BIG]
-    return snap
 
 
 @pytest.fixture
@@ -140,18 +46,6 @@ def hostile_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("hostile") / "public"
     render_site(hostile_snapshot(), out, SiteSettings(title=f"Dash {XSS}"))
     return out
-
-
-def serve(directory: Path) -> Iterator[str]:
-    """Serve `directory` on a free loopback port for the duration of the fixture."""
-    server = make_server(directory, 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, XSS, require
 from factories import make_snapshot
+from render_support import REPO, XSS, require
 
 from gldash_static.config.settings import SiteSettings
 from gldash_static.render import render_site

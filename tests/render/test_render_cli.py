@@ -9,8 +9,8 @@ from pathlib import Path
 from urllib.error import HTTPError
 
 import pytest
-from conftest import serve
 from factories import make_snapshot
+from render_support import serve
 
 from gldash_static import snapshot as snapshot_io
 from gldash_static.cli.main import main

@@ -6,8 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from conftest import XSS
 from factories import make_snapshot
+from render_support import XSS
 
 from gldash_static.config.settings import SiteSettings
 from gldash_static.render import render_site

@@ -1,6 +1,7 @@
 """A small committed site guards against unintended changes to the output.
 
-Regenerate after an intended change with:  GLDASH_UPDATE_GOLDEN=1 pytest tests/render/test_golden.py
+Regenerate after an intended change:
+  GLDASH_UPDATE_GOLDEN=1 pytest tests/render/test_render_golden.py
 """
 
 from __future__ import annotations
