@@ -1,0 +1,164 @@
+"""The Pages job's script, exactly as written in `.gitlab-ci.yml`, against the simulator."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ci_jobs import (
+    JobRun,
+    artifacts_zip,
+    ci_env,
+    comparable,
+    dashboard_project,
+    read_json,
+    run_job,
+    site_files,
+    workspace,
+)
+
+from gldash_static.simulator import OrgSpec, Simulator
+
+WEBHOOK = Path(__file__).with_name("webhook_pipeline_event.json")
+SHARD_JOBS = 8  # fetch-shard's `parallel:`
+
+
+@pytest.fixture
+def sim() -> Iterator[Simulator]:
+    """A small organisation; the dashboard project is one of its projects."""
+    with Simulator(OrgSpec(projects=40, seed=11)) as server:
+        yield server
+
+
+def _ok(run: JobRun) -> None:
+    assert run.code == 0, f"exit {run.code}\nstdout:\n{run.out}\nstderr:\n{run.err}"
+
+
+def _publishable(root: Path) -> None:
+    public = root / "public"
+    for name in ("index.html", "404.html", "snapshot.json", "archive/index.json"):
+        assert (public / name).is_file(), name
+    assert list((public / "archive").rglob("*Z.json.gz"))
+
+
+def _first_deployment(sim: Simulator, tmp_path: Path, name: str = "first") -> tuple[Path, int]:
+    pid = dashboard_project(sim)
+    root = workspace(tmp_path, name, sim)
+    _ok(run_job("pages", root, ci_env(sim, pid, root, GLDASH_ALLOW_EMPTY_HISTORY="1")))
+    _publishable(root)
+    return root, pid
+
+
+def test_scheduled_pages_job_publishes_and_carries_the_archive_forward(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    first, pid = _first_deployment(sim, tmp_path)
+    assert len(read_json(first / "public" / "archive" / "index.json")["snapshots"]) == 1
+
+    # Without the flag and without a previous Pages job, the job refuses to start a new history.
+    refused_root = workspace(tmp_path, "refused", sim)
+    refused = run_job("pages", refused_root, ci_env(sim, pid, refused_root))
+    assert refused.code == 1 and "--allow-empty-history" in refused.err
+    assert not (refused_root / "public").exists()
+
+    # The runner uploaded public/ as the Pages job's artifacts; the next scheduled run starts
+    # from a fresh checkout and brings the archive back from them.
+    sim.put_artifact(pid, "main", "pages", artifacts_zip(first))
+    sim.clock.advance(hours=1)
+    second = workspace(tmp_path, "second", sim)
+    run = run_job("pages", second, ci_env(sim, pid, second))
+    _ok(run)
+    _publishable(second)
+    assert len(read_json(second / "public" / "archive" / "index.json")["snapshots"]) == 2
+    assert "Refresh now" in (second / "public" / "index.html").read_text(encoding="utf-8")
+
+
+def test_sharded_pipeline_publishes_the_same_site(sim: Simulator, tmp_path: Path) -> None:
+    single, pid = _first_deployment(sim, tmp_path, "single")
+    sharded = workspace(tmp_path, "sharded", sim)
+    env = ci_env(sim, pid, sharded, GLDASH_SHARDS="3", GLDASH_ALLOW_EMPTY_HISTORY="1")
+    for index in range(1, SHARD_JOBS + 1):
+        node = {"CI_NODE_INDEX": str(index), "CI_NODE_TOTAL": str(SHARD_JOBS)}
+        _ok(run_job("fetch-shard", sharded, {**env, **node}))
+    assert sorted(p.name for p in (sharded / "shards").iterdir()) == [
+        "part-1.json",
+        "part-2.json",
+        "part-3.json",
+    ]
+    _ok(run_job("merge-shards", sharded, env))
+    _ok(run_job("pages", sharded, env))
+    _publishable(sharded)
+    assert site_files(sharded) == site_files(single)
+    assert comparable(read_json(sharded / "snapshot.json")) == comparable(
+        read_json(single / "snapshot.json")
+    )
+
+
+def test_too_many_shards_is_a_clear_error(sim: Simulator, tmp_path: Path) -> None:
+    root = workspace(tmp_path, "many", sim)
+    env = ci_env(sim, dashboard_project(sim), root, GLDASH_SHARDS="12")
+    run = run_job("fetch-shard", root, {**env, "CI_NODE_INDEX": "1", "CI_NODE_TOTAL": "8"})
+    assert run.code == 2 and "raise its parallel:" in run.err
+
+
+def _event_payload(sim: Simulator, project_id: int) -> dict[str, Any]:
+    """A pipeline webhook as GitLab sends it, about the newest pipeline of `project_id`."""
+    payload: dict[str, Any] = json.loads(WEBHOOK.read_text(encoding="utf-8"))
+    project = sim.state.projects[project_id]
+    newest = sim.state.pipelines(project_id)[-1]
+    web_url = f"{sim.url}/{project.path_with_namespace}"
+    payload["project"].update(
+        id=project.id,
+        name=project.name,
+        web_url=web_url,
+        path_with_namespace=project.path_with_namespace,
+        default_branch=project.default_branch,
+    )
+    payload["object_attributes"].update(
+        id=newest.id, ref=newest.ref, status=newest.status, url=f"{web_url}/-/pipelines/{newest.id}"
+    )
+    return payload
+
+
+def test_webhook_event_refreshes_exactly_its_project_with_a_handful_of_calls(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    first, pid = _first_deployment(sim, tmp_path)
+    before = read_json(first / "snapshot.json")
+    sim.put_artifact(pid, "main", "pages", artifacts_zip(first))
+    sim.clock.advance(hours=6)  # many projects move on; only the event's one may be refetched
+    projects = before["sources"][0]["projects"]
+    moved = [
+        p["id"]
+        for p in projects
+        if sim.state.pipelines(p["id"])
+        and max(pl.updated_at for pl in sim.state.pipelines(p["id"])).isoformat()
+        > before["generated_at"]
+    ]
+    assert len(moved) >= 2
+    target = moved[0]
+
+    root = workspace(tmp_path, "event", sim)
+    payload_file = tmp_path / "TRIGGER_PAYLOAD"  # a file variable: the runner writes a file
+    payload_file.write_text(json.dumps(_event_payload(sim, target)), encoding="utf-8")
+    env = ci_env(sim, pid, root, CI_PIPELINE_SOURCE="trigger", TRIGGER_PAYLOAD=str(payload_file))
+    sim.reset_counters()
+    _ok(run_job("pages", root, env))
+    calls = sum(sim.counters.values())
+    _publishable(root)
+
+    after = read_json(root / "snapshot.json")
+    assert after["fetch"]["mode"] == "event"
+    fetch_calls = sum(after["fetch"]["api_calls"].values())
+    by_id = {p["id"]: p for p in before["sources"][0]["projects"]}
+    changed = [p["id"] for p in after["sources"][0]["projects"] if p != by_id.get(p["id"])]
+    assert changed == [target]
+    # One artifacts download for carry-forward plus the targeted fetch; the note in
+    # docs/deploy.md states these numbers.
+    assert calls == fetch_calls + 1, sim.counters
+    assert fetch_calls <= 8, after["fetch"]["api_calls"]
+    print(f"event build: {fetch_calls} fetch API calls, {calls} requests in all")
+    assert len(read_json(root / "public" / "archive" / "index.json")["snapshots"]) == 2
