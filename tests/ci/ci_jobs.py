@@ -71,6 +71,7 @@ def workspace(tmp: Path, name: str, sim: Simulator) -> Path:
         f"  - url: {sim.url}\n"
         "    token_env: GITLAB_TOKEN\n"
         f"    groups: {json.dumps(top_groups(sim))}\n"
+        "fetch:\n  max_retries: 1\n"
         "site:\n  title: CI test dashboard\n  output_dir: public\n"
         "snapshot: snapshot.json\n"
         "archive:\n  dir: archive\n  carry_forward: artifacts\n",

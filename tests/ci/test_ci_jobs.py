@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from ci_jobs import (
     workspace,
 )
 
-from gldash_static.simulator import OrgSpec, Simulator
+from gldash_static.simulator import Faults, OrgSpec, Simulator
 
 WEBHOOK = Path(__file__).with_name("webhook_pipeline_event.json")
 SHARD_JOBS = 8  # fetch-shard's `parallel:`
@@ -76,6 +77,28 @@ def test_scheduled_pages_job_publishes_and_carries_the_archive_forward(
     assert "Refresh now" in (second / "public" / "index.html").read_text(encoding="utf-8")
 
 
+def test_partial_refresh_is_published_marked_stale_and_a_failed_build_is_not(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    first, pid = _first_deployment(sim, tmp_path)
+    sim.put_artifact(pid, "main", "pages", artifacts_zip(first))
+    sim.clock.advance(hours=6)
+    victim = _moved(sim, read_json(first / "snapshot.json"))[0]
+    sim.set_faults(Faults(routes={f"/api/v4/projects/{victim}/*": Faults(error_rate=1.0)}))
+    partial = workspace(tmp_path, "partial", sim)
+    run = run_job("pages", partial, ci_env(sim, pid, partial))
+    _ok(run)
+    assert "publishing it marked as stale" in run.out
+    _publishable(partial)
+    projects = read_json(partial / "snapshot.json")["sources"][0]["projects"]
+    assert [p["id"] for p in projects if p["stale"]] == [victim]
+
+    sim.set_faults(Faults())
+    failed = workspace(tmp_path, "failed", sim)
+    run = run_job("pages", failed, ci_env(sim, pid, failed, GITLAB_TOKEN="revoked-or-wrong"))
+    assert run.code == 1 and not (failed / "public").exists()
+
+
 def test_sharded_pipeline_publishes_the_same_site(sim: Simulator, tmp_path: Path) -> None:
     single, pid = _first_deployment(sim, tmp_path, "single")
     sharded = workspace(tmp_path, "sharded", sim)
@@ -104,6 +127,18 @@ def test_too_many_shards_is_a_clear_error(sim: Simulator, tmp_path: Path) -> Non
     assert run.code == 2 and "raise its parallel:" in run.err
 
 
+def _moved(sim: Simulator, snapshot: dict[str, Any]) -> list[int]:
+    """Projects of `snapshot` with a pipeline updated since it was taken (at least two)."""
+    since = datetime.fromisoformat(snapshot["generated_at"].replace("Z", "+00:00"))
+    moved = [
+        p["id"]
+        for p in snapshot["sources"][0]["projects"]
+        if any(pl.updated_at > since for pl in sim.state.pipelines(p["id"]))
+    ]
+    assert len(moved) >= 2
+    return moved
+
+
 def _event_payload(sim: Simulator, project_id: int) -> dict[str, Any]:
     """A pipeline webhook as GitLab sends it, about the newest pipeline of `project_id`."""
     payload: dict[str, Any] = json.loads(WEBHOOK.read_text(encoding="utf-8"))
@@ -130,15 +165,7 @@ def test_webhook_event_refreshes_exactly_its_project_with_a_handful_of_calls(
     before = read_json(first / "snapshot.json")
     sim.put_artifact(pid, "main", "pages", artifacts_zip(first))
     sim.clock.advance(hours=6)  # many projects move on; only the event's one may be refetched
-    projects = before["sources"][0]["projects"]
-    moved = [
-        p["id"]
-        for p in projects
-        if sim.state.pipelines(p["id"])
-        and max(pl.updated_at for pl in sim.state.pipelines(p["id"])).isoformat()
-        > before["generated_at"]
-    ]
-    assert len(moved) >= 2
+    moved = _moved(sim, before)
     target = moved[0]
 
     root = workspace(tmp_path, "event", sim)
