@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 from pathlib import Path
-from typing import Any
 
 from gldash_static import snapshot as snapshot_io
-from gldash_static.config.settings import SiteSettings
-from gldash_static.errors import UsageError
+from gldash_static.config.settings import Config, SiteSettings
 from gldash_static.render import render_site
 
 NAME = "render"
@@ -43,19 +40,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _load_config(path: Path | None) -> Any | None:
+def _load_config(path: Path | None) -> Config | None:
     """The validated Config, or None when no config is given and none is in the current folder."""
     if path is None and not DEFAULT_CONFIG.is_file():
         return None
-    try:
-        loader = importlib.import_module("gldash_static.config").load_config
-    except AttributeError:
-        # The config loader lands in its own issue; until then only defaults are available.
-        if path is not None:
-            raise UsageError(f"{path}: config files cannot be read by this gldash yet") from None
-        log.warning("config.yml found but not read (no config loader yet); using site defaults")
-        return None
-    return loader(path or DEFAULT_CONFIG)
+    # Imported here so that `gldash render` of a snapshot never needs YAML parsing otherwise.
+    from gldash_static.config import load_config
+
+    return load_config(path or DEFAULT_CONFIG)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -79,3 +79,34 @@ def test_serve_binds_loopback_only(site_dir: Path) -> None:
 def test_serve_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="run `gldash render` first"):
         make_server(tmp_path / "public", 0)
+
+
+CONFIG = """\
+sources:
+  - url: https://gitlab.example.com
+    groups: [acme]
+site:
+  title: From the config
+  timezone: Asia/Tokyo
+  output_dir: site
+"""
+
+
+def test_render_reads_config_from_cwd_and_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    snapshot_io.write(make_snapshot(projects=2), tmp_path / "snapshot.json")
+    (tmp_path / "config.yml").write_text(CONFIG, encoding="utf-8")
+    assert main(["render"]) == 0
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "From the config" in index and "JST" in index
+    (tmp_path / "other.yml").write_text(CONFIG.replace("site\n", "other\n"), encoding="utf-8")
+    assert main(["render", "-c", "other.yml", "--out", "third"]) == 0
+    assert (tmp_path / "third" / "index.html").is_file()
+
+
+def test_render_bad_config_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.yml").write_text("site: [\n", encoding="utf-8")
+    assert main(["render"]) == 2
