@@ -130,7 +130,10 @@ def upsert_schedule(
     """Create the schedule named `description`, or bring the existing one in line; idempotent."""
     gl = _client(url, token)
     what = f"pipeline schedule {description!r} of project {project}"
-    forbidden = f"the token may not manage pipeline schedules (403): {SCOPE_HINT}, Maintainer role"
+    forbidden = (
+        f"the token may not manage pipeline schedules (403): {SCOPE_HINT}, and a user who may "
+        "run pipelines on the branch (Developer or above; only a schedule's owner may edit it)"
+    )
     wanted = {"cron": cron, "cron_timezone": cron_timezone, "ref": ref, "active": True}
 
     def call() -> ScheduleResult:

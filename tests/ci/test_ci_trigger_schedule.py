@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from ci_jobs import dashboard_project
 
-from gldash_static.simulator import OrgSpec, Simulator
+from gldash_static.simulator import Faults, OrgSpec, Simulator
 
 Cli = Callable[..., Any]
 
@@ -117,18 +117,13 @@ def test_schedule_errors_name_the_api_scope(
     assert run_cli("schedule", "--cron", "hourly").code == 2
 
 
-def test_forbidden_schedule_names_the_api_scope() -> None:
-    import gitlab.exceptions
-
-    from gldash_static.gitlab.pipelines import PipelineApiError, _guard
-
-    def refuse() -> None:
-        raise gitlab.exceptions.GitlabCreateError("insufficient_scope", response_code=403)
-
-    with pytest.raises(PipelineApiError, match=r"403.*`api` scope"):
-        _guard(
-            "pipeline schedule",
-            refuse,
-            "not found",
-            "forbidden (403): schedules need the `api` scope",
-        )
+def test_forbidden_schedule_names_the_api_scope(
+    sim: Simulator, in_ci: int, run_cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GitLab answers a read_api token's write with 403 insufficient_scope.
+    monkeypatch.setenv("GITLAB_TOKEN", sim.token)
+    forbidden = Faults(error_rate=1.0, error_statuses=(403,))
+    sim.set_faults(Faults(routes={"POST /projects/:id/pipeline_schedules": forbidden}))
+    result = run_cli("schedule")
+    assert result.code == 1
+    assert "(403)" in result.err and "`api` scope" in result.err and "Developer" in result.err
