@@ -36,3 +36,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) public .pytest_cache build dist *.egg-info
+
+# The .gitlab-ci.yml job scripts, run as written against the simulator (see docs/deploy.md).
+ci-local: $(STAMP)
+	$(BIN)/python -m pytest -q -s tests/ci
