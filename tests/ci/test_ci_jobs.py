@@ -187,5 +187,5 @@ def test_webhook_event_refreshes_exactly_its_project_with_a_handful_of_calls(
     # docs/deploy.md states these numbers.
     assert calls == fetch_calls + 1, sim.counters
     assert fetch_calls <= 8, after["fetch"]["api_calls"]
-    print(f"event build: {fetch_calls} fetch API calls, {calls} requests in all")
+    print(f"event build: {fetch_calls} fetch API calls, {calls} requests in all: {sim.counters}")
     assert len(read_json(root / "public" / "archive" / "index.json")["snapshots"]) == 2
