@@ -5,9 +5,22 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
+from fnmatch import fnmatchcase
 from pathlib import Path
+
+# Test-only: `GLDASH_TEST_CRASH_AT=<stage>:<file name pattern>` makes the process SIGKILL
+# itself at that point, so crash-safety tests can stop a run exactly between two steps.
+CRASH_ENV = "GLDASH_TEST_CRASH_AT"
+
+
+def crash_point(stage: str, path: Path) -> None:
+    """Kill this process when the test-only crash variable names `stage:<path's name>`."""
+    wanted = os.environ.get(CRASH_ENV)
+    if wanted and fnmatchcase(f"{stage}:{path.name}", wanted):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -33,12 +46,14 @@ def write_bytes(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        crash_point("file-written", path)
         os.replace(tmp_name, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
     _fsync_dir(path.parent)
+    crash_point("file-replaced", path)
 
 
 def write_text(path: Path, text: str) -> None:
@@ -64,13 +79,16 @@ def replace_dir(target: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    crash_point("dir-staged", target)
     old: Path | None = None
     if target.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
         old.rmdir()
         os.replace(target, old)
+    crash_point("dir-moved-aside", target)
     os.replace(staging, target)
     _fsync_dir(target.parent)
+    crash_point("dir-replaced", target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 

@@ -24,7 +24,7 @@ def list_groups(api: ApiClient, source: SourceSettings) -> list[dict[str, Any]]:
                 ) from None
             raise
         found[int(top["id"])] = top
-        for sub in api.iterate(f"/groups/{top['id']}/descendant_groups"):
+        for sub in api.list_stable(f"/groups/{top['id']}/descendant_groups"):
             found[int(sub["id"])] = sub
     return sorted(found.values(), key=lambda g: str(g.get("full_path")))
 
@@ -43,7 +43,9 @@ def list_projects(
         }
         if not source.include_archived:
             params["archived"] = "false"
-        for raw in api.iterate(f"/groups/{group_id}/projects", **params):
+        # Read as a whole, again if it shifted while paged: a project skipped here would
+        # silently vanish from the dashboard (and its previous data with it).
+        for raw in api.list_stable(f"/groups/{group_id}/projects", **params):
             found[int(raw["id"])] = raw
     for path in source.projects:
         try:

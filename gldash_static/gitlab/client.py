@@ -121,6 +121,46 @@ class ApiClient:
             if isinstance(item, dict):
                 yield item
 
+    def list_stable(self, path: str, passes: int = 3, **params: Any) -> list[dict[str, Any]]:
+        """Every item of an offset-paginated list, read again if it changed while being paged.
+
+        When an item before the current page is deleted, later items move up one place and
+        the first of the next page is never seen. A pass is trusted when every page reported
+        the same X-Total and that many distinct items arrived; otherwise the list is read
+        again (up to `passes` times; then the passes are merged). Lists above 10,000 rows
+        carry no X-Total and are trusted as read.
+        """
+        params.setdefault("per_page", PER_PAGE)
+        merged: dict[int, dict[str, Any]] = {}
+        for _ in range(passes):
+            found, totals = self._read_pass(path, params)
+            merged.update(found)
+            if totals in ({None}, set()) or totals == {len(found)}:
+                return list(found.values())  # GitLab stopped counting, or a consistent pass
+        return list(merged.values())
+
+    def _read_pass(
+        self, path: str, params: dict[str, Any]
+    ) -> tuple[dict[int, dict[str, Any]], set[int | None]]:
+        """One pass over a list: items by id, and every X-Total its pages reported."""
+        listing = self._call(
+            path,
+            lambda gl: gl.http_list(
+                path, query_data=params, iterator=True, obey_rate_limit=False, max_retries=0
+            ),
+        )
+        iterator = iter(listing)
+        found: dict[int, dict[str, Any]] = {}
+        totals: set[int | None] = set()
+        while True:
+            try:
+                item = self._call(path, lambda _gl: next(iterator))
+            except StopIteration:
+                return found, totals
+            totals.add(listing.total)
+            if isinstance(item, dict):
+                found[int(item.get("id", 0))] = item
+
     def first_page(self, path: str, **params: Any) -> list[dict[str, Any]]:
         """One page of a list (no further requests)."""
         result = self._call(

@@ -6,9 +6,11 @@ import email.utils
 import json
 import socket
 import struct
+import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -30,6 +32,9 @@ COUNTERS_PATH = "/-/simulator/counters"
 UNMATCHED = "(unmatched)"
 RESET = 0  # the status counted for connections closed without a response
 
+# (route template, request path, query pairs); called before the request is answered.
+RequestHook = Callable[[str, str, list[tuple[str, str]]], None]
+
 
 def _json(body: Any) -> bytes:
     # Compact like GitLab; raw UTF-8 so non-ASCII names arrive as they are.
@@ -39,6 +44,12 @@ def _json(body: Any) -> bytes:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     sim: Simulator
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet when a client drops its connection; report anything else."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -106,6 +117,7 @@ class Simulator:
         self._faults = FaultInjector(faults or Faults())
         self._counters: Counter[tuple[str, int]] = Counter()
         self._token_uses: Counter[str] = Counter()
+        self._hooks: list[RequestHook] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._server: _Server | None = None
@@ -192,6 +204,19 @@ class Simulator:
         with self._lock:
             self._token_uses.clear()
 
+    def set_rate_limit(self, per_minute: int | None, window_s: float = 60.0) -> None:
+        """Change the per-token rate limit while running (None: no limit)."""
+        self._limiter = RateLimiter(per_minute, window_s) if per_minute else None
+
+    def on_request(self, hook: RequestHook | None) -> None:
+        """Call `hook(template, path, query)` before answering each API request (None: stop).
+
+        Tests use it to change the state at a precise moment, e.g. delete a project while a
+        listing is between two pages. The hook runs on the server's request thread.
+        """
+        with self._lock:
+            self._hooks = [hook] if hook is not None else []
+
     def delete_project(self, project_id: int) -> None:
         """Delete a project (its URLs then return 404)."""
         self.state.delete_project(project_id)
@@ -237,6 +262,10 @@ class Simulator:
             return
         route, params = found
         template = route.key
+        with self._lock:
+            hooks = list(self._hooks)
+        for hook in hooks:
+            hook(template, split.path, parse_qsl(split.query, keep_blank_values=True))
         token = h.headers.get("PRIVATE-TOKEN") or ""
         auth = h.headers.get("Authorization") or ""
         if not token and auth.lower().startswith("bearer "):
