@@ -48,14 +48,19 @@ def top_groups(sim: Simulator) -> list[str]:
     return sorted(g.full_path for g in sim.state.groups.values() if g.parent_id is None)
 
 
-def digest(path: Path) -> str:
-    """sha256 of a file, or of a folder's every relative path and file content; 'missing'."""
+def digest(path: Path, hidden: bool = True) -> str:
+    """sha256 of a file, or of a folder's every relative path and file content; 'missing'.
+
+    `hidden=False` leaves out dot-files (temporary files a killed writer left behind).
+    """
     if path.is_file():
         return hashlib.sha256(path.read_bytes()).hexdigest()
     if not path.is_dir():
         return "missing"
     h = hashlib.sha256()
     for item in sorted(p for p in path.rglob("*") if p.is_file()):
+        if not hidden and item.name.startswith("."):
+            continue
         h.update(item.relative_to(path).as_posix().encode() + b"\0")
         h.update(hashlib.sha256(item.read_bytes()).digest())
     return h.hexdigest()
