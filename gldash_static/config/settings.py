@@ -49,6 +49,7 @@ class SiteSettings:
     freshness_warning_hours: float = 6.0
     stale_branch_days: int = 30
     project_url: str | None = None  # CI_PROJECT_URL of the dashboard repository, for "Refresh now"
+    default_branch: str = "main"  # CI_DEFAULT_BRANCH of the dashboard repository
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,7 @@ def parse_config(text: str, path: Path) -> settings.Config:
             **site,
             stale_branch_days=fetch["stale_branch_days"],
             project_url=os.environ.get("CI_PROJECT_URL") or None,
+            default_branch=os.environ.get("CI_DEFAULT_BRANCH") or "main",
         ),
         snapshot=values["snapshot"],
         archive=settings.ArchiveSettings(

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
@@ -70,6 +71,16 @@ class NavItem:
 
     path: str
     title: str
+
+
+def refresh_url(site: SiteSettings) -> str | None:
+    """GitLab's prefilled "Run pipeline" page for a full refresh, when the project is known."""
+    base = safe_url(site.project_url)
+    if base is None:
+        return None
+    # urlencode percent-encodes the brackets of var[...], which HTML validators insist on.
+    query = urlencode({"ref": site.default_branch, "var[GLDASH_FULL]": "1"})
+    return f"{base.rstrip('/')}/-/pipelines/new?{query}"
 
 
 def _check_path(path: str) -> str:
@@ -168,7 +179,7 @@ class _Site:
                 "warn_hours": site.freshness_warning_hours,
                 "warn_label": f"{site.freshness_warning_hours:g}",
                 "stale_days": site.stale_branch_days,
-                "project_url": safe_url(site.project_url),
+                "refresh_url": refresh_url(site),
                 "asset_version": self.asset_version,
                 "reload_minutes": RADIATOR_RELOAD_MINUTES,
             },

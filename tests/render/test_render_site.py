@@ -229,3 +229,18 @@ def test_snapshot_json_is_the_published_data(site_dir: Path) -> None:
     data = json.loads((site_dir / "snapshot.json").read_text(encoding="utf-8"))
     assert data["generated_at"] == "2026-11-28T06:00:00.000Z"
     assert len(data["sources"][0]["projects"]) == 12
+
+
+def test_refresh_link_prefills_a_full_run_when_the_project_is_known(tmp_path: Path) -> None:
+    snapshot = make_snapshot(projects=3)
+    plain = tmp_path / "plain"
+    render_site(snapshot, plain, SiteSettings())
+    assert "Refresh now" not in (plain / "index.html").read_text(encoding="utf-8")
+    site = SiteSettings(project_url="https://gitlab.example.com/ops/dash", default_branch="trunk")
+    render_site(snapshot, tmp_path / "out", site)
+    page = parse((tmp_path / "out" / "index.html").read_text(encoding="utf-8"))
+    assert "Refresh now" in page.all_text
+    assert (
+        "https://gitlab.example.com/ops/dash/-/pipelines/new?ref=trunk&var%5BGLDASH_FULL%5D=1"
+        in page.links()
+    )
