@@ -128,6 +128,7 @@ def measure(job: dict[str, Any]) -> dict[str, Any]:
         spec,
         latency_ms=LATENCY_MS,
         rate_limit_per_minute=job.get("rate_limit"),
+        rate_limit_window_s=job.get("window_s", 60),
         faults=Faults(),
     )
     with sim, tempfile.TemporaryDirectory(prefix="gldash-bench-") as tmp:

@@ -1,0 +1,317 @@
+"""`python -m bench` (`make bench`): every benchmark of issue 8, then results.json and docs.
+
+Order: render and browser first, on a quiet machine; then the 1,000-project baseline starts in
+the background (in processes of its own: it is sequential and mostly sleeps on the simulated
+latency, so it would otherwise take most of the time budget alone) while the fetch, refresh,
+concurrency, 200-project baseline and rate-limit runs go on in the foreground.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import browser, machine, ratelimit, report
+from bench.fetch_run import LATENCY_MS, REPO, measure
+
+RESULTS = REPO / "bench" / "results.json"
+DOCS = REPO / "docs" / "benchmarks.md"
+
+FULL = {
+    "small": 200,
+    "large": 1000,
+    "small_reps": 3,
+    "baseline_small_reps": 2,
+    "large_reps": 1,
+    "refresh": [0.0, 0.01],
+    "concurrency": [(200, 16), (200, 32), (1000, 32)],
+    "render": [1000, 10000],
+    "ratelimit_projects": 250,
+    "ratelimit": 2000,
+}
+QUICK = {
+    "small": 30,
+    "large": 60,
+    "small_reps": 2,
+    "baseline_small_reps": 1,
+    "large_reps": 1,
+    "refresh": [0.0, 0.01],
+    "concurrency": [(30, 16)],
+    "render": [100, 500],
+    "ratelimit_projects": 40,
+    "ratelimit": 300,
+}
+
+
+def log(message: str) -> None:
+    """One progress line on stderr with the elapsed time."""
+    print(f"[{time.perf_counter() - STARTED:6.0f} s] {message}", file=sys.stderr, flush=True)
+
+
+STARTED = time.perf_counter()
+
+
+def run_render(sizes: list[int], keep: Path) -> dict[str, Any]:
+    """Render each size in its own process; the largest site is kept for the browser."""
+    out: dict[str, Any] = {}
+    for size in sizes:
+        log(f"render {size:,} projects")
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.render_run", str(size), str(keep / str(size))],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        out[str(size)] = json.loads(done.stdout.strip().splitlines()[-1])
+    return out
+
+
+def start_background(job: dict[str, Any]) -> subprocess.Popen[str]:
+    """Start `bench.fetch_run` for `job` in a process of its own."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bench.fetch_run", json.dumps(job)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def refresh_rows(full: dict[str, Any], runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Refresh medians per changed fraction, relative to the median full fetch."""
+    out: dict[str, Any] = {}
+    for fraction in sorted({r["fraction"] for run in runs for r in run["refreshes"]}):
+        picked = [r for run in runs for r in run["refreshes"] if r["fraction"] == fraction]
+        calls = report.median(picked, "server_calls")
+        wall = report.median(picked, "wall_s")
+        out[f"{fraction:g}"] = {
+            "runs": len(picked),
+            "changed": picked[0]["changed"],
+            "calls": calls,
+            "wall_s": wall,
+            "calls_share": calls / full["calls"],
+            "wall_share": wall / full["wall_s"],
+            "by_route": picked[0]["by_route"],
+        }
+    return out
+
+
+def run_archive() -> str:
+    """The optional extra: bench/archive_size.py's estimate, as printed."""
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "archive_size.py")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout if done.returncode == 0 else f"failed:\n{done.stderr[-2000:]}"
+
+
+def run(plan: dict[str, Any], extras: bool) -> dict[str, Any]:
+    """Run every section and return the results."""
+    results: dict[str, Any] = {"machine": machine.facts(), "plan": plan}
+    with tempfile.TemporaryDirectory(prefix="gldash-bench-site-") as tmp:
+        results["render"] = run_render(plan["render"], Path(tmp))
+        log("browser")
+        results["browser"] = browser.measure(Path(tmp) / str(plan["render"][-1]))
+        results["browser"]["projects"] = plan["render"][-1]
+
+    small, large = plan["small"], plan["large"]
+    log(f"baseline {large:,} projects: started in the background")
+    background = start_background({"side": "baseline", "projects": large})
+
+    fetch: dict[str, Any] = {str(small): {}, str(large): {}}
+    refresh: dict[str, Any] = {}
+    for size, reps in ((small, plan["small_reps"]), (large, plan["large_reps"])):
+        runs = []
+        for rep in range(reps):
+            log(f"gldash {size:,} projects, run {rep + 1}/{reps} (+ refreshes)")
+            runs.append(measure({"side": "ours", "projects": size, "refresh": plan["refresh"]}))
+        fetch[str(size)]["ours"] = report.fetch_row(runs)
+        fetch[str(size)]["ours_by_route"] = runs[0]["by_route"]
+        refresh[str(size)] = refresh_rows(fetch[str(size)]["ours"], runs)
+
+    experiments = []
+    for size, concurrency in plan["concurrency"]:
+        log(f"experiment: gldash {size:,} projects, concurrency {concurrency}")
+        r = measure({"side": "ours", "projects": size, "concurrency": concurrency})
+        experiments.append(
+            {
+                "projects": size,
+                "concurrency": concurrency,
+                "wall_s": r["wall_s"],
+                "calls": r["server_calls"],
+                "peak_rss_mb": r["peak_rss_mb"],
+                "req_per_s": r["server_calls"] / r["wall_s"],
+            }
+        )
+
+    runs = []
+    for rep in range(plan["baseline_small_reps"]):
+        log(f"baseline {small:,} projects, run {rep + 1}/{plan['baseline_small_reps']}")
+        runs.append(measure({"side": "baseline", "projects": small}))
+    fetch[str(small)]["baseline"] = report.fetch_row(runs)
+    fetch[str(small)]["baseline_by_route"] = runs[0]["by_route"]
+
+    log(f"rate limit: {plan['ratelimit_projects']} projects at {plan['ratelimit']}/min")
+    limited = measure(
+        {
+            "side": "ours",
+            "projects": plan["ratelimit_projects"],
+            "rate_limit": plan["ratelimit"],
+            "timeline": True,
+        }
+    )
+    results["ratelimit"] = {
+        **ratelimit.analyse(limited, plan["ratelimit"]),
+        "org_projects": plan["ratelimit_projects"],
+    }
+    if extras:
+        log("extra: archive size estimate")
+        results["archive_size"] = run_archive()
+
+    log(f"waiting for the background baseline ({large:,} projects)")
+    out, _ = background.communicate()
+    if background.returncode != 0:
+        raise RuntimeError("background baseline failed")
+    big = json.loads(out.strip().splitlines()[-1])
+    fetch[str(large)]["baseline"] = report.fetch_row([big])
+    fetch[str(large)]["baseline_by_route"] = big["by_route"]
+    fetch[str(large)]["baseline_ms_per_call"] = big["wall_s"] / big["server_calls"] * 1000
+    fetch[str(small)]["baseline_ms_per_call"] = (
+        fetch[str(small)]["baseline"]["wall_s"] / fetch[str(small)]["baseline"]["calls"] * 1000
+    )
+
+    for size in (small, large):
+        section = fetch[str(size)]
+        section["ratio"] = report.compare(section["ours"], section["baseline"])
+    for e in experiments:
+        base = fetch.get(str(e["projects"]), {}).get("baseline")
+        e["speedup"] = base["wall_s"] / e["wall_s"] if base else None
+    results.update(fetch=fetch, refresh=refresh, concurrency=experiments)
+    results["targets"] = report.targets(results)
+    results["total_s"] = time.perf_counter() - STARTED
+    return results
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """docs/benchmarks.md: how to run, what is measured, the results."""
+    m = results["machine"]
+    plan = results["plan"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "<!-- Generated by `make bench` (bench/__main__.py); do not edit by hand. -->",
+        "",
+        "`make bench` (or `.venv/bin/python -m bench`) runs every benchmark of issue 8 in one go,",
+        "prints the tables below and writes them here and, with every raw number, to",
+        "`bench/results.json`. It takes about 13 minutes on a 2-core machine; benchmarks never",
+        "run in `make test`. `python -m bench --quick` is a one-minute smoke run on tiny sizes",
+        "(it writes to `bench/results-quick.json` and leaves this page alone).",
+        "",
+        "## How it measures",
+        "",
+        f"- Fetches run against the simulator (`gldash_static.simulator`) with {LATENCY_MS} ms"
+        " latency a request, `OrgSpec(projects=N, seed=1, pipelines_per_project=20)`, a fresh",
+        "  simulator for every full fetch. The simulator runs in one process, the measured fetch",
+        "  in a child process of its own (`bench/child.py`): peak RSS is the child's VmHWM, so",
+        "  the simulator's memory is not counted. API calls are the simulator's own counters.",
+        "- Every project of the top-level groups is fetched (`visibility: [public, internal,",
+        "  private]`; the default would publish the public and internal third only); archived",
+        "  and personal projects are left out by both sides.",
+        "- The baseline (`bench/baseline.py`) is a plain sequential python-gitlab script using",
+        "  its objects the usual way: `gl.groups.get(g).projects.list(get_all=True,",
+        "  include_subgroups=True)`, then per project `pipelines.list(get_all=False,",
+        "  per_page=100)`, `pipelines.get(id)` for each kept pipeline (the same choice as",
+        "  gldash), `pipeline.jobs.list(scope='failed')` for failed ones,",
+        "  `branches.list(get_all=True)` and `mergerequests.list(state='opened', get_all=True)`.",
+        "  The results table says whether both fetched the same data (equal counts of projects,",
+        "  pipelines, failed jobs, branches and merge requests).",
+        f"- Repetitions: gldash {plan['small']:,} projects {plan['small_reps']}x, baseline"
+        f" {plan['small']:,} projects {plan['baseline_small_reps']}x, gldash and baseline"
+        f" {plan['large']:,} projects {plan['large_reps']}x (medians where more than one).",
+        f"  The {plan['large']:,}-project baseline needs over 10 minutes on its own, so it runs",
+        "  in the background while the other fetch runs go on; it is latency-bound (its",
+        "  per-request time is shown next to the foreground baseline's to show the overlap did",
+        "  not slow it), and render and browser run before it starts, on a quiet machine.",
+        "- Refresh: after each full fetch, a refresh with nothing changed, then one after a new",
+        "  pipeline was triggered (`POST /projects/:id/trigger/pipeline`) in exactly 1 % of the",
+        "  projects, evenly spread by id. The clock is not moved: moving it also finishes",
+        "  running pipelines and makes a random share of projects active, so it cannot hit 1 %.",
+        "- Render: `tests/factories.make_snapshot(projects=N, seed=1)` rendered by",
+        "  `render_site` in a process of its own; peak RSS includes the snapshot. Sizes: every",
+        "  file raw, and as served (the .gz sibling where there is one).",
+        "- Browser: `projects.html` of the 10,000-project site served by `gldash serve`'s server",
+        "  (it sends the .gz siblings); bytes transferred and first contentful paint are medians",
+        "  of 3 cold loads in a fresh headless Chromium (Resource Timing `transferSize`, paint",
+        "  timing); keystroke latencies come from `bench/render_budget.py`'s `measure_filter`.",
+        "- Rate limit: the simulator limits the token to 2,000 requests per 60 s window of real",
+        "  time; a full fetch of a 250-project organisation (about 4,700 requests) runs into it",
+        "  twice. The achieved rate counts the requests of the complete windows over the time",
+        "  they spanned (see `bench/ratelimit.py`).",
+        "",
+        "## Machine",
+        "",
+        *report._table(["", ""], [[k, str(v)] for k, v in m.items()]),
+        "",
+        "## Targets",
+        "",
+        *report.target_table(results["targets"]),
+        "",
+        "## Results",
+        "",
+        *report.tables(results),
+    ]
+    notes = results.get("notes")
+    if notes:
+        lines += ["## Analysis", "", notes.strip(), ""]
+    if results.get("archive_size"):
+        lines += [
+            "## Extra: archive size estimate (`bench/archive_size.py`)",
+            "",
+            "```",
+            results["archive_size"].rstrip(),
+            "```",
+            "",
+        ]
+    lines.append(f"Total run time: {results['total_s'] / 60:.1f} minutes.")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    """Run the benchmarks, print the tables and write results.json and docs/benchmarks.md."""
+    parser = argparse.ArgumentParser(description="gldash benchmarks (issue 8)")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
+    parser.add_argument("--no-extras", action="store_true", help="skip the archive estimate")
+    parser.add_argument(
+        "--docs-only", action="store_true", help="rewrite docs/benchmarks.md from results.json"
+    )
+    args = parser.parse_args()
+    notes_file = REPO / "bench" / "analysis.md"
+    if args.docs_only:
+        results = json.loads(RESULTS.read_text())
+        results["notes"] = notes_file.read_text() if notes_file.is_file() else None
+        DOCS.write_text(markdown(results))
+        return 0
+    plan = QUICK if args.quick else FULL
+    results = run(dict(plan), extras=not args.no_extras)
+    if notes_file.is_file() and not args.quick:
+        results["notes"] = notes_file.read_text()
+    target = RESULTS.with_name("results-quick.json") if args.quick else RESULTS
+    target.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    page = markdown(results)
+    if not args.quick:
+        DOCS.write_text(page)
+    print(page)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

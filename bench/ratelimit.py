@@ -1,0 +1,59 @@
+"""Rate-limit ceiling: requests a minute achieved under the simulator's per-token limit.
+
+The simulator counts a fixed 60 s window per token on the wall clock, starting with the
+window's first request. From the server's request counters, sampled every 0.1 s, window
+starts are found as the first answered request after a pause of over a second (gldash's
+pacer stops sending once a window is spent); the achieved rate is the requests answered in
+the complete windows divided by the time they spanned, so time lost between a window's end
+and the next one's first request counts against it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PAUSE_S = 1.0
+
+
+def window_starts(timeline: list[tuple[float, int, int]]) -> list[float]:
+    """Times at which requests resumed after a pause: the rate-limit windows' starts."""
+    starts: list[float] = []
+    last_change = None
+    previous = timeline[0][1] if timeline else 0
+    for t, answered, _ in timeline[1:]:
+        if answered != previous:
+            if last_change is None or t - last_change > PAUSE_S:
+                starts.append(t)
+            last_change = t
+            previous = answered
+    return starts
+
+
+def analyse(result: dict[str, Any], limit: int) -> dict[str, Any]:
+    """Achieved rate over complete windows, 429s seen and whether any surfaced as an error."""
+    timeline = [tuple(s) for s in result["timeline"]]
+    starts = window_starts(timeline)  # type: ignore[arg-type]
+
+    def answered_at(moment: float) -> int:
+        return max((a for t, a, _ in timeline if t <= moment), default=0)
+
+    windows = [
+        answered_at(starts[i + 1] - 0.05) - answered_at(starts[i] - 0.05)
+        for i in range(len(starts) - 1)
+    ]
+    span = starts[-1] - starts[0] if len(starts) > 1 else 0.0
+    achieved = sum(windows) / span * 60 if span else None
+    return {
+        "limit_per_minute": limit,
+        "windows_complete": len(windows),
+        "requests_per_window": windows,
+        "achieved_per_minute": achieved,
+        "of_limit": achieved / limit if achieved else None,
+        "fetch_wall_s": result["wall_s"],
+        "requests": result["server_calls"],
+        "server_429": result["server_429"],
+        "client_rate_limited": result["rate_limited"],
+        "errors": result["errors"],
+        "complete": result["complete"],
+        "stale": result["stale"],
+    }

@@ -1,0 +1,282 @@
+"""Turning raw benchmark results into medians, target verdicts, a table and docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+MB = 1024 * 1024
+
+
+def median(runs: list[dict[str, Any]], key: str) -> float:
+    """Median of `key` over runs."""
+    return float(statistics.median(float(r[key]) for r in runs))
+
+
+def fetch_row(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Medians of a list of fetch runs of one side and size."""
+    return {
+        "runs": len(runs),
+        "wall_s": median(runs, "wall_s"),
+        "wall_s_all": [round(r["wall_s"], 2) for r in runs],
+        "calls": median(runs, "server_calls"),
+        "peak_rss_mb": median(runs, "peak_rss_mb"),
+        "cpu_s": median(runs, "cpu_s"),
+        "projects": runs[0]["counts"]["projects"],
+        "counts": runs[0]["counts"],
+    }
+
+
+def compare(ours: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
+    """Ratios of gldash against the baseline, and whether both fetched the same data."""
+    return {
+        "speedup": baseline["wall_s"] / ours["wall_s"],
+        "calls_ratio": ours["calls"] / baseline["calls"],
+        "rss_ratio": ours["peak_rss_mb"] / baseline["peak_rss_mb"],
+        "same_data": ours["counts"] == baseline["counts"],
+    }
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, str]]:
+    """Each target of issue 8 with the measured number and met / not met."""
+    rows: list[dict[str, str]] = []
+    for size, section in sorted(results.get("fetch", {}).items(), key=lambda kv: int(kv[0])):
+        if "ratio" not in section:
+            continue
+        ratio = section["ratio"]
+        met = ratio["speedup"] >= 10 and ratio["calls_ratio"] <= 1
+        rows.append(
+            {
+                "target": f"full fetch ≥10x faster than baseline, no more calls ({size} projects)",
+                "measured": f"{ratio['speedup']:.1f}x, calls {ratio['calls_ratio']:.2f}x",
+                "verdict": _verdict(met),
+            }
+        )
+    for size, section in sorted(results.get("refresh", {}).items(), key=lambda kv: int(kv[0])):
+        share = section["0"]["calls_share"]
+        rows.append(
+            {
+                "target": f"no-change refresh ≤5 % of full fetch's calls ({size} projects)",
+                "measured": f"{share * 100:.1f} % ({section['0']['calls']:.0f} calls)",
+                "verdict": _verdict(share <= 0.05),
+            }
+        )
+    render = results.get("render", {}).get("10000")
+    if render:
+        rows.append(
+            {
+                "target": "render 10,000 projects ≤60 s and ≤2 GB",
+                "measured": f"{render['wall_s']:.1f} s, {render['peak_rss_mb']:.0f} MB",
+                "verdict": _verdict(render["wall_s"] <= 60 and render["peak_rss_mb"] <= 2048),
+            }
+        )
+    browser = results.get("browser")
+    if browser:
+        p95 = browser["filter"]["done_p95"]
+        rows.append(
+            {
+                "target": "filter keystroke ≤50 ms p95 "
+                f"({browser.get('projects', 10000):,} projects)",
+                "measured": f"{p95:.1f} ms to the frame rendered "
+                f"({browser['filter']['raf_p95']:.1f} ms to next frame)",
+                "verdict": _verdict(p95 <= 50),
+            }
+        )
+    rate = results.get("ratelimit")
+    if rate and rate.get("of_limit"):
+        surfaced = bool(rate["errors"]) or not rate["complete"] or rate["stale"] > 0
+        met = rate["of_limit"] >= 0.9 and not surfaced
+        rows.append(
+            {
+                "target": "achieved rate within 10 % of the limit, no 429 as an error",
+                "measured": f"{rate['achieved_per_minute']:.0f}/min = "
+                f"{rate['of_limit'] * 100:.1f} % of {rate['limit_per_minute']}, "
+                f"{rate['server_429']} × 429, errors: {len(rate['errors'])}",
+                "verdict": _verdict(met),
+            }
+        )
+    return rows
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def _runs(row: dict[str, Any]) -> str:
+    return f"{row['runs']}" if row["runs"] == 1 else f"{row['runs']} (median)"
+
+
+def tables(results: dict[str, Any]) -> list[str]:
+    """Markdown tables of every section that ran."""
+    out: list[str] = []
+    fetch = results.get("fetch", {})
+    if fetch:
+        out += ["### 1. Full fetch: gldash against the naive baseline (30 ms a request)", ""]
+        rows = []
+        for size in sorted(fetch, key=int):
+            section = fetch[size]
+            for label, key in (("gldash (defaults)", "ours"), ("baseline", "baseline")):
+                if key in section:
+                    r = section[key]
+                    rows.append(
+                        [
+                            f"{int(size):,}",
+                            label,
+                            _runs(r),
+                            f"{r['projects']:,}",
+                            f"{r['wall_s']:.1f} s",
+                            f"{r['calls']:,.0f}",
+                            f"{r['peak_rss_mb']:.0f} MB",
+                            f"{r['cpu_s']:.1f} s",
+                        ]
+                    )
+            if "ratio" in section:
+                ratio = section["ratio"]
+                rows.append(
+                    [
+                        f"{int(size):,}",
+                        "**ratio**",
+                        "",
+                        "same data" if ratio["same_data"] else "**data differ**",
+                        f"**{ratio['speedup']:.1f}x faster**",
+                        f"{ratio['calls_ratio']:.2f}x",
+                        f"{ratio['rss_ratio']:.2f}x",
+                        "",
+                    ]
+                )
+        header = ["org", "side", "runs", "projects fetched", "wall", "API calls", "peak RSS"]
+        out += _table([*header, "CPU"], rows)
+        experiments = results.get("concurrency", [])
+        if experiments:
+            out += ["", "Experiment, not the product's default: `fetch.concurrency` raised.", ""]
+            rows = [
+                [
+                    f"{e['projects']:,}",
+                    f"{e['concurrency']}",
+                    f"{e['wall_s']:.1f} s",
+                    f"{e['calls']:,.0f}",
+                    f"{e['peak_rss_mb']:.0f} MB",
+                    f"{e['req_per_s']:.0f}",
+                    f"{e['speedup']:.1f}x" if e.get("speedup") else "n/a",
+                ]
+                for e in experiments
+            ]
+            out += _table(
+                ["org", "concurrency", "wall", "API calls", "peak RSS", "req/s", "vs baseline"],
+                rows,
+            )
+        out.append("")
+    refresh = results.get("refresh", {})
+    if refresh:
+        out += ["### 2. Refresh after a full fetch (gldash defaults)", ""]
+        rows = []
+        for size in sorted(refresh, key=int):
+            for key in sorted(refresh[size], key=float):
+                r = refresh[size][key]
+                rows.append(
+                    [
+                        f"{int(size):,}",
+                        f"{float(key) * 100:g} % ({r['changed']} projects)",
+                        _runs(r),
+                        f"{r['calls']:,.0f}",
+                        f"{r['calls_share'] * 100:.1f} %",
+                        f"{r['wall_s']:.2f} s",
+                        f"{r['wall_share'] * 100:.1f} %",
+                    ]
+                )
+        out += _table(["org", "changed", "runs", "API calls", "of full", "wall", "of full"], rows)
+        out.append("")
+    render = results.get("render", {})
+    if render:
+        out += ["### 3. Render (synthetic snapshots, `tests/factories.make_snapshot`)", ""]
+        rows = [
+            [
+                f"{int(size):,}",
+                f"{r['wall_s']:.1f} s",
+                f"{r['cpu_s']:.1f} s",
+                f"{r['peak_rss_mb']:.0f} MB",
+                f"{r['sizes']['files']:,}",
+                f"{r['sizes']['raw'] / 1e6:.1f} MB",
+                f"{r['sizes']['served_gz'] / 1e6:.1f} MB",
+                f"{r['projects_page']['raw'] / 1e3:,.0f} / "
+                f"{r['projects_page']['gz'] / 1e3:,.0f} KB",
+            ]
+            for size, r in sorted(render.items(), key=lambda kv: int(kv[0]))
+        ]
+        out += _table(
+            [
+                "projects",
+                "wall",
+                "CPU",
+                "peak RSS",
+                "files",
+                "raw",
+                "gzipped",
+                "projects.html raw / gz",
+            ],
+            rows,
+        )
+        out.append("")
+    browser = results.get("browser")
+    if browser:
+        f = browser["filter"]
+        size = f"{browser.get('projects', 10000):,}"
+        out += [f"### 4. Browser: projects page, {size} projects (headless Chromium)", ""]
+        out += _table(
+            ["measure", "value"],
+            [
+                ["cold loads", f"{len(browser['loads'])} (median)"],
+                ["bytes transferred (gzip, with headers)", f"{browser['transfer'] / 1e3:,.0f} KB"],
+                ["decoded size", f"{browser['decoded'] / 1e6:.1f} MB"],
+                ["requests", f"{browser['requests']:.0f}"],
+                ["first contentful paint", f"{browser['fcp']:.0f} ms"],
+                ["DOMContentLoaded / load", f"{browser['dcl']:.0f} / {browser['load']:.0f} ms"],
+                ["keystrokes measured", f"{f['samples']}"],
+                [
+                    "key → next animation frame p50 / p95",
+                    f"{f['raf_p50']:.1f} / {f['raf_p95']:.1f} ms",
+                ],
+                ["key → frame rendered p50 / p95", f"{f['done_p50']:.1f} / {f['done_p95']:.1f} ms"],
+                ["key → frame rendered max", f"{f['done_max']:.1f} ms"],
+            ],
+        )
+        out.append("")
+    rate = results.get("ratelimit")
+    if rate:
+        out += ["### 5. Rate-limit ceiling (gldash defaults)", ""]
+        achieved = rate["achieved_per_minute"]
+        out += _table(
+            ["measure", "value"],
+            [
+                ["organisation", f"{rate['org_projects']:,} projects"],
+                ["limit", f"{rate['limit_per_minute']:,} requests a minute (60 s window)"],
+                ["fetch wall time", f"{rate['fetch_wall_s']:.0f} s, {rate['requests']:,} requests"],
+                ["complete windows", f"{rate['windows_complete']}"],
+                ["requests per complete window", ", ".join(map(str, rate["requests_per_window"]))],
+                [
+                    "achieved",
+                    f"{achieved:,.0f}/min ({rate['of_limit'] * 100:.1f} %)" if achieved else "n/a",
+                ],
+                [
+                    "429 responses",
+                    f"{rate['server_429']} (client retried {rate['client_rate_limited']})",
+                ],
+                ["errors / stale projects", f"{len(rate['errors'])} / {rate['stale']}"],
+            ],
+        )
+        out.append("")
+    return out
+
+
+def target_table(rows: list[dict[str, str]]) -> list[str]:
+    """The targets as a Markdown table."""
+    return _table(
+        ["target", "measured", "verdict"],
+        [[r["target"], r["measured"], r["verdict"]] for r in rows],
+    )
