@@ -4,32 +4,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from gldash_static.errors import ArchiveError
 from gldash_static.model import Pipeline, Project, Snapshot
+from gldash_static.timeutil import iso_utc as iso_utc
+from gldash_static.timeutil import parse_time as parse_time
 
 # Statuses counted as a finished run for volume; success rate uses success and failed only,
 # the same rule the dashboard pages use.
 COUNTED_STATUSES = frozenset({"success", "failed", "canceled"})
-
-
-def parse_time(value: object) -> datetime | None:
-    """An aware UTC datetime from ISO 8601 text, or None when absent or invalid."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def iso_utc(moment: datetime) -> str:
-    """UTC time to the second, as stored in index.json and history.json."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def snapshot_time(snapshot: Snapshot) -> datetime:

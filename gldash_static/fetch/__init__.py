@@ -12,9 +12,10 @@ from gldash_static.config import Config
 from gldash_static.errors import FetchError
 from gldash_static.fetch.event import Event
 from gldash_static.fetch.progress import Progress
-from gldash_static.fetch.source import SourceFetch, SourceRequest, SourceResult, iso
+from gldash_static.fetch.source import SourceFetch, SourceRequest, SourceResult
 from gldash_static.gitlab import RequestStats
 from gldash_static.model import SCHEMA_VERSION, FetchMode, Snapshot, Source
+from gldash_static.timeutil import gitlab_time as iso
 
 
 @dataclass(frozen=True)

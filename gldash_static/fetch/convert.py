@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, cast
 
 from gldash_static.model import (
@@ -15,14 +16,20 @@ from gldash_static.model import (
 )
 
 VISIBILITIES = ("public", "internal", "private")
+# JSON may carry \ud800-style escapes; such lone surrogates cannot be written as UTF-8.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value: str) -> str:
+    return _LONE_SURROGATE.sub("\ufffd", value)
 
 
 def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
+    return _text(value) if isinstance(value, str) else ("" if value is None else str(value))
 
 
 def _opt_str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+    return _text(value) if isinstance(value, str) else None
 
 
 def _opt_num(value: Any) -> float | None:
@@ -82,7 +89,7 @@ def project(raw: dict[str, Any], fetched_at: str) -> Project:
         "visibility": _visibility(raw.get("visibility")),
         "archived": bool(raw.get("archived")),
         "default_branch": _opt_str(raw.get("default_branch")),
-        "topics": sorted({t for t in topics if isinstance(t, str)}),
+        "topics": sorted({_text(t) for t in topics if isinstance(t, str)}),
         "last_activity_at": _str(raw.get("last_activity_at")),
         "web_url": _str(raw.get("web_url")),
         "star_count": _int(raw.get("star_count")),
@@ -167,6 +174,6 @@ def merge_request(raw: dict[str, Any]) -> MergeRequest:
         "target_branch": _str(raw.get("target_branch")),
         "detailed_merge_status": _opt_str(raw.get("detailed_merge_status")),
         "has_conflicts": bool(raw.get("has_conflicts")),
-        "labels": [label for label in labels if isinstance(label, str)],
+        "labels": [_text(label) for label in labels if isinstance(label, str)],
         "web_url": _str(raw.get("web_url")),
     }

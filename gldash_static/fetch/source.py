@@ -16,6 +16,8 @@ from gldash_static.fetch.progress import Progress
 from gldash_static.fetch.project import ProjectFetcher, ProjectTask
 from gldash_static.gitlab import ApiClient, ApiError, CircuitOpenError, RequestStats
 from gldash_static.model import Group, MergeRequest, Project, Source
+from gldash_static.timeutil import gitlab_time as iso
+from gldash_static.timeutil import parse_time
 
 log = logging.getLogger("gldash.fetch")
 
@@ -38,18 +40,6 @@ class SourceResult:
     stats: RequestStats
     errors: list[str] = field(default_factory=list)
     complete: bool = True
-
-
-def iso(moment: datetime) -> str:
-    """UTC timestamp in GitLab's format."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
-        f"{moment.microsecond // 1000:03d}Z"
-    )
-
-
-def parse_time(value: str) -> datetime:
-    """Parse a GitLab timestamp."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 class SourceFetch:
@@ -148,8 +138,10 @@ class SourceFetch:
         mark = self._previous_watermark()
         if mark is None:
             return None
-        moment = parse_time(mark) - timedelta(seconds=self.settings.incremental_margin_s)
-        return iso(moment)
+        moment = parse_time(mark)
+        if moment is None:
+            return None  # an unreadable watermark: fetch this source from scratch
+        return iso(moment - timedelta(seconds=self.settings.incremental_margin_s))
 
     # -- listing-based modes (full, incremental, shard) ----------------------------------------
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from urllib.parse import urlsplit
+
+from gldash_static.timeutil import iso_utc as iso_utc
+from gldash_static.timeutil import parse_time as parse_time
 
 # Bidirectional controls can make text display in a different order than it is stored
 # (Trojan Source); other control characters have no business in a page either.
@@ -46,24 +49,6 @@ def slug(value: str, fallback: str = "page") -> str:
     """A file-name-safe slug made of lowercase letters, digits and dashes."""
     text = _SLUG.sub("-", value.lower()).strip("-")[:60].strip("-")
     return text or fallback
-
-
-def parse_time(value: object) -> datetime | None:
-    """A timezone-aware datetime from GitLab's ISO 8601 text, or None when absent or invalid."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment
-
-
-def iso_utc(moment: datetime) -> str:
-    """Machine-readable UTC time for `datetime` attributes and JSON, to the second."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def local_time(moment: datetime, zone: tzinfo, seconds: bool = False) -> str:

@@ -1,0 +1,29 @@
+"""Timestamps as GitLab and gldash write them: parsing and the two output formats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def parse_time(value: object) -> datetime | None:
+    """An aware UTC datetime from ISO 8601 text, or None when absent or invalid."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # GitLab always sends a zone; be lenient
+    return moment.astimezone(UTC)
+
+
+def iso_utc(moment: datetime) -> str:
+    """UTC time to the second, e.g. 2026-11-28T06:00:00Z (archive index, HTML attributes)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def gitlab_time(moment: datetime) -> str:
+    """UTC time to the millisecond as GitLab writes it, e.g. 2026-11-28T06:00:00.000Z."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
