@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+CODE := gldash_static tests bench scripts
 
 .PHONY: demo test lint format bench docs clean ci-local screenshot
 
@@ -12,20 +14,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
+# axe-core and the Nu HTML checker for the browser tests; skipped where npm is missing.
+$(NODE_STAMP): package-lock.json
+	if command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund --loglevel=error && touch $(NODE_STAMP); \
+	fi
+
 demo: $(STAMP)
 	$(BIN)/gldash demo
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check gldash_static tests bench
-	$(BIN)/ruff format --check gldash_static tests bench
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/ruff format gldash_static tests bench
-	$(BIN)/ruff check --fix gldash_static tests bench
+	$(BIN)/ruff format $(CODE)
+	$(BIN)/ruff check --fix $(CODE)
 
 docs: $(STAMP)
 	$(BIN)/python -m gldash_static.config.docs > docs/configuration.md
@@ -35,7 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) public .pytest_cache build dist *.egg-info
+	rm -rf $(VENV) node_modules public .demo .pytest_cache build dist *.egg-info
 
 # The .gitlab-ci.yml job scripts, run as written against the simulator (see docs/deploy.md).
 ci-local: $(STAMP)
