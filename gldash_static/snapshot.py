@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,11 @@ from typing import Any, cast
 from gldash_static import atomic
 from gldash_static.errors import SnapshotError
 from gldash_static.model import SCHEMA_VERSION, Snapshot
+
+# A \uD800-\uDFFF escape in the JSON text: possibly a lone surrogate, which no UTF-8 writer
+# (snapshot, page, archive) can encode.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # Migrations from version N to N+1; each takes and returns the raw dictionary.
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
@@ -59,7 +65,20 @@ def read_raw(path: Path) -> dict[str, Any]:
         ) from None
     if not isinstance(loaded, dict):
         raise SnapshotError(f"{path}: not a gldash snapshot (expected a JSON object)")
+    if _SURROGATE_ESCAPE.search(data):
+        loaded = _scrub(loaded)
     return loaded
+
+
+def _scrub(value: Any) -> Any:
+    """Replace lone surrogates (from \\u escapes) in every string with U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_scrub(item) for item in value]
+    if isinstance(value, dict):
+        return {_scrub(key): _scrub(item) for key, item in value.items()}
+    return value
 
 
 def migrate(raw: dict[str, Any], origin: str) -> Snapshot:

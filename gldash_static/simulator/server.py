@@ -37,8 +37,12 @@ RequestHook = Callable[[str, str, list[tuple[str, str]]], None]
 
 
 def _json(body: Any) -> bytes:
-    # Compact like GitLab; raw UTF-8 so non-ASCII names arrive as they are.
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    # Compact like GitLab; raw UTF-8 so non-ASCII names arrive as they are. Text that cannot
+    # be UTF-8 (lone surrogates, in hostile-data tests) goes out as valid \u escapes.
+    try:
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(body, separators=(",", ":")).encode("ascii")
 
 
 class _Server(ThreadingHTTPServer):
