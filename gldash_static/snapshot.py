@@ -66,7 +66,7 @@ def read_raw(path: Path) -> dict[str, Any]:
     if not isinstance(loaded, dict):
         raise SnapshotError(f"{path}: not a gldash snapshot (expected a JSON object)")
     if _SURROGATE_ESCAPE.search(data):
-        loaded = cast(dict[str, Any], _scrub(loaded))
+        return cast(dict[str, Any], _scrub(loaded))
     return loaded
 
 
