@@ -84,6 +84,10 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
     archive = open_archive(config)
     if archive is not None:
         carry_forward(config, archive, options.allow_empty_history)
+        # Read index and history now: a corrupt one must fail the build before the snapshot
+        # is replaced, not after.
+        archive.rows()
+        archive.history()
     path = options.snapshot_path or config.snapshot
     if options.from_snapshot is not None:
         snapshot = snapshot_file.read(options.from_snapshot)
