@@ -14,8 +14,16 @@ from gldash_static.simulator import OrgSpec, Simulator
 
 @pytest.fixture
 def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulator]:
-    """A fresh 150-project organisation, its admin token in $GITLAB_TOKEN."""
-    with Simulator(OrgSpec(projects=150, seed=7)) as server:
+    """A fresh 500-project organisation, its admin token in $GITLAB_TOKEN."""
+    with Simulator(OrgSpec(projects=500, seed=2)) as server:
+        monkeypatch.setenv("GITLAB_TOKEN", server.token)
+        yield server
+
+
+@pytest.fixture
+def small_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulator]:
+    """A 100-project organisation, for tests that fetch private projects too."""
+    with Simulator(OrgSpec(projects=100, seed=2)) as server:
         monkeypatch.setenv("GITLAB_TOKEN", server.token)
         yield server
 
