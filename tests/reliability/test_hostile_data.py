@@ -18,6 +18,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -175,22 +176,60 @@ def test_no_handler_or_dangerous_url_in_any_file(
     assert bad == []
 
 
+class Chromium:
+    """One headless Chromium driven from its own thread.
+
+    Playwright's sync API refuses to start while another instance runs on the same thread
+    (as the render tests' browser does, in the same pytest worker); a thread of its own
+    keeps the two apart.
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(1, "reliability-chromium")
+        self._playwright: Any = None
+        self._browser: Any = None
+        self._pool.submit(self._start).result()
+
+    def _start(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        self._playwright = sync_playwright().start()
+        self._browser = self._playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+
+    def visit(self, site: Path, pages: list[str]) -> list[str]:
+        """Open `pages` of `site` in the browser thread; see _visit."""
+        return self._pool.submit(_visit, self._browser, site, pages).result()
+
+    def close(self) -> None:
+        """Close the browser and its thread."""
+
+        def stop() -> None:
+            self._browser.close()
+            self._playwright.stop()
+
+        self._pool.submit(stop).result()
+        self._pool.shutdown()
+
+
 @pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    """One headless Chromium for this session."""
+def chromium() -> Iterator[Chromium]:
+    """One headless Chromium for this session's reliability tests."""
     if not CHROMIUM.exists():
         if in_ci():
             pytest.fail(f"Chromium ({CHROMIUM}) is required when CI is set")
         pytest.skip("Chromium not installed")
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         if in_ci():
             pytest.fail("playwright is required when CI is set")
         pytest.skip("playwright not installed")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    browser = Chromium()
+    try:
         yield browser
+    finally:
         browser.close()
 
 
@@ -261,19 +300,19 @@ def _visit(browser: Any, site: Path, pages: list[str]) -> list[str]:
 
 @pytest.mark.browser
 def test_fetched_hostile_site_is_inert_in_chromium(
-    chromium: Any, fetched: tuple[Path, Snapshot, list[int]]
+    chromium: Chromium, fetched: tuple[Path, Snapshot, list[int]]
 ) -> None:
     site, _, ids = fetched
     pages = _pages(site, ids)
     assert {"index.html", "projects.html", "archive.html", "trends.html"} <= set(pages)
-    assert _visit(chromium, site, pages) == []
+    assert chromium.visit(site, pages) == []
 
 
 @pytest.mark.browser
-def test_poisoned_snapshot_site_is_inert_in_chromium(chromium: Any, poisoned: Path) -> None:
+def test_poisoned_snapshot_site_is_inert_in_chromium(chromium: Chromium, poisoned: Path) -> None:
     pages = _pages(poisoned)
     assert "notes-hostile.html" in pages and any(p.startswith("g/") for p in pages)
-    found = _visit(chromium, poisoned, pages)
+    found = chromium.visit(poisoned, pages)
     # The maintainers' own Markdown may show images from the site: the sanitised
     # `<img src=x onerror=...>` of the corpus becomes a harmless same-origin image request.
     harmless = ("notes-hostile.html: HTTP 404: ", "notes-hostile.html: console.error: Failed to")
@@ -281,7 +320,7 @@ def test_poisoned_snapshot_site_is_inert_in_chromium(chromium: Any, poisoned: Pa
 
 
 @pytest.mark.browser
-def test_trap_reports_a_planted_script(chromium: Any, tmp_path: Path) -> None:
+def test_trap_reports_a_planted_script(chromium: Chromium, tmp_path: Path) -> None:
     # Control: the trap does see script execution, CSP violations and dialogs.
     (tmp_path / "open.html").write_text(
         "<!doctype html><title>t</title><script>window.__pwned='planted';alert(1)</script>"
@@ -290,7 +329,7 @@ def test_trap_reports_a_planted_script(chromium: Any, tmp_path: Path) -> None:
         "<!doctype html><meta http-equiv='Content-Security-Policy' content=\"script-src 'self'\">"
         "<title>t</title><script>window.__pwned='blocked'</script>"
     )
-    found = _visit(chromium, tmp_path, ["open.html", "csp.html"])
+    found = chromium.visit(tmp_path, ["open.html", "csp.html"])
     assert any("open.html: script ran: planted" in f for f in found)
     assert any("open.html: call:alert" in f for f in found)
     assert any(f.startswith("csp.html: csp:script-src") for f in found)
