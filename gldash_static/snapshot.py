@@ -25,7 +25,9 @@ MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 def dumps(snapshot: Snapshot) -> bytes:
     """Serialise deterministically: sorted keys, no insignificant whitespace variation."""
-    return (json.dumps(snapshot, sort_keys=True, ensure_ascii=False, indent=1) + "\n").encode()
+    return (json.dumps(snapshot, sort_keys=True, ensure_ascii=False, indent=1) + "\n").encode(
+        "utf-8", "replace"
+    )
 
 
 def encode(snapshot: Snapshot, path: Path) -> bytes:

@@ -136,4 +136,4 @@ def metrics_lines(snapshot: Snapshot, view: SiteView) -> Iterator[str]:
 
 def metrics_text(snapshot: Snapshot, view: SiteView) -> bytes:
     """metrics.txt bytes."""
-    return ("\n".join(metrics_lines(snapshot, view)) + "\n").encode()
+    return ("\n".join(metrics_lines(snapshot, view)) + "\n").encode("utf-8", "replace")

@@ -192,7 +192,7 @@ class _Site:
             html = tpl.render(self.shared, root="../" * path.count("/"), page_path=path, **context)
         except jinja2.TemplateError as exc:
             raise RenderError(f"template {template} failed for {path}: {exc}") from None
-        return html.encode("utf-8")
+        return html.encode("utf-8", "replace")  # lone surrogates from API callers
 
     def write_all(self, out: _Writer, extra_files: Sequence[ExtraFile]) -> None:
         view = self.view

@@ -244,3 +244,10 @@ def test_refresh_link_prefills_a_full_run_when_the_project_is_known(tmp_path: Pa
         "https://gitlab.example.com/ops/dash/-/pipelines/new?ref=trunk&var%5BGLDASH_FULL%5D=1"
         in page.links()
     )
+
+
+def test_lone_surrogates_from_api_callers_do_not_crash_the_render(tmp_path: Path) -> None:
+    snapshot = make_snapshot(projects=2)
+    snapshot["sources"][0]["projects"][0]["path_with_namespace"] = "acme/half \ud800 pair"
+    render_site(snapshot, tmp_path / "out", SiteSettings())
+    assert "half ? pair" in (tmp_path / "out" / "projects.html").read_text(encoding="utf-8")
