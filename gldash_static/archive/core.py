@@ -160,7 +160,19 @@ class Archive:
 
     def _apply_retention(self, rows: list[IndexRow], dry_run: bool) -> PruneResult:
         times = {r["time"]: facts.parse_time(r["time"]) for r in rows}
-        keep = retention.keep([t for t in times.values() if t], self.settings.retention)
+        rules = self.settings.retention
+        keep = retention.keep([t for t in times.values() if t], rules)
+        sizes = {t: r["size"] for r in rows if (t := times[r["time"]]) is not None and t in keep}
+        budget = None if rules.max_mb is None else int(rules.max_mb * 1_000_000)
+        within = retention.within_budget(sizes, budget)
+        if len(within) < len(keep):
+            log.warning(
+                "archive: %d oldest snapshot(s) dropped to stay within archive.retention.max_mb "
+                "(%g MB)",
+                len(keep) - len(within),
+                rules.max_mb,
+            )
+        keep = within
         kept = [r for r in rows if times[r["time"]] in keep]
         removed = [r for r in rows if times[r["time"]] not in keep]
         if not dry_run:

@@ -61,3 +61,22 @@ def prune(times: Iterable[datetime], settings: RetentionSettings) -> list[dateti
     ordered = sorted({t.astimezone(UTC) for t in times})
     kept = keep(ordered, settings)
     return [t for t in ordered if t not in kept]
+
+
+def within_budget(sizes: dict[datetime, int], max_bytes: int | None) -> set[datetime]:
+    """The times to keep so that their sizes add up to at most `max_bytes`.
+
+    The oldest go first; the newest is always kept, even alone over the budget, because an
+    archive without the current snapshot would be worse than one that is too large.
+    """
+    ordered = sorted(sizes)
+    if max_bytes is None or not ordered:
+        return set(ordered)
+    kept: set[datetime] = set()
+    total = 0
+    for moment in reversed(ordered):
+        if kept and total + sizes[moment] > max_bytes:
+            break
+        kept.add(moment)
+        total += sizes[moment]
+    return kept

@@ -182,6 +182,13 @@ RETENTION = Section(
             "Then keep one a month for ever (false: drop older ones).",
             default=True,
         ),
+        Key(
+            "max_mb",
+            Nullable(Number(positive=True)),
+            "Size budget of the archived snapshots in MB: the oldest go first beyond it "
+            "(self-managed GitLab Pages sites are limited to 100 MB by default); null: none.",
+            default=60.0,
+        ),
     ),
 )
 

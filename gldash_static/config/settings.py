@@ -60,6 +60,7 @@ class RetentionSettings:
     daily_days: int = 90
     weekly_days: int = 730
     monthly: bool = True
+    max_mb: float | None = 60.0
 
 
 @dataclass(frozen=True)

@@ -144,3 +144,24 @@ def test_snapshot_without_a_time_cannot_be_archived(archive: Archive) -> None:
     with pytest.raises(ArchiveError, match="generated_at"):
         archive.add(snapshot)
     assert not archive.root.exists()
+
+
+def test_size_budget_drops_the_oldest_and_never_the_newest(tmp_path: Path, filled: Filled) -> None:
+    unlimited = Archive(
+        ArchiveSettings(dir=tmp_path / "a", retention=RetentionSettings(max_mb=None))
+    )
+    list(filled(unlimited, 3))
+    rows = unlimited.rows()
+    assert len(rows) == 12
+    budget_bytes = sum(r["size"] for r in rows[-5:])  # room for exactly the newest five
+    tight = Archive(
+        ArchiveSettings(
+            dir=tmp_path / "a", retention=RetentionSettings(max_mb=budget_bytes / 1_000_000)
+        )
+    )
+    result = tight.prune()
+    assert [r["path"] for r in result.removed] == [r["path"] for r in rows[:7]]
+    assert [r["path"] for r in tight.rows()] == [r["path"] for r in rows[-5:]]
+    tiny = Archive(ArchiveSettings(dir=tmp_path / "a", retention=RetentionSettings(max_mb=1e-6)))
+    tiny.prune()
+    assert [r["path"] for r in tiny.rows()] == [rows[-1]["path"]]
