@@ -84,7 +84,13 @@ SOURCE = Section(
 FETCH = Section(
     help="How data is fetched from GitLab.",
     keys=(
-        Key("concurrency", Int(1, 64), "Worker threads, each with its own API client.", default=8),
+        Key(
+            "concurrency",
+            Int(1, 64),
+            "Projects fetched at once, each on a worker thread with its own API client; "
+            "their pipeline details use twice as many threads.",
+            default=8,
+        ),
         Key(
             "timeout_s",
             Number(positive=True, maximum=600),

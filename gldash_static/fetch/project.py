@@ -48,7 +48,9 @@ class ProjectFetcher:
             mrs = self.details.submit(self._merge_requests, base)
 
         previous = {p["id"]: p for p in (task.previous["pipelines"] if task.previous else [])}
-        if task.pipelines_since is None:
+        if project["empty_repo"]:
+            candidates = []  # no commit, so no pipeline: not worth a request per refresh
+        elif task.pipelines_since is None:
             candidates = self._list_pipelines(base, project["default_branch"], keep)
         else:
             changed = list(

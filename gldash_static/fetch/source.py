@@ -82,7 +82,10 @@ class SourceFetch:
             started = self._server_now()
             with (
                 ThreadPoolExecutor(self.settings.concurrency, "gldash-project") as projects,
-                ThreadPoolExecutor(self.settings.concurrency, "gldash-detail") as details,
+                # Project threads mostly wait for their pipeline details, so details get
+                # twice the threads: the speed of a fetch is the number of detail requests
+                # in flight (measured in docs/benchmarks.md).
+                ThreadPoolExecutor(2 * self.settings.concurrency, "gldash-detail") as details,
             ):
                 fetcher = ProjectFetcher(self.api, self.settings, details)
                 if self.request.mode == "event":

@@ -54,7 +54,8 @@ class ApiClient:
         self.max_retries = max_retries
         self.backoff_s = backoff_s
         self.stats = RequestStats()
-        self.pacer = Pacer(reserve=max(4, concurrency))
+        # Up to 3 x concurrency requests can be in flight (project and detail threads).
+        self.pacer = Pacer(reserve=max(4, 3 * concurrency))
         self.breaker = CircuitBreaker(breaker_threshold)
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
