@@ -1,0 +1,51 @@
+"""docs/snapshot.schema.json is derived from the model and must stay in step with it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from factories import make_snapshot
+
+from gldash_static import snapshot as snapshot_file
+from gldash_static.errors import SnapshotError
+from gldash_static.snapshot_schema import render, snapshot_schema
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "snapshot.schema.json"
+
+
+def test_committed_schema_is_up_to_date() -> None:
+    assert DOC.read_text(encoding="utf-8") == render(), "run `make docs` and commit the result"
+
+
+def test_schema_is_valid_and_accepts_a_snapshot_but_not_a_malformed_one() -> None:
+    schema = snapshot_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    good = make_snapshot(projects=3)
+    jsonschema.validate(good, schema)
+    bad = json.loads(json.dumps(good))
+    bad["sources"][0]["projects"][0]["pipelines"][0]["status"] = None
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)
+
+
+def test_snapshot_round_trips_as_json_and_gzip(tmp_path: Path) -> None:
+    snap = make_snapshot(projects=4)
+    for name in ("s.json", "s.json.gz"):
+        snapshot_file.write(snap, tmp_path / name)
+        assert snapshot_file.read(tmp_path / name) == snap
+    assert (tmp_path / "s.json.gz").read_bytes()[:2] == b"\x1f\x8b"
+    # Byte-identical output for the same snapshot (gzip without a timestamp).
+    first = (tmp_path / "s.json.gz").read_bytes()
+    snapshot_file.write(snap, tmp_path / "s.json.gz")
+    assert (tmp_path / "s.json.gz").read_bytes() == first
+
+
+def test_future_schema_version_is_refused(tmp_path: Path) -> None:
+    snap = make_snapshot(projects=1)
+    snap["schema_version"] = 99
+    snapshot_file.write(snap, tmp_path / "s.json")
+    with pytest.raises(SnapshotError, match="newer than this gldash supports"):
+        snapshot_file.read(tmp_path / "s.json")
