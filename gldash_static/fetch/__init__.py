@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from gldash_static.fetch.source import SourceFetch, SourceRequest, SourceResult
 from gldash_static.gitlab import RequestStats
 from gldash_static.model import SCHEMA_VERSION, FetchMode, Snapshot, Source
 from gldash_static.timeutil import gitlab_time as iso
+from gldash_static.timeutil import parse_time
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,41 @@ def _previous_source(previous: Snapshot | None, url: str) -> Source | None:
     return None
 
 
+def _covering_fetch(previous: Snapshot, event: Event) -> str | None:
+    """When the previous snapshot fetched the event's project after the event happened."""
+    if event.occurred_at is None:
+        return None
+    for source in previous["sources"]:
+        for project in source["projects"]:
+            if project["id"] != event.project_id or project["stale"] is not None:
+                continue
+            fetched = parse_time(project["fetched_at"])
+            # Both times come from the GitLab server's clock, to the second; "strictly
+            # before" keeps an event in the same second as the fetch from being skipped.
+            if fetched is not None and event.occurred_at < fetched:
+                return project["fetched_at"]
+    return None
+
+
+def _unchanged(previous: Snapshot, fetched_at: str) -> FetchOutcome:
+    """Coalesce an event that the previous snapshot already covers: nothing is fetched."""
+    snapshot = copy.deepcopy(previous)
+    now = iso(datetime.now(UTC))
+    snapshot["fetch"] = {
+        "mode": "event",
+        "started_at": now,
+        "finished_at": now,
+        "duration_s": 0.0,
+        "api_calls": {},
+        "retries": 0,
+        "rate_limited": 0,
+        "errors": [],
+        "shard": None,
+    }
+    summary = f"event already covered by data fetched at {fetched_at}; nothing fetched"
+    return FetchOutcome(snapshot, True, summary)
+
+
 def fetch_snapshot(
     config: Config,
     previous: Snapshot | None,
@@ -62,6 +99,10 @@ def fetch_snapshot(
     mode = _mode(request, previous)
     if mode == "event" and previous is None:
         raise FetchError("--event refreshes one project on top of a previous snapshot; none found")
+    if request.event is not None and previous is not None:
+        covered = _covering_fetch(previous, request.event)
+        if covered is not None:
+            return _unchanged(previous, covered)
     started_local = datetime.now(UTC)
     clock = time.monotonic()
     results: list[SourceResult] = []

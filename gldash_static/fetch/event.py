@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from gldash_static.errors import UsageError
+from gldash_static.timeutil import parse_time
 
 KNOWN_KINDS = ("pipeline", "push", "tag_push", "merge_request", "build", "deployment", "release")
 
@@ -19,6 +21,9 @@ class Event:
     kind: str
     project_id: int
     project_url: str | None
+    # When the change happened on the GitLab server (pipeline, job and merge request events
+    # carry it); a snapshot fetched after it already holds the change.
+    occurred_at: datetime | None = None
 
 
 def read_event(path: Path) -> Event:
@@ -44,4 +49,30 @@ def parse_event(payload: Any, origin: str = "event") -> Event:
     if project_id is None:
         raise UsageError(f"{origin}: no project id in the webhook payload (object_kind {kind!r})")
     url = project.get("web_url")
-    return Event(kind or "unknown", project_id, url if isinstance(url, str) else None)
+    return Event(
+        kind or "unknown", project_id, url if isinstance(url, str) else None, _occurred_at(payload)
+    )
+
+
+# Server-side times of the change; push events carry only commit times from the authors'
+# own clocks, so they are never used.
+_TIME_KEYS = ("created_at", "updated_at", "finished_at", "started_at")
+_BUILD_KEYS = ("build_created_at", "build_started_at", "build_finished_at")
+
+
+def _occurred_at(payload: dict[str, Any]) -> datetime | None:
+    attributes = payload.get("object_attributes")
+    found: list[Any] = []
+    if isinstance(attributes, dict) and payload.get("object_kind") in ("pipeline", "merge_request"):
+        found += [attributes.get(key) for key in _TIME_KEYS]
+    if payload.get("object_kind") == "build":
+        found += [payload.get(key) for key in _BUILD_KEYS]
+    times = [t for t in (parse_webhook_time(v) for v in found) if t is not None]
+    return max(times, default=None)
+
+
+def parse_webhook_time(value: Any) -> datetime | None:
+    """Webhook times: '2016-08-12 15:23:28 UTC' (pipelines, jobs) or ISO 8601 (merge requests)."""
+    if isinstance(value, str) and value.endswith(" UTC"):
+        value = value[: -len(" UTC")].replace(" ", "T") + "+00:00"
+    return parse_time(value)

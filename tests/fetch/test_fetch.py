@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jsonschema
@@ -250,3 +251,69 @@ def test_member_token_sees_only_its_groups(
 
 def _pipeline_count(project: Project) -> int:
     return len(project["pipelines"])
+
+
+def _pipeline_event(project: Project, finished: datetime) -> dict[str, Any]:
+    stamp = finished.strftime("%Y-%m-%d %H:%M:%S UTC")  # as GitLab writes webhook times
+    return {
+        "object_kind": "pipeline",
+        "object_attributes": {
+            "id": 1,
+            "status": "success",
+            "created_at": stamp,
+            "finished_at": stamp,
+        },
+        "project": {"id": project["id"], "web_url": project["web_url"]},
+    }
+
+
+def test_events_already_covered_are_coalesced_without_api_calls(
+    sim: Simulator, config_for: Callable[..., Config]
+) -> None:
+    config = config_for(sim)
+    before_fetch = sim.clock.now - timedelta(minutes=5)
+    first = run_fetch(config).snapshot
+    target = first["sources"][0]["projects"][2]
+    # A burst: events that happened before the snapshot was fetched change nothing.
+    for _ in range(3):
+        stale_event = parse_event(_pipeline_event(target, before_fetch))
+        outcome = run_fetch(config, previous=first, event=stale_event)
+        assert outcome.snapshot["fetch"]["api_calls"] == {}
+        assert comparable(outcome.snapshot) == comparable(first)
+        assert "already covered" in outcome.summary
+    # An event from after the fetch is fetched.
+    sim.clock.advance(hours=1)
+    fresh_event = parse_event(_pipeline_event(target, sim.clock.now))
+    fresh = run_fetch(config, previous=first, event=fresh_event).snapshot
+    assert sum(fresh["fetch"]["api_calls"].values()) > 0
+
+
+def test_event_times_are_read_from_server_side_fields_only() -> None:
+    pipeline = parse_event(
+        {
+            "object_kind": "pipeline",
+            "object_attributes": {"created_at": "2026-11-28 06:00:00 UTC", "finished_at": None},
+            "project": {"id": 5},
+        }
+    )
+    assert pipeline.occurred_at == datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
+    merge = parse_event(
+        {
+            "object_kind": "merge_request",
+            "object_attributes": {"updated_at": "2026-11-28T07:30:00Z"},
+            "project": {"id": 5},
+        }
+    )
+    assert merge.occurred_at == datetime(2026, 11, 28, 7, 30, tzinfo=UTC)
+    job = parse_event(
+        {"object_kind": "build", "build_finished_at": "2026-11-28 08:00:00 UTC", "project_id": 5}
+    )
+    assert job.occurred_at == datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+    push = parse_event(
+        {
+            "object_kind": "push",
+            "commits": [{"timestamp": "2026-11-28T09:00:00+02:00"}],
+            "project": {"id": 5},
+        }
+    )
+    assert push.occurred_at is None  # commit times come from authors' clocks
