@@ -152,8 +152,17 @@ def _event_payload(sim: Simulator, project_id: int) -> dict[str, Any]:
         path_with_namespace=project.path_with_namespace,
         default_branch=project.default_branch,
     )
+
+    def stamp(moment: datetime | None) -> str | None:
+        return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else None  # webhook format
+
     payload["object_attributes"].update(
-        id=newest.id, ref=newest.ref, status=newest.status, url=f"{web_url}/-/pipelines/{newest.id}"
+        id=newest.id,
+        ref=newest.ref,
+        status=newest.status,
+        url=f"{web_url}/-/pipelines/{newest.id}",
+        created_at=stamp(newest.created_at),
+        finished_at=stamp(newest.finished_at),
     )
     return payload
 
