@@ -25,6 +25,7 @@ class BuildOptions:
     fetch: FetchRequest = field(default_factory=FetchRequest)
     out: Path | None = None  # the site folder; default: site.output_dir
     snapshot_path: Path | None = None  # default: config.snapshot
+    previous_path: Path | None = None  # snapshot to refresh; default: snapshot_path, archive
     from_snapshot: Path | None = None  # skip the fetch and publish this snapshot
     allow_empty_history: bool = False
 
@@ -60,9 +61,9 @@ def carry_forward(config: Config, archive: Archive, allow_empty: bool) -> None:
     log.info("archive: carried forward %d snapshot(s) (%s)", result.snapshots, result.mode)
 
 
-def previous_snapshot(path: Path, archive: Archive | None) -> Snapshot | None:
+def previous_snapshot(path: Path, archive: Archive | None, full: bool) -> Snapshot | None:
     """The snapshot to refresh: the file at `path`, else the newest archived one."""
-    found = snapshot_file.read_optional(path)
+    found = snapshot_file.read_previous(path, full)
     if found is None and archive is not None:
         rows = archive.rows()
         if rows:
@@ -94,7 +95,13 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
         complete, summary = True, f"publishing {options.from_snapshot}"
         snapshot_file.write(snapshot, path)
     else:
-        previous = None if options.fetch.full else previous_snapshot(path, archive)
+        # Even a full fetch gets the previous snapshot: what it cannot refresh is kept, marked
+        # stale, instead of vanishing from the site.
+        previous = (
+            snapshot_file.read(options.previous_path)
+            if options.previous_path is not None
+            else previous_snapshot(path, archive, options.fetch.full)
+        )
         outcome = fetch_snapshot(config, previous, options.fetch, progress)
         snapshot_file.write(outcome.snapshot, path)
         snapshot, complete, summary = outcome.snapshot, outcome.complete, outcome.summary

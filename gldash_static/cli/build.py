@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
             fetch=fetch_request(args),
             out=args.site,
             snapshot_path=args.out,
+            previous_path=args.previous,
             from_snapshot=args.from_snapshot,
             allow_empty_history=bool(args.allow_empty_history),
         ),

@@ -66,7 +66,7 @@ def run_fetch(args: argparse.Namespace, config: Config) -> tuple[FetchOutcome, P
     """Fetch and atomically write the snapshot; returns the outcome and where it went."""
     out = Path(args.out) if args.out else config.snapshot
     previous_path = Path(args.previous) if args.previous else out
-    previous = None if args.full else snapshot_file.read_optional(previous_path)
+    previous = snapshot_file.read_previous(previous_path, full=bool(args.full))
     if args.previous and previous is None and not args.full:
         raise UsageError(f"{previous_path}: previous snapshot not found")
     request = fetch_request(args)

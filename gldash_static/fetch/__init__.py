@@ -58,6 +58,8 @@ def _covering_fetch(previous: Snapshot, event: Event) -> str | None:
     if event.occurred_at is None:
         return None
     for source in previous["sources"]:
+        if event.project_url and not event.project_url.startswith(source["url"] + "/"):
+            continue  # project ids are only unique within one GitLab instance
         for project in source["projects"]:
             if project["id"] != event.project_id or project["stale"] is not None:
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, cast
 
 from gldash_static.model import (
@@ -16,6 +17,17 @@ from gldash_static.model import (
 )
 
 VISIBILITIES = ("public", "internal", "private")
+
+
+@dataclass(frozen=True)
+class ProjectFeatures:
+    """Project features that decide which requests can succeed (GitLab answers 403 otherwise)."""
+
+    pipelines: bool = True
+    merge_requests: bool = True
+    repository: bool = True
+
+
 # JSON may carry \ud800-style escapes; such lone surrogates cannot be written as UTF-8.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -177,3 +189,17 @@ def merge_request(raw: dict[str, Any]) -> MergeRequest:
         "labels": [_text(label) for label in labels if isinstance(label, str)],
         "web_url": _str(raw.get("web_url")),
     }
+
+
+def features(raw: dict[str, Any]) -> ProjectFeatures:
+    """Which of CI/CD, merge requests and the repository the project has switched on."""
+
+    def enabled(level_key: str, flag_key: str) -> bool:
+        # Newer GitLab reports *_access_level; older versions only the *_enabled flags.
+        return raw.get(level_key) != "disabled" and raw.get(flag_key) is not False
+
+    return ProjectFeatures(
+        pipelines=enabled("builds_access_level", "jobs_enabled"),
+        merge_requests=enabled("merge_requests_access_level", "merge_requests_enabled"),
+        repository=raw.get("repository_access_level") != "disabled",
+    )

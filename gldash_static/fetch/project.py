@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gldash_static.config import FetchSettings
 from gldash_static.fetch import convert, pipelines
+from gldash_static.fetch.convert import ProjectFeatures
 from gldash_static.gitlab import ApiClient
 from gldash_static.model import Branch, FailedJob, MergeRequest, Pipeline, Project
 
@@ -25,6 +26,7 @@ class ProjectTask:
     pipelines_since: str | None = None  # None: list from scratch; else updated_after
     refresh_branches: bool = True
     fetch_merge_requests: bool = False  # through the project endpoint (not the group one)
+    features: ProjectFeatures = field(default_factory=ProjectFeatures)
 
 
 class ProjectFetcher:
@@ -41,15 +43,20 @@ class ProjectFetcher:
         base = f"/projects/{project['id']}"
         keep = self.settings.pipelines_per_project
         branches: Future[list[Branch]] | None = None
-        if self.settings.branches and task.refresh_branches and not project["empty_repo"]:
+        has_code = not project["empty_repo"] and task.features.repository
+        if self.settings.branches and task.refresh_branches and has_code:
             branches = self.details.submit(self._branches, base)
         mrs: Future[list[MergeRequest]] | None = None
-        if self.settings.merge_requests and task.fetch_merge_requests:
+        if (
+            self.settings.merge_requests
+            and task.fetch_merge_requests
+            and task.features.merge_requests
+        ):
             mrs = self.details.submit(self._merge_requests, base)
 
         previous = {p["id"]: p for p in (task.previous["pipelines"] if task.previous else [])}
-        if project["empty_repo"]:
-            candidates = []  # no commit, so no pipeline: not worth a request per refresh
+        if not has_code or not task.features.pipelines:
+            candidates = []  # no commit or CI/CD off: no pipeline, and GitLab would say 403
         elif task.pipelines_since is None:
             candidates = self._list_pipelines(base, project["default_branch"], keep)
         else:

@@ -42,6 +42,17 @@ class SourceResult:
     complete: bool = True
 
 
+def refreshable(old: Project | None, fresh: Project) -> Project | None:
+    """The previous record to refresh incrementally, or None to fetch the project afresh.
+
+    A renamed or moved project changed every URL; a stale one missed changes since its
+    data was kept, which "updated after the last fetch" would not bring back.
+    """
+    if old is None or old["stale"] is not None:
+        return None
+    return old if old["path_with_namespace"] == fresh["path_with_namespace"] else None
+
+
 class SourceFetch:
     """Runs one source's fetch on a bounded pool of worker threads."""
 
@@ -172,9 +183,7 @@ class SourceFetch:
         tasks: list[ProjectTask] = []
         for raw in raw_projects:
             record = convert.project(raw, fetched_at)
-            old = previous.get(record["id"]) if incremental else None
-            if old is not None and old["path_with_namespace"] != record["path_with_namespace"]:
-                old = None  # renamed or moved: every URL changed, fetch it afresh
+            old = refreshable(previous.get(record["id"]), record) if incremental else None
             covered = scope.covered_by_groups(record["path_with_namespace"], self.source)
             tasks.append(
                 ProjectTask(
@@ -184,6 +193,7 @@ class SourceFetch:
                     refresh_branches=old is None
                     or old["last_activity_at"] != record["last_activity_at"],
                     fetch_merge_requests=not covered or (incremental and old is None),
+                    features=convert.features(raw),
                 )
             )
         records = self._run_tasks(fetcher, pool, tasks)
@@ -192,7 +202,21 @@ class SourceFetch:
                 self._assign_merge_requests(records, tasks, group_mrs.result(), since is not None)
             except CircuitOpenError:
                 self._breaker_tripped()
+            except ApiError as exc:
+                if exc.status == 401:
+                    raise
+                # The projects' own data is good; only their merge requests stay as they were.
+                self._warn(f"{self.source.name}: group merge requests: {exc}; previous ones kept")
+                self.complete = False
+                self._keep_previous_merge_requests(records)
         return groups, records
+
+    def _keep_previous_merge_requests(self, records: list[Project]) -> None:
+        prior = {p["id"]: p for p in self._previous_projects()}
+        for record in records:
+            old = prior.get(record["id"])
+            if old is not None and not record["merge_requests"]:
+                record["merge_requests"] = old["merge_requests"]
 
     def _group_merge_requests(
         self, group_ids: list[int], since: str | None
@@ -249,6 +273,10 @@ class SourceFetch:
             try:
                 records.append(future.result())
             except ApiError as exc:
+                if exc.status == 401:
+                    # The token stopped working: drop the queue instead of sending every
+                    # queued project's requests with a revoked token.
+                    pool.shutdown(wait=False, cancel_futures=True)
                 kept = self._on_project_error(task, exc)
                 if kept is not None:
                     records.append(kept)
@@ -306,7 +334,11 @@ class SourceFetch:
         self, fetcher: ProjectFetcher, started: datetime
     ) -> tuple[list[Group], list[Project]]:
         previous = self.request.previous
-        assert previous is not None and self.request.event_project_id is not None
+        if previous is None or self.request.event_project_id is None:
+            raise FetchError(
+                f"{self.source.name}: an event refreshes one project on top of earlier data, and "
+                "the previous snapshot has none for this source; run a full build first"
+            )
         others = [p for p in previous["projects"] if p["id"] != self.request.event_project_id]
         old = next(
             (p for p in previous["projects"] if p["id"] == self.request.event_project_id), None
@@ -322,14 +354,14 @@ class SourceFetch:
         if not (scope.in_configured_scope(path, self.source) and scope.allowed(raw, self.source)):
             return previous["groups"], others  # not ours to publish (any more)
         record = convert.project(raw, iso(started))
-        if old is not None and old["path_with_namespace"] != path:
-            old = None
+        old = refreshable(old, record)
         task = ProjectTask(
             project=record,
             previous=old,
             pipelines_since=self._since() if old is not None else None,
             refresh_branches=True,
             fetch_merge_requests=True,
+            features=convert.features(raw),
         )
         self.progress.start(1, lambda: self.api.stats.total, lambda: self.api.stats.retries)
         try:

@@ -11,13 +11,14 @@ import gitlab
 import gitlab.exceptions
 import requests
 
+from gldash_static.errors import FetchError
 from gldash_static.gitlab.pacing import CircuitBreaker, Pacer
 from gldash_static.gitlab.transport import RequestStats, ResilientAdapter
 
 PER_PAGE = 100
 
 
-class CircuitOpenError(Exception):
+class CircuitOpenError(FetchError):
     """The circuit breaker is open: the fetch has stopped asking GitLab."""
 
 

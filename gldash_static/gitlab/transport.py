@@ -130,7 +130,9 @@ class ResilientAdapter(HTTPAdapter):
             if self.breaker.opened:
                 from gldash_static.gitlab.client import CircuitOpenError
 
-                raise CircuitOpenError(self.breaker.last_failure)
+                raise CircuitOpenError(
+                    f"GitLab kept failing ({self.breaker.last_failure}); stopped asking"
+                )
             self.pacer.wait()
             self.stats.count(endpoint)
             try:

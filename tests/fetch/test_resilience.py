@@ -163,3 +163,70 @@ def test_ci_progress_has_collapsible_sections(
     assert "section_start:" in result.err and "section_end:" in result.err
     assert "projects," in result.err and "API calls" in result.err
     assert result.err.strip().splitlines()[-1].startswith("fetched ")
+
+
+def test_stale_project_is_fetched_afresh_once_gitlab_answers_again(
+    small: Simulator, tmp_path: Path, run_cli
+) -> None:
+    config = write_config(small, tmp_path)
+    out = tmp_path / "snapshot.json"
+    assert run_cli("fetch", "-c", str(config), "--quiet").code == 0
+    victim = snapshot_file.read(out)["sources"][0]["projects"][0]
+    small.set_faults(Faults(routes={f"/api/v4/projects/{victim['id']}/*": Faults(error_rate=1.0)}))
+    small.clock.advance(hours=4)
+    assert run_cli("fetch", "-c", str(config), "--quiet").code == 1
+    stale = {p["id"]: p for p in snapshot_file.read(out)["sources"][0]["projects"]}
+    assert stale[victim["id"]]["stale"] is not None
+    small.set_faults(Faults())
+    small.clock.advance(hours=4)
+    assert run_cli("fetch", "-c", str(config), "--quiet").code == 0
+    refreshed = snapshot_file.read(out)
+    (tmp_path / "full").mkdir()
+    full = run_fetch(make_config(small, tmp_path / "full"), full=True).snapshot
+    # Changes made while the project was stale are not lost to "updated after last time".
+    assert comparable(refreshed) == comparable(full)
+
+
+def test_full_fetch_keeps_what_it_cannot_refresh_marked_stale(
+    small: Simulator, tmp_path: Path, run_cli
+) -> None:
+    config = write_config(small, tmp_path)
+    out = tmp_path / "snapshot.json"
+    assert run_cli("fetch", "-c", str(config), "--quiet").code == 0
+    victim = snapshot_file.read(out)["sources"][0]["projects"][1]
+    small.set_faults(Faults(routes={f"/api/v4/projects/{victim['id']}/*": Faults(error_rate=1.0)}))
+    assert run_cli("fetch", "-c", str(config), "--full", "--quiet").code == 1
+    after = {p["id"]: p for p in snapshot_file.read(out)["sources"][0]["projects"]}
+    assert after[victim["id"]]["stale"] is not None
+    assert after[victim["id"]]["pipelines"] == victim["pipelines"]
+
+
+def test_failed_group_merge_request_listing_keeps_project_data(
+    small: Simulator, tmp_path: Path, run_cli
+) -> None:
+    config = write_config(small, tmp_path)
+    out = tmp_path / "snapshot.json"
+    assert run_cli("fetch", "-c", str(config), "--quiet").code == 0
+    before = snapshot_file.read(out)
+    small.set_faults(Faults(routes={"GET /groups/:id/merge_requests": Faults(error_rate=1.0)}))
+    small.clock.advance(hours=2)
+    result = run_cli("fetch", "-c", str(config), "--quiet")
+    assert result.code == 1
+    assert "group merge requests" in result.err and "previous ones kept" in result.err
+    after = snapshot_file.read(out)
+    mrs_before = {p["id"]: p["merge_requests"] for p in before["sources"][0]["projects"]}
+    for project in after["sources"][0]["projects"]:
+        assert project["stale"] is None  # pipelines and branches were refreshed
+        assert project["merge_requests"] == mrs_before[project["id"]]
+
+
+def test_breaker_open_while_listing_is_one_clear_line(
+    small: Simulator, tmp_path: Path, run_cli
+) -> None:
+    config = write_config(small, tmp_path)
+    small.set_faults(Faults(routes={"GET /groups/:id/descendant_groups": Faults(error_rate=1.0)}))
+    result = run_cli("fetch", "-c", str(config), "--quiet")
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert not (tmp_path / "snapshot.json").exists()
