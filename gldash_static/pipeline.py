@@ -49,10 +49,13 @@ def carry_forward(config: Config, archive: Archive, allow_empty: bool) -> None:
     """Bring back the published archive when this checkout has none (as in a fresh CI job)."""
     if archive.rows():
         return  # the archive is already here (a local build, or a carried-forward one)
-    source = config.sources[0]
-    token = os.environ.get(source.token_env)
+    server = (os.environ.get("CI_SERVER_URL") or config.sources[0].url).rstrip("/")
+    # A token goes only to the instance it belongs to: the source whose URL is the server
+    # holding the dashboard project. Without one, the download is tried without a token.
+    owner = next((s for s in config.sources if s.url.rstrip("/") == server), None)
+    token = os.environ.get(owner.token_env) if owner is not None else None
     result = archive.carry_forward(
-        os.environ.get("CI_SERVER_URL") or source.url,
+        server,
         token,
         os.environ.get("CI_PROJECT_ID"),
         os.environ.get("CI_DEFAULT_BRANCH") or os.environ.get("CI_COMMIT_REF_NAME"),
