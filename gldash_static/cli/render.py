@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gldash_static import snapshot as snapshot_io
 from gldash_static.config.settings import Config, SiteSettings
+from gldash_static.pipeline import open_archive, render_with_archive
 from gldash_static.render import render_site
 
 NAME = "render"
@@ -59,7 +60,14 @@ def run(args: argparse.Namespace) -> int:
     )
     out: Path = args.out or site.output_dir
     snapshot = snapshot_io.read(snapshot_path)
-    result = render_site(snapshot, out, site)
+    if config is not None:
+        # With a config, the site keeps its Archive, Trends and Changes pages, as a build's does.
+        archive = open_archive(config)
+        result = render_with_archive(
+            snapshot, config, out, archive if archive and archive.rows() else None
+        )
+    else:
+        result = render_site(snapshot, out, site)
     log.info(
         "rendered %d pages (%d files, %.1f MB) into %s",
         result.pages,

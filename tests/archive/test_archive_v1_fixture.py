@@ -72,3 +72,19 @@ def test_a_past_snapshot_renders_from_the_command_line(
     result = run_cli("render", "--snapshot", f"archive/{row['path']}", "--out", "old")
     assert result.code == 0, result.err
     assert "acme/web/service-00002" in (tmp_path / "old" / "projects.html").read_text()
+
+
+def test_render_with_a_config_keeps_the_archive_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Callable[..., Any]
+) -> None:
+    archive = Archive(ArchiveSettings(dir=tmp_path / "archive", carry_forward="none"))
+    row = archive.add(snapshot_io.read(FIXTURE))
+    (tmp_path / "config.yml").write_text(
+        "sources:\n  - url: https://gitlab.example.com\n    groups: [acme]\n"
+        "archive:\n  dir: archive\n  carry_forward: none\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("render", "--snapshot", f"archive/{row['path']}")
+    assert result.code == 0, result.err
+    assert (tmp_path / "public" / "trends.html").is_file()
+    assert (tmp_path / "public" / "archive" / row["path"]).is_file()
