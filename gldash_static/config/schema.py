@@ -100,14 +100,15 @@ FETCH = Section(
         Key(
             "max_retries",
             Int(0, 20),
-            "Retries of a failed request (5xx, timeouts, 429) before giving up.",
+            "Retries of a request that failed (5xx, timeout, reset connection, cut-off body) "
+            "before giving up; 429s are waited out as GitLab asks, not counted here.",
             default=5,
         ),
         Key(
             "circuit_breaker",
             Int(1, 10_000),
-            "Consecutive failed requests after which the "
-            "fetch stops asking and keeps the previous data.",
+            "Consecutive failed attempts (each retry counts) after which the fetch stops "
+            "asking and keeps the previous data, marked stale.",
             default=25,
         ),
         Key(

@@ -134,7 +134,7 @@ def upsert_schedule(
         f"the token may not manage pipeline schedules (403): {SCOPE_HINT}, and a user who may "
         "run pipelines on the branch (Developer or above; only a schedule's owner may edit it)"
     )
-    wanted = {"cron": cron, "cron_timezone": cron_timezone, "ref": ref, "active": True}
+    wanted = {"cron": cron, "cron_timezone": cron_timezone, "ref": _short_ref(ref), "active": True}
 
     def call() -> ScheduleResult:
         schedules = gl.projects.get(project, lazy=True).pipelineschedules
