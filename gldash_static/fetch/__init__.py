@@ -121,7 +121,7 @@ def fetch_snapshot(
             source,
             config.fetch,
             SourceRequest(
-                mode="full" if mode == "shard" and previous is None else mode,
+                mode=mode,
                 previous=old,
                 shard=request.shard,
                 event_project_id=event_id,

@@ -73,9 +73,7 @@ def allowed(raw: dict[str, Any], source: SourceSettings) -> bool:
 
 def in_configured_scope(path_with_namespace: str, source: SourceSettings) -> bool:
     """Whether a project path lies under a configured group or is a configured project."""
-    if path_with_namespace in source.projects:
-        return True
-    return any(path_with_namespace.startswith(group + "/") for group in source.groups)
+    return path_with_namespace in source.projects or covered_by_groups(path_with_namespace, source)
 
 
 def covered_by_groups(path_with_namespace: str, source: SourceSettings) -> bool:

@@ -26,7 +26,7 @@ log = logging.getLogger("gldash.fetch")
 class SourceRequest:
     """What to fetch from one source."""
 
-    mode: str  # full | incremental | event
+    mode: str  # full | incremental | event | shard (a full fetch of 1/N of the projects)
     previous: Source | None = None
     shard: tuple[int, int] | None = None
     event_project_id: int | None = None

@@ -108,20 +108,27 @@ class ApiClient:
     def iterate(self, path: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Iterate every item of a paginated list, following GitLab's Link headers."""
         params.setdefault("per_page", PER_PAGE)
-        items = self._call(
+        for item, _total in self._pages(path, params):
+            yield item
+
+    def _pages(
+        self, path: str, params: dict[str, Any]
+    ) -> Iterator[tuple[dict[str, Any], int | None]]:
+        """Each item of a list with the X-Total of the page it came on; pages load lazily."""
+        listing = self._call(
             path,
             lambda gl: gl.http_list(
                 path, query_data=params, iterator=True, obey_rate_limit=False, max_retries=0
             ),
         )
-        iterator = iter(items)
+        iterator = iter(listing)
         while True:
             try:
                 item = self._call(path, lambda _gl: next(iterator))
             except StopIteration:
                 return
             if isinstance(item, dict):
-                yield item
+                yield item, listing.total
 
     def list_stable(self, path: str, passes: int = 3, **params: Any) -> list[dict[str, Any]]:
         """Every item of an offset-paginated list, read again if it changed while being paged.
@@ -145,23 +152,12 @@ class ApiClient:
         self, path: str, params: dict[str, Any]
     ) -> tuple[dict[int, dict[str, Any]], set[int | None]]:
         """One pass over a list: items by id, and every X-Total its pages reported."""
-        listing = self._call(
-            path,
-            lambda gl: gl.http_list(
-                path, query_data=params, iterator=True, obey_rate_limit=False, max_retries=0
-            ),
-        )
-        iterator = iter(listing)
         found: dict[int, dict[str, Any]] = {}
         totals: set[int | None] = set()
-        while True:
-            try:
-                item = self._call(path, lambda _gl: next(iterator))
-            except StopIteration:
-                return found, totals
-            totals.add(listing.total)
-            if isinstance(item, dict):
-                found[int(item.get("id", 0))] = item
+        for item, total in self._pages(path, params):
+            totals.add(total)
+            found[int(item.get("id", 0))] = item
+        return found, totals
 
     def first_page(self, path: str, **params: Any) -> list[dict[str, Any]]:
         """One page of a list (no further requests)."""
@@ -172,13 +168,6 @@ class ApiClient:
             ),
         )
         return [item for item in result if isinstance(item, dict)]
-
-    def post(self, path: str, data: dict[str, Any]) -> dict[str, Any]:
-        """POST form data and return the created object."""
-        result = self._call(path, lambda gl: gl.http_post(path, post_data=data))
-        if not isinstance(result, dict):
-            raise ApiError(None, "unexpected response (not a JSON object)", path)
-        return result
 
     def _call(self, path: str, action: Any) -> Any:
         try:
