@@ -12,7 +12,7 @@ from gldash_static.pipeline import open_archive, render_with_archive
 from gldash_static.render import render_site
 
 NAME = "render"
-HELP = "Render the static site from a snapshot (no network)."
+HELP = "render the static site from a snapshot (no network)"
 DEFAULT_CONFIG = Path("config.yml")
 
 log = logging.getLogger("gldash")

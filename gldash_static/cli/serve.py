@@ -14,7 +14,7 @@ from typing import Any
 from gldash_static.errors import UsageError
 
 NAME = "serve"
-HELP = "Serve the rendered site on 127.0.0.1 for a local preview."
+HELP = "serve the rendered site on 127.0.0.1 for a local preview"
 
 log = logging.getLogger("gldash")
 
