@@ -24,22 +24,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
+from chromium_support import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from factories import make_snapshot  # noqa: E402
 
 from gldash_static.cli.serve import make_server  # noqa: E402
 from gldash_static.config.settings import SiteSettings  # noqa: E402
 from gldash_static.render import render_site  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 # Typed one key at a time: growing, shrinking, no-match and broad queries.
 QUERIES = ["service-01", "acme/web", "payments 9", "zzz", "python", "s"]
 
@@ -75,7 +66,7 @@ def measure_filter(site: Path) -> dict[str, Any]:
     url = f"http://127.0.0.1:{server.server_address[1]}/projects.html"
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             started = time.perf_counter()
             page.goto(url, wait_until="load")

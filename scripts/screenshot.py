@@ -16,21 +16,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+from chromium_support import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 from gldash_static import snapshot as snapshot_io  # noqa: E402
 from gldash_static.cli.serve import make_server  # noqa: E402
 from gldash_static.config.settings import SiteSettings  # noqa: E402
 from gldash_static.render import render_site  # noqa: E402
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 def main() -> int:
@@ -44,7 +37,6 @@ def main() -> int:
     if args.snapshot:
         snap = snapshot_io.read(args.snapshot)
     else:
-        sys.path.insert(0, str(REPO / "tests"))
         from factories import make_snapshot
 
         snap = make_snapshot(projects=48, seed=5)
@@ -57,7 +49,7 @@ def main() -> int:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
                 page = browser.new_page(
                     viewport={"width": 1280, "height": 860},
                     device_scale_factor=1,

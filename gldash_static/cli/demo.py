@@ -9,7 +9,7 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from gldash_static.cli.serve import make_server
+from gldash_static.cli.serve import make_server, serve_until_interrupted
 from gldash_static.config import load_config
 from gldash_static.errors import EXIT_OK
 from gldash_static.fetch.progress import Progress
@@ -77,10 +77,5 @@ def run(args: argparse.Namespace) -> int:
     server = make_server(site, args.port)
     port = server.server_address[1]
     progress.line(f"serving the demo dashboard at http://127.0.0.1:{port}/  (Ctrl-C to stop)")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_interrupted(server)
     return EXIT_OK

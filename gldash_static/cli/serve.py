@@ -95,10 +95,15 @@ def run(args: argparse.Namespace) -> int:
     server = make_server(args.dir, args.port)
     host, port = server.server_address[:2]
     print(f"Serving {args.dir} at http://{host!s}:{port}/ (Ctrl-C to stop)", flush=True)
+    serve_until_interrupted(server)
+    return 0
+
+
+def serve_until_interrupted(server: ThreadingHTTPServer) -> None:
+    """Serve until Ctrl-C, then release the port."""
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
-    return 0

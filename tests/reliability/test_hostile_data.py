@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium_support import CHROMIUM, CHROMIUM_ARGS
 from factories import make_snapshot
 from reliability_corpus import TEXTS, poison, poison_simulator
 from reliability_helpers import TOKEN, grant_token, make_workspace, read_snapshot
@@ -33,16 +34,6 @@ from gldash_static.cli.serve import make_server
 from gldash_static.model import Snapshot
 from gldash_static.simulator import OrgSpec, Simulator
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 TRAP = """
 window.__events = [];
 for (const name of ["alert", "confirm", "prompt", "print", "open"]) {

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium_support import CHROMIUM, CHROMIUM_ARGS
 from factories import make_snapshot
-from render_support import CHROMIUM, CHROMIUM_ARGS, XSS, hostile_snapshot, in_ci, require, serve
+from render_support import XSS, hostile_snapshot, in_ci, require, serve
 
 from gldash_static.config.settings import SiteSettings
 from gldash_static.model import Snapshot

@@ -17,16 +17,6 @@ from factories import make_snapshot
 from gldash_static.cli.serve import make_server
 from gldash_static.model import Snapshot
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 REPO = Path(__file__).resolve().parents[2]
 BIDI = "\u202e\u2066\u200f"
 BIG = "A" * 10_240
