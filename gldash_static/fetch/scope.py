@@ -10,19 +10,24 @@ from gldash_static.gitlab import ApiClient, ApiError
 from gldash_static.gitlab.client import encode_path
 
 
+def _get_named(api: ApiClient, source: SourceSettings, kind: str, path: str) -> dict[str, Any]:
+    """A group or project the config names by full path; a 404 is the user's mistake."""
+    try:
+        return api.get(f"/{kind}s/{encode_path(path)}")
+    except ApiError as exc:
+        if exc.status == 404:
+            raise FetchError(
+                f"{source.name}: {kind} '{path}' not found or not visible to the token "
+                f"in ${source.token_env}"
+            ) from None
+        raise
+
+
 def list_groups(api: ApiClient, source: SourceSettings) -> list[dict[str, Any]]:
     """The configured groups and all their descendants, each once, ordered by full path."""
     found: dict[int, dict[str, Any]] = {}
     for path in source.groups:
-        try:
-            top = api.get(f"/groups/{encode_path(path)}")
-        except ApiError as exc:
-            if exc.status == 404:
-                raise FetchError(
-                    f"{source.name}: group '{path}' not found or not visible to the token "
-                    f"in ${source.token_env}"
-                ) from None
-            raise
+        top = _get_named(api, source, "group", path)
         found[int(top["id"])] = top
         for sub in api.list_stable(f"/groups/{top['id']}/descendant_groups"):
             found[int(sub["id"])] = sub
@@ -48,15 +53,7 @@ def list_projects(
         for raw in api.list_stable(f"/groups/{group_id}/projects", **params):
             found[int(raw["id"])] = raw
     for path in source.projects:
-        try:
-            raw = api.get(f"/projects/{encode_path(path)}")
-        except ApiError as exc:
-            if exc.status == 404:
-                raise FetchError(
-                    f"{source.name}: project '{path}' not found or not visible to the token "
-                    f"in ${source.token_env}"
-                ) from None
-            raise
+        raw = _get_named(api, source, "project", path)
         found[int(raw["id"])] = raw
     return [found[i] for i in sorted(found)]
 
