@@ -85,6 +85,7 @@ class SourceFetch:
         )
         self.errors: list[str] = []
         self.complete = True
+        self._breaker_reported = False
 
     def run(self) -> SourceResult:
         """Fetch the source; raises FetchError when nothing useful can be fetched."""
@@ -299,12 +300,18 @@ class SourceFetch:
         if exc.status == 403:
             self._warn(f"{path}: access denied (403); previous data kept")
             return self._keep_stale(task, "access denied (403)")
+        if self.api.breaker.opened:
+            # Requests in flight when the breaker opened end as plain API errors; they are
+            # part of the same outage, reported once.
+            self._breaker_tripped()
+            return self._keep_stale(task, "not refreshed: GitLab kept failing")
         self._warn(f"{path}: {exc}; previous data kept")
         self.complete = False
         return self._keep_stale(task, f"fetch failed: {exc}")
 
     def _breaker_tripped(self) -> None:
-        if self.complete:
+        if not self._breaker_reported:
+            self._breaker_reported = True
             self._warn(
                 f"{self.source.name}: stopped asking after {self.settings.circuit_breaker} "
                 f"consecutive failures ({self.api.breaker.last_failure}); previous data kept"
