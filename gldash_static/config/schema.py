@@ -133,6 +133,14 @@ FETCH = Section(
             "from the previous fetch time when asking what changed.",
             default=600,
         ),
+        Key(
+            "graphql",
+            Bool(),
+            "On a refresh, ask GitLab's GraphQL API which projects have new or updated "
+            "pipelines (one request per 100 projects instead of one per project); falls back "
+            "to REST when GraphQL is unavailable.",
+            default=True,
+        ),
     ),
 )
 

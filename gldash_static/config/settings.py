@@ -35,6 +35,7 @@ class FetchSettings:
     merge_requests: bool = True
     failed_jobs: bool = True
     incremental_margin_s: int = 600
+    graphql: bool = True
 
 
 @dataclass(frozen=True)

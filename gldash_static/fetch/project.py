@@ -24,6 +24,7 @@ class ProjectTask:
     project: Project  # fresh metadata from the project listing
     previous: Project | None = None
     pipelines_since: str | None = None  # None: list from scratch; else updated_after
+    pipelines_unchanged: bool = False  # GraphQL said: nothing updated after pipelines_since
     refresh_branches: bool = True
     fetch_merge_requests: bool = False  # through the project endpoint (not the group one)
     features: ProjectFeatures = field(default_factory=ProjectFeatures)
@@ -59,6 +60,8 @@ class ProjectFetcher:
             candidates = []  # no commit or CI/CD off: no pipeline, and GitLab would say 403
         elif task.pipelines_since is None:
             candidates = self._list_pipelines(base, project["default_branch"], keep)
+        elif task.pipelines_unchanged:
+            candidates = [pipelines.summary_of(p) for p in previous.values()]
         else:
             changed = list(
                 self.api.iterate(

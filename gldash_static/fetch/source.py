@@ -11,7 +11,7 @@ from typing import Any
 
 from gldash_static.config import FetchSettings, SourceSettings
 from gldash_static.errors import FetchError
-from gldash_static.fetch import convert, scope
+from gldash_static.fetch import changes, convert, scope
 from gldash_static.fetch.progress import Progress
 from gldash_static.fetch.project import ProjectFetcher, ProjectTask
 from gldash_static.gitlab import ApiClient, ApiError, CircuitOpenError, RequestStats
@@ -197,6 +197,8 @@ class SourceFetch:
                     features=convert.features(raw),
                 )
             )
+        if since is not None and self.settings.graphql:
+            self._skip_unchanged(tasks, since, pool)
         records = self._run_tasks(fetcher, pool, tasks)
         if group_mrs is not None:
             try:
@@ -211,6 +213,23 @@ class SourceFetch:
                 self.complete = False
                 self._keep_previous_merge_requests(records)
         return groups, records
+
+    def _skip_unchanged(
+        self, tasks: list[ProjectTask], since: str, pool: ThreadPoolExecutor
+    ) -> None:
+        """Mark the tasks whose pipelines GraphQL says did not change since `since`."""
+        asking = [t for t in tasks if t.pipelines_since is not None]
+        if not asking:
+            return
+        ids = [t.project["id"] for t in asking]
+        # Not a warning: nothing is lost, the refresh only costs more requests.
+        found = changes.probe(
+            self.api, ids, since, pool, lambda m: self.progress.line(f"note: {m}")
+        )
+        if found is None:
+            return
+        for task in asking:
+            task.pipelines_unchanged = found.unchanged(task.project["id"])
 
     def _keep_previous_merge_requests(self, records: list[Project]) -> None:
         prior = {p["id"]: p for p in self._previous_projects()}

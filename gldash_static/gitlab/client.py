@@ -169,6 +169,35 @@ class ApiClient:
         )
         return [item for item in result if isinstance(item, dict)]
 
+    def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """Run a GraphQL query through the same pacing, retries and breaker; returns `data`.
+
+        GitLab answers query errors with HTTP 200 and an `errors` list: those raise ApiError
+        too, so a caller never reads half an answer.
+        """
+        path = "/api/graphql"
+        result = self._call(
+            path,
+            lambda gl: gl.http_post(
+                f"{self.url}{path}",
+                post_data={"query": query, "variables": variables},
+                obey_rate_limit=False,
+                max_retries=0,
+                extra_headers={"Authorization": f"Bearer {self._token}"},
+            ),
+        )
+        if not isinstance(result, dict):
+            raise ApiError(None, "unexpected GraphQL response (not a JSON object)", path)
+        errors = result.get("errors")
+        if errors:
+            first = errors[0] if isinstance(errors, list) and errors else errors
+            message = first.get("message") if isinstance(first, dict) else first
+            raise ApiError(None, f"GraphQL error: {str(message)[:200]}", path)
+        data = result.get("data")
+        if not isinstance(data, dict):
+            raise ApiError(None, "GraphQL response without data", path)
+        return data
+
     def _call(self, path: str, action: Any) -> Any:
         try:
             return action(self._gitlab())

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from gldash_static.simulator.api_ci import CiRoutes
+from gldash_static.simulator.api_graphql import GRAPHQL_TEMPLATE, GraphqlRoutes
 from gldash_static.simulator.api_projects import ProjectRoutes
 from gldash_static.simulator.clock import SimClock
 from gldash_static.simulator.errors import ApiError
@@ -130,6 +131,7 @@ class Simulator:
         ctx = self._ctx = Context(self.state, total_limit)
         ProjectRoutes(ctx).register(self.router)
         CiRoutes(ctx).register(self.router)
+        GraphqlRoutes(ctx).register(self.router)
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -259,6 +261,8 @@ class Simulator:
             self._send(h, 200, _json({"counters": rows}), {})
             return
         path = split.path[len(API_PREFIX) :] if split.path.startswith(API_PREFIX) else None
+        if split.path == GRAPHQL_TEMPLATE:
+            path = GRAPHQL_TEMPLATE  # REST paths never start with /api/, so no clash
         found = self.router.match(h.command, path) if path is not None else None
         if found is None:
             self._count(f"{h.command} {UNMATCHED}", 404)

@@ -16,7 +16,7 @@ from gldash_static.config import Config
 from gldash_static.fetch.event import parse_event
 from gldash_static.fetch.merge import merge_snapshots
 from gldash_static.model import Project, Snapshot
-from gldash_static.simulator import OrgSpec, Simulator
+from gldash_static.simulator import Faults, OrgSpec, Simulator
 from gldash_static.simulator.serialize import ts
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
@@ -128,10 +128,45 @@ def test_incremental_after_changes_equals_full_with_fewer_calls(
     assert some[0]["id"] not in ids
 
 
-def test_no_change_refresh_asks_only_what_changed(
+def moment(stamp: str | None) -> datetime:
+    """A snapshot timestamp as a datetime."""
+    assert stamp is not None
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def unfinished_pipelines(snapshot: Snapshot) -> int:
+    """Pipelines a refresh must read again: they can still change."""
+    return sum(
+        1
+        for p in snapshot["sources"][0]["projects"]
+        for pl in p["pipelines"]
+        if pl["status"] not in ("success", "failed", "canceled", "skipped")
+    )
+
+
+def test_no_change_refresh_asks_graphql_which_projects_changed(
     sim: Simulator, config_for: Callable[..., Config]
 ) -> None:
     config = config_for(sim)
+    first = run_fetch(config).snapshot
+    again = run_fetch(config, previous=first).snapshot
+    assert comparable(again) == comparable(first)
+    calls = again["fetch"]["api_calls"]
+    projects = first["sources"][0]["projects"]
+    # One GraphQL request per 100 projects replaces one REST query per project; REST is
+    # asked only about projects with a pipeline updated inside the safety margin.
+    assert calls["POST /api/graphql"] == -(-len(projects) // 100)
+    since = moment(first["sources"][0]["watermark"]) - timedelta(seconds=600)
+    recent = [p for p in projects if any(moment(pl["updated_at"]) > since for pl in p["pipelines"])]
+    assert calls.get("GET /projects/:id/pipelines", 0) == len(recent) < len(projects) // 10
+    assert calls.get("GET /projects/:id/pipelines/:pipeline_id", 0) == unfinished_pipelines(first)
+    assert "GET /projects/:id/repository/branches" not in calls
+
+
+def test_no_change_refresh_over_rest_only(
+    sim: Simulator, config_for: Callable[..., Config]
+) -> None:
+    config = config_for(sim, "fetch:\n  graphql: false\n")
     first = run_fetch(config).snapshot
     again = run_fetch(config, previous=first).snapshot
     assert comparable(again) == comparable(first)
@@ -140,15 +175,28 @@ def test_no_change_refresh_asks_only_what_changed(
     assert with_commits < len(first["sources"][0]["projects"])  # the org has empty repos
     # Nothing finished is fetched twice: no pipeline details, jobs or branches at all, one
     # "what changed" pipeline query per project with commits, and the fixed listing calls.
+    assert "POST /api/graphql" not in calls
     assert calls["GET /projects/:id/pipelines"] == with_commits
-    unfinished = sum(
-        1
-        for p in first["sources"][0]["projects"]
-        for pl in p["pipelines"]
-        if pl["status"] not in ("success", "failed", "canceled", "skipped")
-    )
-    assert calls.get("GET /projects/:id/pipelines/:pipeline_id", 0) == unfinished
+    assert calls.get("GET /projects/:id/pipelines/:pipeline_id", 0) == unfinished_pipelines(first)
     assert "GET /projects/:id/repository/branches" not in calls
+
+
+@pytest.mark.parametrize("status", [404, 500])
+def test_refresh_without_working_graphql_asks_each_project(
+    sim: Simulator, config_for: Callable[..., Config], status: int
+) -> None:
+    config = config_for(sim, "fetch:\n  max_retries: 1\n")
+    first = run_fetch(config).snapshot
+    sim.clock.advance(hours=2)
+    full = run_fetch(config, full=True).snapshot
+    broken = Faults(error_rate=1.0, error_statuses=(status,))
+    sim.set_faults(Faults(routes={"POST /api/graphql": broken}))
+    refreshed = run_fetch(config, previous=first)
+    assert refreshed.complete  # GraphQL is an optimisation: its failure loses nothing
+    assert comparable(refreshed.snapshot) == comparable(full)
+    calls = refreshed.snapshot["fetch"]["api_calls"]
+    with_commits = sum(1 for p in full["sources"][0]["projects"] if not p["empty_repo"])
+    assert calls["GET /projects/:id/pipelines"] >= with_commits
 
 
 def test_four_shards_merged_equal_the_unsharded_fetch(

@@ -146,8 +146,10 @@ def test_breaker_keeps_previous_data_marked_stale(
     assert run_cli("fetch", "-c", str(config), "--quiet").code == 0
     first = snapshot_file.read(out)
     small.clock.advance(hours=1)
-    # Listing works, then every per-project request fails.
-    small.set_faults(Faults(routes={"GET /projects/:id/*": Faults(error_rate=1.0)}))
+    # Listing works, then every per-project request fails (GraphQL too, so no project can be
+    # found unchanged without asking it).
+    down = Faults(error_rate=1.0)
+    small.set_faults(Faults(routes={"GET /projects/:id/*": down, "POST /api/graphql": down}))
     result = run_cli("fetch", "-c", str(config), "--quiet")
     assert result.code == 1
     assert result.err.count("stopped asking after 12 consecutive failures") == 1

@@ -1,0 +1,115 @@
+"""POST /api/graphql: answers from the same state as REST, with GitLab's rules and errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from sim_helpers import client
+
+from gldash_static.simulator import Simulator
+
+PIPELINES = """
+query($ids: [ID!], $since: Time, $after: String, $first: Int) {
+  projects(ids: $ids, first: $first, after: $after) {
+    count
+    nodes {
+      id
+      fullPath
+      pipelines(updatedAfter: $since) { count nodes { id iid status updatedAt } }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+
+def ask(sim: Simulator, query: str, token: str | None = None, **variables: Any) -> Any:
+    """POST a query as GitLab's docs show it (Bearer token, JSON body)."""
+    headers = {"Authorization": f"Bearer {token or sim.token}"}
+    reply = requests.post(
+        f"{sim.url}/api/graphql",
+        json={"query": query, "variables": variables},
+        headers=headers,
+        timeout=10,
+    )
+    assert reply.status_code == 200
+    return reply.json()
+
+
+def gid(project_id: int) -> str:
+    return f"gid://gitlab/Project/{project_id}"
+
+
+def test_pipelines_updated_after_match_the_rest_filter(sim: Simulator) -> None:
+    gl = client(sim)
+    project = next(p for p in sim.state.projects.values() if not p.empty_repo)
+    recent = sorted(pl.updated_at for pl in sim.state.pipelines(project.id))[-3]
+    since = recent.isoformat().replace("+00:00", "Z")
+    rest = gl.http_list(
+        f"/projects/{project.id}/pipelines", query_data={"updated_after": since}, get_all=True
+    )
+    body = ask(sim, PIPELINES, ids=[gid(project.id)], since=since)
+    assert "errors" not in body
+    (node,) = body["data"]["projects"]["nodes"]
+    assert node["fullPath"] == project.path_with_namespace
+    got = [n["id"] for n in node["pipelines"]["nodes"]]
+    assert got == [f"gid://gitlab/Ci::Pipeline/{p['id']}" for p in rest]  # newest first
+    assert node["pipelines"]["count"] == len(rest) > 0
+    assert {n["status"] for n in node["pipelines"]["nodes"]} <= {p["status"].upper() for p in rest}
+
+
+def test_projects_by_id_page_through_and_leave_unknown_ids_out(sim: Simulator) -> None:
+    ids = sorted(sim.state.projects)[:150]
+    asked = [gid(i) for i in ids] + [gid(999_999)]
+    seen: list[str] = []
+    after = None
+    pages = 0
+    while True:
+        data = ask(sim, PIPELINES, ids=asked, after=after, first=100)["data"]["projects"]
+        seen += [n["id"] for n in data["nodes"]]
+        pages += 1
+        if not data["pageInfo"]["hasNextPage"]:
+            break
+        after = data["pageInfo"]["endCursor"]
+    assert pages == 2
+    assert sorted(seen) == sorted(gid(i) for i in ids)  # 999999 silently dropped, as on GitLab
+
+
+def test_private_projects_are_invisible_to_non_members(sim: Simulator) -> None:
+    state = sim.state
+    user = next(u for u in state.users.values() if not u.is_admin)
+    hidden = next(
+        p
+        for p in state.projects.values()
+        if p.visibility == "private" and not state.is_project_member(user, p)
+    )
+    public = next(p for p in state.projects.values() if p.visibility == "public")
+    token = sim.user_token(user.username)
+    body = ask(sim, PIPELINES, token, ids=[gid(hidden.id), gid(public.id)])
+    assert [n["id"] for n in body["data"]["projects"]["nodes"]] == [gid(public.id)]
+
+
+def test_invalid_queries_get_graphql_errors_not_data(sim: Simulator) -> None:
+    unknown_field = ask(sim, "{ projects { nodes { noSuchField } } }")
+    assert "data" not in unknown_field
+    assert "Cannot query field 'noSuchField'" in unknown_field["errors"][0]["message"]
+    bad_id = ask(sim, PIPELINES, ids=["12"])
+    assert "not a valid ID" in bad_id["errors"][0]["message"]
+    bad_time = ask(sim, PIPELINES, ids=[gid(min(sim.state.projects))], since="yesterday")
+    assert "not a valid ISO 8601 time" in bad_time["errors"][0]["message"]
+    assert "too large" in ask(sim, "{" + " " * 10_001 + "}")["errors"][0]["message"]
+
+
+def test_a_bad_token_is_rejected(sim: Simulator) -> None:
+    reply = requests.post(
+        f"{sim.url}/api/graphql",
+        json={"query": "{ currentUser { username } }"},
+        headers={"Authorization": "Bearer glpat-not-a-real-token-000"},
+        timeout=10,
+    )
+    assert reply.status_code == 401
+    anonymous = requests.post(
+        f"{sim.url}/api/graphql", json={"query": "{ currentUser { username } }"}, timeout=10
+    )
+    assert anonymous.json() == {"data": {"currentUser": None}}
