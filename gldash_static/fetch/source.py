@@ -209,7 +209,12 @@ class SourceFetch:
                 if exc.status == 401:
                     raise
                 # The projects' own data is good; only their merge requests stay as they were.
-                self._warn(f"{self.source.name}: group merge requests: {exc}; previous ones kept")
+                if self.api.breaker.opened:
+                    self._breaker_tripped()  # the same outage, reported once
+                else:
+                    self._warn(
+                        f"{self.source.name}: group merge requests: {exc}; previous ones kept"
+                    )
                 self.complete = False
                 self._keep_previous_merge_requests(records)
         return groups, records
@@ -218,18 +223,28 @@ class SourceFetch:
         self, tasks: list[ProjectTask], since: str, pool: ThreadPoolExecutor
     ) -> None:
         """Mark the tasks whose pipelines GraphQL says did not change since `since`."""
-        asking = [t for t in tasks if t.pipelines_since is not None]
+        asking = [
+            t
+            for t in tasks
+            if t.pipelines_since is not None
+            and t.features.pipelines
+            and t.features.repository
+            and not t.project["empty_repo"]  # these never ask for pipelines anyway
+        ]
         if not asking:
             return
         ids = [t.project["id"] for t in asking]
-        # Not a warning: nothing is lost, the refresh only costs more requests.
-        found = changes.probe(
+        # A note, not a warning: nothing is lost, the refresh only costs more requests.
+        answers = changes.probe(
             self.api, ids, since, pool, lambda m: self.progress.line(f"note: {m}")
         )
-        if found is None:
+        if answers is None:
             return
         for task in asking:
-            task.pipelines_unchanged = found.unchanged(task.project["id"])
+            previous = task.previous["pipelines"] if task.previous else []
+            task.pipelines_unchanged = changes.unchanged(
+                answers.get(task.project["id"]), [p["id"] for p in previous]
+            )
 
     def _keep_previous_merge_requests(self, records: list[Project]) -> None:
         prior = {p["id"]: p for p in self._previous_projects()}

@@ -16,6 +16,7 @@ from gldash_static.gitlab.pacing import CircuitBreaker, Pacer
 from gldash_static.gitlab.transport import RequestStats, ResilientAdapter
 
 PER_PAGE = 100
+GRAPHQL_BREAKER = 3  # consecutive failed GraphQL attempts before the fetch stops asking it
 
 
 class CircuitOpenError(FetchError):
@@ -58,6 +59,9 @@ class ApiClient:
         # Up to 3 x concurrency requests can be in flight (project and detail threads).
         self.pacer = Pacer(reserve=max(4, 3 * concurrency))
         self.breaker = CircuitBreaker(breaker_threshold)
+        # GraphQL is an optimisation with a REST fallback: its failures get their own small
+        # breaker and one retry, so a GraphQL outage never stops the REST fetch.
+        self.graphql_breaker = CircuitBreaker(GRAPHQL_BREAKER)
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
@@ -65,12 +69,17 @@ class ApiClient:
     def __repr__(self) -> str:
         return f"ApiClient({self.url!r})"  # never the token
 
-    def _gitlab(self) -> gitlab.Gitlab:
-        client: gitlab.Gitlab | None = getattr(self._local, "client", None)
+    def _gitlab(self, graphql: bool = False) -> gitlab.Gitlab:
+        name = "graphql_client" if graphql else "client"
+        client: gitlab.Gitlab | None = getattr(self._local, name, None)
         if client is None:
             session = requests.Session()
             adapter = ResilientAdapter(
-                self.stats, self.pacer, self.breaker, self.max_retries, self.backoff_s
+                self.stats,
+                self.pacer,
+                self.graphql_breaker if graphql else self.breaker,
+                min(1, self.max_retries) if graphql else self.max_retries,
+                self.backoff_s,
             )
             session.mount("http://", adapter)
             session.mount("https://", adapter)
@@ -85,7 +94,7 @@ class ApiClient:
                 retry_transient_errors=False,
                 session=session,
             )
-            self._local.client = client
+            setattr(self._local, name, client)
         return client
 
     def close(self) -> None:
@@ -178,12 +187,11 @@ class ApiClient:
         path = "/api/graphql"
         result = self._call(
             path,
-            lambda gl: gl.http_post(
+            lambda _gl: self._gitlab(graphql=True).http_post(
                 f"{self.url}{path}",
                 post_data={"query": query, "variables": variables},
                 obey_rate_limit=False,
                 max_retries=0,
-                extra_headers={"Authorization": f"Bearer {self._token}"},
             ),
         )
         if not isinstance(result, dict):

@@ -10,13 +10,25 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLError,
+    GraphQLObjectType,
     GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
     build_schema,
+    get_named_type,
     graphql_sync,
     parse,
     validate,
@@ -28,6 +40,7 @@ from gldash_static.simulator.serialize import ts
 
 GRAPHQL_TEMPLATE = "/api/graphql"  # beside /api/v4, not below it
 MAX_PAGE_SIZE = 100  # GitLab's max_page_size
+MAX_COMPLEXITY = 250  # GitLab's limit for authenticated requests
 MAX_QUERY_CHARS = 10_000  # GitLab rejects longer query strings
 
 SDL = """
@@ -135,10 +148,12 @@ def _offset(cursor: str | None) -> int:
         raise GraphQLError("Please provide a valid cursor") from None
 
 
-def _connection(items: Sequence[Any], args: dict[str, Any], node: Callable[[Any], Any]) -> Any:
-    """A GitLab connection over `items`: `first` capped at 100, opaque `after` cursors."""
+def _connection(
+    items: Sequence[Any], args: dict[str, Any], node: Callable[[Any], Any], page_size: int
+) -> Any:
+    """A GitLab connection over `items`: `first` capped at the page size, opaque cursors."""
     first = args.get("first")
-    size = MAX_PAGE_SIZE if first is None else max(0, min(int(first), MAX_PAGE_SIZE))
+    size = page_size if first is None else max(0, min(int(first), page_size))
     start = _offset(args.get("after"))
     chunk = items[start : start + size]
     end = start + len(chunk)
@@ -154,13 +169,22 @@ def _connection(items: Sequence[Any], args: dict[str, Any], node: Callable[[Any]
     }
 
 
+@dataclass
+class GraphqlLimits:
+    """GitLab's GraphQL limits; tests lower them to exercise a client's paging and errors."""
+
+    max_complexity: int = MAX_COMPLEXITY
+    page_size: int = MAX_PAGE_SIZE
+
+
 class GraphqlRoutes:
     """The GraphQL endpoint, answering from the same state as the REST routes."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, limits: GraphqlLimits) -> None:
         self.ctx = ctx
         self.state = ctx.state
         self.schema = _schema()
+        self.limits = limits
 
     def register(self, r: Router) -> None:
         """Add the endpoint."""
@@ -173,13 +197,21 @@ class GraphqlRoutes:
             return Reply({"errors": [{"message": "No query string was present"}]})
         if len(source) > MAX_QUERY_CHARS:
             return Reply({"errors": [{"message": "Query too large"}]})
+        variables = req.body.get("variables")
         try:
-            problems = validate(self.schema, parse(source))
+            document = parse(source)
+            problems = validate(self.schema, document)
         except GraphQLError as exc:
             problems = [exc]
         if problems:
             return Reply({"errors": [{"message": p.message} for p in problems]})
-        variables = req.body.get("variables")
+        cost = complexity(self.schema, document, variables, self.limits.page_size)
+        if cost > self.limits.max_complexity:
+            message = (
+                f"Query has complexity of {cost}, which exceeds max complexity of "
+                f"{self.limits.max_complexity}"
+            )
+            return Reply({"errors": [{"message": message}]})
         result = graphql_sync(
             self.schema,
             source,
@@ -228,7 +260,7 @@ class GraphqlRoutes:
         # Unknown and invisible projects are silently left out, as on GitLab.
         found = {p.id: p for p in (self._visible(user, w) for w in wanted) if p is not None}
         ordered = [found[i] for i in sorted(found, reverse=True)]
-        return _connection(ordered, args, self._project)
+        return _connection(ordered, args, self._project, self.limits.page_size)
 
     def _project(self, p: Project) -> dict[str, Any]:
         return {
@@ -241,7 +273,7 @@ class GraphqlRoutes:
 
     def _pipelines(self, p: Project, args: dict[str, Any]) -> Any:
         if p.empty_repo:
-            return _connection([], args, self._pipeline)
+            return _connection([], args, self._pipeline, self.limits.page_size)
         status = args.get("status")
         after, before = (
             None if args.get(key) is None else _parse_time(args[key])
@@ -256,7 +288,7 @@ class GraphqlRoutes:
             and (after is None or pl.updated_at > after)
             and (before is None or pl.updated_at < before)
         ]
-        return _connection(items, args, self._pipeline)
+        return _connection(items, args, self._pipeline, self.limits.page_size)
 
     @staticmethod
     def _pipeline(pl: Pipeline) -> dict[str, Any]:
@@ -270,3 +302,56 @@ class GraphqlRoutes:
             "createdAt": ts(pl.created_at),
             "updatedAt": ts(pl.updated_at),
         }
+
+
+def complexity(
+    schema: GraphQLSchema, document: DocumentNode, variables: Any, page_size: int
+) -> int:
+    """GitLab's query complexity, approximately: 1 a field plus its children, and a
+    connection costs 1 % more for every item it may return (so `first: 100` doubles it)."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    values = variables if isinstance(variables, dict) else {}
+
+    def limit(field: FieldNode) -> int:
+        for arg in field.arguments or ():
+            if arg.name.value != "first":
+                continue
+            value: Any = None
+            if isinstance(arg.value, IntValueNode):
+                value = int(arg.value.value)
+            elif isinstance(arg.value, VariableNode):
+                value = values.get(arg.value.name.value)
+            if isinstance(value, int):
+                return max(0, min(value, page_size))
+        return page_size
+
+    def cost(selection_set: SelectionSetNode | None, parent: GraphQLObjectType) -> int:
+        total = 0
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FragmentSpreadNode):
+                fragment = fragments.get(selection.name.value)
+                total += cost(fragment.selection_set if fragment else None, parent)
+            elif isinstance(selection, InlineFragmentNode):
+                total += cost(selection.selection_set, parent)
+            elif isinstance(selection, FieldNode) and selection.name.value in parent.fields:
+                kind = get_named_type(parent.fields[selection.name.value].type)
+                child = (
+                    cost(selection.selection_set, kind)
+                    if isinstance(kind, GraphQLObjectType)
+                    else 0
+                )
+                here = 1 + child
+                if kind.name.endswith("Connection"):
+                    here += here * limit(selection) // 100
+                total += here
+        return total
+
+    query = schema.query_type
+    assert query is not None
+    return sum(
+        cost(d.selection_set, query)
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+    )

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from gldash_static.simulator.api_ci import CiRoutes
-from gldash_static.simulator.api_graphql import GRAPHQL_TEMPLATE, GraphqlRoutes
+from gldash_static.simulator.api_graphql import GRAPHQL_TEMPLATE, GraphqlLimits, GraphqlRoutes
 from gldash_static.simulator.api_projects import ProjectRoutes
 from gldash_static.simulator.clock import SimClock
 from gldash_static.simulator.errors import ApiError
@@ -131,7 +131,8 @@ class Simulator:
         ctx = self._ctx = Context(self.state, total_limit)
         ProjectRoutes(ctx).register(self.router)
         CiRoutes(ctx).register(self.router)
-        GraphqlRoutes(ctx).register(self.router)
+        self.graphql_limits = GraphqlLimits()
+        GraphqlRoutes(ctx, self.graphql_limits).register(self.router)
 
     # --- lifecycle ---------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import pytest
 from fetch_helpers import SCHEMA, comparable, run_fetch
 
 from gldash_static.config import Config
+from gldash_static.fetch.changes import Answer, unchanged
 from gldash_static.fetch.event import parse_event
 from gldash_static.fetch.merge import merge_snapshots
 from gldash_static.model import Project, Snapshot
@@ -181,22 +182,100 @@ def test_no_change_refresh_over_rest_only(
     assert "GET /projects/:id/repository/branches" not in calls
 
 
-@pytest.mark.parametrize("status", [404, 500])
-def test_refresh_without_working_graphql_asks_each_project(
-    sim: Simulator, config_for: Callable[..., Config], status: int
-) -> None:
-    config = config_for(sim, "fetch:\n  max_retries: 1\n")
+def first_and_later(sim: Simulator, config: Config) -> tuple[Snapshot, Snapshot]:
+    """A fetch, then a full fetch of the state two hours later: what a refresh must equal."""
     first = run_fetch(config).snapshot
     sim.clock.advance(hours=2)
-    full = run_fetch(config, full=True).snapshot
+    return first, run_fetch(config, full=True).snapshot
+
+
+def graphql_down(status: int) -> Callable[[Simulator], None]:
+    """GraphQL answers every request with `status`."""
     broken = Faults(error_rate=1.0, error_statuses=(status,))
-    sim.set_faults(Faults(routes={"POST /api/graphql": broken}))
+    return lambda sim: sim.set_faults(Faults(routes={"POST /api/graphql": broken}))
+
+
+def graphql_refuses_the_query(sim: Simulator) -> None:
+    """HTTP 200 with an `errors` list: "Query has complexity of ..., which exceeds ..."."""
+    sim.graphql_limits.max_complexity = 5
+
+
+@pytest.mark.parametrize(
+    "break_graphql",
+    [graphql_down(404), graphql_down(500), graphql_refuses_the_query],
+    ids=["404", "500", "errors-in-200"],
+)
+def test_refresh_without_working_graphql_asks_each_project(
+    sim: Simulator, config_for: Callable[..., Config], break_graphql: Callable[[Simulator], None]
+) -> None:
+    # Default retries and a breaker lower than the probe's attempts: GraphQL failing must
+    # neither trip the fetch's breaker nor lose anything.
+    config = config_for(sim, "fetch:\n  circuit_breaker: 4\n")
+    first, later = first_and_later(sim, config)
+    break_graphql(sim)
     refreshed = run_fetch(config, previous=first)
-    assert refreshed.complete  # GraphQL is an optimisation: its failure loses nothing
-    assert comparable(refreshed.snapshot) == comparable(full)
+    assert refreshed.complete, refreshed.snapshot["fetch"]["errors"]
+    assert comparable(refreshed.snapshot) == comparable(later)
     calls = refreshed.snapshot["fetch"]["api_calls"]
-    with_commits = sum(1 for p in full["sources"][0]["projects"] if not p["empty_repo"])
+    with_commits = sum(1 for p in later["sources"][0]["projects"] if not p["empty_repo"])
     assert calls["GET /projects/:id/pipelines"] >= with_commits
+    assert calls["POST /api/graphql"] <= 4  # two batches, at most two attempts each
+
+
+def test_graphql_pages_below_100_are_followed(
+    sim: Simulator, config_for: Callable[..., Config]
+) -> None:
+    config = config_for(sim)
+    first, later = first_and_later(sim, config)
+    sim.graphql_limits.page_size = 30
+    refreshed = run_fetch(config, previous=first).snapshot
+    assert comparable(refreshed) == comparable(later)
+    asked = sum(1 for p in first["sources"][0]["projects"] if not p["empty_repo"])
+    calls = refreshed["fetch"]["api_calls"]
+    batches = [min(100, asked - start) for start in range(0, asked, 100)]
+    assert calls["POST /api/graphql"] == sum(-(-size // 30) for size in batches) > len(batches)
+    assert calls["GET /projects/:id/pipelines"] < asked // 2  # the answers were used
+
+
+def test_a_project_graphql_leaves_out_is_asked_over_rest(
+    sim: Simulator, config_for: Callable[..., Config]
+) -> None:
+    config = config_for(sim)
+    first = run_fetch(config).snapshot
+    quiet = [p for p in first["sources"][0]["projects"] if not p["empty_repo"]]
+    victim = quiet[len(quiet) // 2]
+    asked: list[str] = []
+
+    def delete_when_graphql_is_asked(template: str, path: str, query: Any) -> None:
+        asked.append(template)
+        if template == "POST /api/graphql" and victim["id"] in sim.state.projects:
+            sim.delete_project(victim["id"])  # listed a moment ago, gone for GraphQL
+
+    sim.on_request(delete_when_graphql_is_asked)
+    refreshed = run_fetch(config, previous=first)
+    sim.on_request(None)
+    ids = [p["id"] for p in refreshed.snapshot["sources"][0]["projects"]]
+    assert victim["id"] not in ids and len(ids) == len(first["sources"][0]["projects"]) - 1
+    errors = refreshed.snapshot["fetch"]["errors"]
+    assert any(f"{victim['path_with_namespace']}: deleted" in e for e in errors), errors
+    assert comparable(refreshed.snapshot) == comparable(run_fetch(config, full=True).snapshot)
+
+
+@pytest.mark.parametrize(
+    ("answer", "stored", "skip"),
+    [
+        (Answer(changed=False, latest=9), [9, 4], True),
+        (Answer(changed=False, latest=None), [], True),  # never had a pipeline
+        (Answer(changed=True, latest=9), [9, 4], False),
+        (Answer(changed=False, latest=None), [9, 4], False),  # access lost: GitLab says []
+        (Answer(changed=False, latest=4), [9, 4], False),  # newest pipeline deleted
+        (None, [9, 4], False),  # GraphQL left the project out
+    ],
+)
+def test_only_a_confirmed_unchanged_project_skips_rest(
+    answer: Answer | None, stored: list[int], skip: bool
+) -> None:
+    assert unchanged(answer, stored) is skip
 
 
 def test_four_shards_merged_equal_the_unsharded_fetch(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import requests
@@ -113,3 +114,20 @@ def test_a_bad_token_is_rejected(sim: Simulator) -> None:
         f"{sim.url}/api/graphql", json={"query": "{ currentUser { username } }"}, timeout=10
     )
     assert anonymous.json() == {"data": {"currentUser": None}}
+
+
+def test_complexity_and_page_size_limits(fresh_sim: Simulator) -> None:
+    ids = [gid(i) for i in sorted(fresh_sim.state.projects)]
+    fine = ask(fresh_sim, PIPELINES, ids=ids, first=100)
+    assert "errors" not in fine
+    fresh_sim.graphql_limits.max_complexity = 5
+    refused = ask(fresh_sim, PIPELINES, ids=ids, first=100)
+    assert "data" not in refused
+    assert re.fullmatch(
+        r"Query has complexity of \d+, which exceeds max complexity of 5",
+        refused["errors"][0]["message"],
+    )
+    fresh_sim.graphql_limits.max_complexity = 250
+    fresh_sim.graphql_limits.page_size = 7
+    paged = ask(fresh_sim, PIPELINES, ids=ids, first=100)["data"]["projects"]
+    assert len(paged["nodes"]) == 7 and paged["pageInfo"]["hasNextPage"] is True
