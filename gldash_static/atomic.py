@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import signal
@@ -75,25 +76,43 @@ def replace_dir(target: Path) -> Iterator[Path]:
     """
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
-    recover_dir(target)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    with _exclusive(target):
+        recover_dir(target)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+        try:
+            yield staging
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        crash_point("dir-staged", target)
+        old: Path | None = None
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+            old.rmdir()
+            os.replace(target, old)
+        crash_point("dir-moved-aside", target)
+        os.replace(staging, target)
+        _fsync_dir(target.parent)
+        crash_point("dir-replaced", target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _exclusive(target: Path) -> Iterator[None]:
+    """Lock `target`'s parent folder so two writers of the same folder take turns.
+
+    Without it a second render's crash recovery would remove the first one's staging
+    folder as a leftover. The lock is on the folder itself (no lock file is left behind)
+    and dies with its process, so a killed run never blocks the next. Writers in one
+    process never nest, so the lock is not re-entrant.
+    """
+    fd = os.open(target.parent, os.O_RDONLY)
     try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    crash_point("dir-staged", target)
-    old: Path | None = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        old.rmdir()
-        os.replace(target, old)
-    crash_point("dir-moved-aside", target)
-    os.replace(staging, target)
-    _fsync_dir(target.parent)
-    crash_point("dir-replaced", target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def recover_dir(target: Path) -> None:

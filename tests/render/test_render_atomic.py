@@ -55,3 +55,28 @@ def test_sigkill_during_render_keeps_previous_output(tmp_path: Path) -> None:
     recover_dir(out.resolve())
     assert not list(tmp_path.glob(".public.*"))
     assert _tree(out) == before
+    render_site(make_snapshot(projects=3), out, SiteSettings())  # the dead lock holds nothing
+    assert _tree(out) == before
+
+
+def test_two_renders_into_one_folder_take_turns(tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    code = SCRIPT.format(tests=str(TESTS), out=str(out))
+    first = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and first.poll() is None:
+            if list(tmp_path.glob(".public.new-*/p")):
+                break
+            time.sleep(0.02)
+        assert first.poll() is None, "the first render finished before the second started"
+        # The second render waits for the first instead of clearing its staging folder as a
+        # crash leftover; both succeed and the later one is what stays.
+        render_site(make_snapshot(projects=3), out, SiteSettings())
+    finally:
+        _, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    small = tmp_path / "expected"
+    render_site(make_snapshot(projects=3), small, SiteSettings())
+    assert _tree(out) == _tree(small)
+    assert not list(tmp_path.glob(".public.*"))
