@@ -209,12 +209,7 @@ class SourceFetch:
                 if exc.status == 401:
                     raise
                 # The projects' own data is good; only their merge requests stay as they were.
-                if self.api.breaker.opened:
-                    self._breaker_tripped()  # the same outage, reported once
-                else:
-                    self._warn(
-                        f"{self.source.name}: group merge requests: {exc}; previous ones kept"
-                    )
+                self._warn(f"{self.source.name}: group merge requests: {exc}; previous ones kept")
                 self.complete = False
                 self._keep_previous_merge_requests(records)
         return groups, records
@@ -307,24 +302,24 @@ class SourceFetch:
         for task, future in futures:
             try:
                 records.append(future.result())
-            except ApiError as exc:
-                if exc.status == 401:
+            except (ApiError, CircuitOpenError) as exc:
+                if isinstance(exc, ApiError) and exc.status == 401:
                     # The token stopped working: drop the queue instead of sending every
                     # queued project's requests with a revoked token.
                     pool.shutdown(wait=False, cancel_futures=True)
                 kept = self._on_project_error(task, exc)
                 if kept is not None:
                     records.append(kept)
-            except CircuitOpenError:
-                self._breaker_tripped()
-                kept = self._keep_stale(task, "not refreshed: GitLab kept failing")
-                if kept is not None:
-                    records.append(kept)
             finally:
                 self.progress.advance()
         return records
 
-    def _on_project_error(self, task: ProjectTask, exc: ApiError) -> Project | None:
+    def _on_project_error(
+        self, task: ProjectTask, exc: ApiError | CircuitOpenError
+    ) -> Project | None:
+        if isinstance(exc, CircuitOpenError):
+            self._breaker_tripped()
+            return self._keep_stale(task, "not refreshed: GitLab kept failing")
         path = task.project["path_with_namespace"]
         if exc.status == 401:
             raise exc  # the token stopped working: nothing more can be trusted
@@ -334,11 +329,6 @@ class SourceFetch:
         if exc.status == 403:
             self._warn(f"{path}: access denied (403); previous data kept")
             return self._keep_stale(task, "access denied (403)")
-        if self.api.breaker.opened:
-            # Requests in flight when the breaker opened end as plain API errors; they are
-            # part of the same outage, reported once.
-            self._breaker_tripped()
-            return self._keep_stale(task, "not refreshed: GitLab kept failing")
         self._warn(f"{path}: {exc}; previous data kept")
         self.complete = False
         return self._keep_stale(task, f"fetch failed: {exc}")
@@ -407,7 +397,7 @@ class SourceFetch:
         self.progress.start(1, lambda: self.api.stats.total, lambda: self.api.stats.retries)
         try:
             fresh = fetcher.fetch(task)
-        except ApiError as exc:
+        except (ApiError, CircuitOpenError) as exc:
             kept = self._on_project_error(task, exc)
             return previous["groups"], others + ([kept] if kept else [])
         finally:

@@ -187,12 +187,13 @@ class ApiClient:
         path = "/api/graphql"
         result = self._call(
             path,
-            lambda _gl: self._gitlab(graphql=True).http_post(
+            lambda gl: gl.http_post(
                 f"{self.url}{path}",
                 post_data={"query": query, "variables": variables},
                 obey_rate_limit=False,
                 max_retries=0,
             ),
+            graphql=True,
         )
         if not isinstance(result, dict):
             raise ApiError(None, "unexpected GraphQL response (not a JSON object)", path)
@@ -206,9 +207,9 @@ class ApiClient:
             raise ApiError(None, "GraphQL response without data", path)
         return data
 
-    def _call(self, path: str, action: Any) -> Any:
+    def _call(self, path: str, action: Any, graphql: bool = False) -> Any:
         try:
-            return action(self._gitlab())
+            return action(self._gitlab(graphql))
         except StopIteration:
             raise
         except CircuitOpenError:

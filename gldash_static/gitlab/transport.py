@@ -120,6 +120,13 @@ class ResilientAdapter(HTTPAdapter):
         # Full jitter keeps a burst of failing workers from retrying in lockstep.
         self._sleep(self._random.uniform(0, min(10.0, self.backoff_s * 2**attempt)))
 
+    def _circuit_open(self) -> Exception:
+        from gldash_static.gitlab.client import CircuitOpenError
+
+        return CircuitOpenError(
+            f"GitLab kept failing ({self.breaker.last_failure}); stopped asking"
+        )
+
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         """Send `request`, retrying transient failures; the last failure is re-raised."""
         endpoint = endpoint_of(request.method or "GET", request.url or "")
@@ -128,11 +135,7 @@ class ResilientAdapter(HTTPAdapter):
         while True:
             response: requests.Response | None = None
             if self.breaker.opened:
-                from gldash_static.gitlab.client import CircuitOpenError
-
-                raise CircuitOpenError(
-                    f"GitLab kept failing ({self.breaker.last_failure}); stopped asking"
-                )
+                raise self._circuit_open()
             self.pacer.wait()
             self.stats.count(endpoint)
             try:
@@ -158,7 +161,10 @@ class ResilientAdapter(HTTPAdapter):
             ) as exc:
                 failures += 1
                 self.breaker.failure(_describe(exc))
-                if failures > self.retry_limit or self.breaker.opened:
+                if self.breaker.opened:
+                    # Also for requests in flight when it opened: one outage, one error kind.
+                    raise self._circuit_open() from None
+                if failures > self.retry_limit:
                     if response is not None:
                         return response  # python-gitlab turns it into a proper API error
                     raise

@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fetch_helpers import comparable, make_config, run_fetch
@@ -180,14 +181,20 @@ def test_ci_progress_has_collapsible_sections(
     assert result.err.strip().splitlines()[-1].startswith("fetched ")
 
 
+def fetch_then_break_one(small: Simulator, config: Path, run_cli: Any, index: int) -> Any:
+    """A good fetch; then every request about its `index`th project fails. The victim."""
+    assert run_cli("fetch", "-c", str(config), "--quiet").code == 0
+    victim = snapshot_file.read(config.parent / "snapshot.json")["sources"][0]["projects"][index]
+    small.set_faults(Faults(routes={f"/api/v4/projects/{victim['id']}/*": Faults(error_rate=1.0)}))
+    return victim
+
+
 def test_stale_project_is_fetched_afresh_once_gitlab_answers_again(
     small: Simulator, tmp_path: Path, run_cli
 ) -> None:
     config = write_config(small, tmp_path)
     out = tmp_path / "snapshot.json"
-    assert run_cli("fetch", "-c", str(config), "--quiet").code == 0
-    victim = snapshot_file.read(out)["sources"][0]["projects"][0]
-    small.set_faults(Faults(routes={f"/api/v4/projects/{victim['id']}/*": Faults(error_rate=1.0)}))
+    victim = fetch_then_break_one(small, config, run_cli, 0)
     small.clock.advance(hours=4)
     assert run_cli("fetch", "-c", str(config), "--quiet").code == 1
     stale = {p["id"]: p for p in snapshot_file.read(out)["sources"][0]["projects"]}
@@ -207,9 +214,7 @@ def test_full_fetch_keeps_what_it_cannot_refresh_marked_stale(
 ) -> None:
     config = write_config(small, tmp_path)
     out = tmp_path / "snapshot.json"
-    assert run_cli("fetch", "-c", str(config), "--quiet").code == 0
-    victim = snapshot_file.read(out)["sources"][0]["projects"][1]
-    small.set_faults(Faults(routes={f"/api/v4/projects/{victim['id']}/*": Faults(error_rate=1.0)}))
+    victim = fetch_then_break_one(small, config, run_cli, 1)
     assert run_cli("fetch", "-c", str(config), "--full", "--quiet").code == 1
     after = {p["id"]: p for p in snapshot_file.read(out)["sources"][0]["projects"]}
     assert after[victim["id"]]["stale"] is not None

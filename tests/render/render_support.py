@@ -22,6 +22,17 @@ BIDI = "\u202e\u2066\u200f"
 BIG = "A" * 10_240
 XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">\'"&'
 EVIL_URL = "javascript:window.__pwned=3"
+# The site-wide pages every render writes; the notes page exists where a config adds one.
+TOP_PAGES = [
+    "index.html",
+    "projects.html",
+    "failures.html",
+    "branches.html",
+    "merge-requests.html",
+    "radiator.html",
+    "404.html",
+]
+NOTES_PAGE = "notes-runbook.html"
 
 
 def in_ci() -> bool:

@@ -10,25 +10,14 @@ from typing import Any
 
 import pytest
 from factories import make_snapshot
-from render_support import REPO, XSS, require
+from render_support import NOTES_PAGE, REPO, TOP_PAGES, XSS, require
 
 from gldash_static.config.settings import SiteSettings
 from gldash_static.render import render_site
 
 pytestmark = pytest.mark.browser
 
-PAGE_TYPES = [
-    "index.html",
-    "projects.html",
-    "failures.html",
-    "branches.html",
-    "merge-requests.html",
-    "radiator.html",
-    "404.html",
-    "notes-runbook.html",
-    "p/100.html",
-    "g/1.html",
-]
+PAGE_TYPES = [*TOP_PAGES, NOTES_PAGE, "p/100.html", "g/1.html"]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 TRAP = """

@@ -10,21 +10,13 @@ from urllib.parse import urlsplit
 import pytest
 from factories import make_snapshot
 from render_html import parse
+from render_support import NOTES_PAGE, TOP_PAGES
 
 from gldash_static.config.settings import SiteSettings
 from gldash_static.errors import RenderError
 from gldash_static.render import ExtraFile, ExtraPage, render_site
 
-TOP_PAGES = [
-    "index.html",
-    "projects.html",
-    "failures.html",
-    "branches.html",
-    "merge-requests.html",
-    "radiator.html",
-    "404.html",
-    "notes-runbook.html",
-]
+SITE_PAGES = [*TOP_PAGES, NOTES_PAGE]
 
 
 def html_files(root: Path) -> list[Path]:
@@ -36,7 +28,7 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
 
 
 def test_every_page_type_is_written(site_dir: Path) -> None:
-    for name in [*TOP_PAGES, "snapshot.json", "health.json", "metrics.txt"]:
+    for name in [*SITE_PAGES, "snapshot.json", "health.json", "metrics.txt"]:
         assert (site_dir / name).is_file(), name
     assert len(list((site_dir / "p").glob("*.html"))) == 12
     assert len(list((site_dir / "g").glob("*.html"))) == 4
