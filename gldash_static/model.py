@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Visibility = Literal["public", "internal", "private"]
 FetchMode = Literal["full", "incremental", "event", "shard", "merge"]
+# The parts of a project GitLab can open to everyone, to members only, or switch off.
+Feature = Literal["repository", "pipelines", "merge_requests"]
+FEATURES: tuple[Feature, ...] = ("repository", "pipelines", "merge_requests")
 
 # Pipeline statuses GitLab reports; finished ones never change again unless retried.
 FINISHED_STATUSES = frozenset({"success", "failed", "canceled", "skipped"})
@@ -109,6 +112,13 @@ class Project(TypedDict):
     pipelines: list[Pipeline]
     branches: list[Branch]
     merge_requests: list[MergeRequest]
+    # Features GitLab shows to project members only, and those of them this dashboard left
+    # out because its audience includes non-members (their data is absent, not hidden).
+    members_only: list[Feature]
+    withheld: list[Feature]
+    # How many branches and open merge requests were left out by the per-project caps.
+    branches_omitted: int
+    merge_requests_omitted: int
 
 
 class Group(TypedDict):

@@ -7,21 +7,18 @@ import json
 import logging
 import re
 import zlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
 from gldash_static import atomic
 from gldash_static.errors import SnapshotError
+from gldash_static.migrations import MIGRATIONS
 from gldash_static.model import SCHEMA_VERSION, Snapshot
 
 # A \uD800-\uDFFF escape in the JSON text: possibly a lone surrogate, which no UTF-8 writer
 # (snapshot, page, archive) can encode.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-# Migrations from version N to N+1; each takes and returns the raw dictionary.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
 def dumps(snapshot: Snapshot) -> bytes:

@@ -166,6 +166,10 @@ def make_snapshot(projects: int = 20, seed: int = 1, now: datetime = GENERATED_A
                 "pipelines": _pipelines(rng, pid, web, branch, now),
                 "branches": branches,
                 "merge_requests": mrs,
+                "members_only": [],
+                "withheld": [],
+                "branches_omitted": 0,
+                "merge_requests_omitted": 0,
             }
         )
     return {

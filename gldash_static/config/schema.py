@@ -125,6 +125,20 @@ FETCH = Section(
         ),
         Key("branches", Bool(), "Fetch branches.", default=True),
         Key("merge_requests", Bool(), "Fetch open merge requests.", default=True),
+        Key(
+            "max_branches",
+            Int(1, 100_000),
+            "Branches kept per project, most recent commit first; the page counts the rest. "
+            "Bounds what one project with thousands of branches adds to every snapshot.",
+            default=200,
+        ),
+        Key(
+            "max_merge_requests",
+            Int(1, 100_000),
+            "Open merge requests kept per project, most recently updated first; the page "
+            "counts the rest.",
+            default=200,
+        ),
         Key("failed_jobs", Bool(), "Fetch the failed jobs of failed pipelines.", default=True),
         Key(
             "incremental_margin_s",

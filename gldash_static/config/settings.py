@@ -33,6 +33,8 @@ class FetchSettings:
     stale_branch_days: int = 30
     branches: bool = True
     merge_requests: bool = True
+    max_branches: int = 200
+    max_merge_requests: int = 200
     failed_jobs: bool = True
     incremental_margin_s: int = 600
     graphql: bool = True

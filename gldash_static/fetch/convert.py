@@ -1,14 +1,21 @@
-"""Turn GitLab API records into snapshot records: only the fields we publish, never e-mails."""
+"""Turn GitLab API records into snapshot records: only the fields we publish, never e-mails.
+
+Everything GitLab sends is untrusted: strings are capped, numbers must be finite and
+plausible, ids must be integers, and anything else is dropped here, at the edge.
+"""
 
 from __future__ import annotations
 
+import logging
+import math
 import re
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from gldash_static.model import (
     Branch,
     FailedJob,
+    Feature,
     Group,
     MergeRequest,
     Pipeline,
@@ -16,16 +23,36 @@ from gldash_static.model import (
     Visibility,
 )
 
+log = logging.getLogger("gldash.fetch")
+
 VISIBILITIES = ("public", "internal", "private")
+# GitLab's own longest limit among the fields kept (a project description) is 2,000
+# characters; anything longer is not from a well-behaved GitLab and is cut.
+MAX_TEXT = 2_000
+MAX_LIST_ITEMS = 100  # topics, labels: GitLab shows a handful
+MAX_ID = 2**63 - 1  # GitLab's ids are bigint columns
+# Durations beyond ten years are not measurements; GitLab's longest job timeout is a month.
+MAX_SECONDS = 10 * 365 * 86_400.0
+
+Access = Literal["open", "members", "off"]
 
 
 @dataclass(frozen=True)
 class ProjectFeatures:
-    """Project features that decide which requests can succeed (GitLab answers 403 otherwise)."""
+    """Who may see each feature in GitLab: everyone who sees the project, members, nobody."""
 
-    pipelines: bool = True
-    merge_requests: bool = True
-    repository: bool = True
+    pipelines: Access = "open"
+    merge_requests: Access = "open"
+    repository: Access = "open"
+
+    def members_only(self) -> list[Feature]:
+        """The features only project members can see, in a fixed order."""
+        levels = {
+            "repository": self.repository,
+            "pipelines": self.pipelines,
+            "merge_requests": self.merge_requests,
+        }
+        return [cast(Feature, name) for name, level in levels.items() if level == "members"]
 
 
 # JSON may carry \ud800-style escapes; such lone surrogates cannot be written as UTF-8.
@@ -33,26 +60,40 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _text(value: str) -> str:
+    if len(value) > MAX_TEXT:
+        value = value[: MAX_TEXT - 1] + "\u2026"
     return _LONE_SURROGATE.sub("\ufffd", value)
 
 
 def _str(value: Any) -> str:
-    return _text(value) if isinstance(value, str) else ("" if value is None else str(value))
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, bool | int) and abs(value) <= MAX_ID:
+        return str(value)
+    return ""
 
 
 def _opt_str(value: Any) -> str | None:
     return _text(value) if isinstance(value, str) else None
 
 
-def _opt_num(value: Any) -> float | None:
+def _opt_num(value: Any, what: str = "number", upper: float = MAX_SECONDS) -> float | None:
+    if isinstance(value, str):
+        try:
+            value = float(value)  # GitLab sends coverage as a string such as "87.5"
+        except ValueError:
+            return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        if isinstance(value, str):
-            try:
-                return float(value)  # GitLab sends coverage as a string such as "87.5"
-            except ValueError:
-                return None
         return None
-    return float(value)
+    if isinstance(value, int) and abs(value) > MAX_ID:
+        value = math.inf
+    number = float(value)
+    if not math.isfinite(number) or not 0 <= number <= upper:
+        # A value no GitLab measures (1e999, NaN, negative, centuries) would break every
+        # later build that reads it; the field is left empty instead.
+        log.warning("warning: ignored an implausible %s from GitLab (%.40r)", what, value)
+        return None
+    return number
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -60,11 +101,25 @@ def _dict(value: Any) -> dict[str, Any]:
 
 
 def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
+    return value[:MAX_LIST_ITEMS] if isinstance(value, list) else []
 
 
 def _int(value: Any, default: int = 0) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID:
+        return value
+    return default
+
+
+def _opt_int(value: Any) -> int | None:
+    number = _int(value, -1)
+    return number if number >= 0 else None
+
+
+def raw_id(raw: Any, key: str = "id") -> int | None:
+    """The positive integer id of a raw API record, or None for anything else."""
+    value = raw.get(key) if isinstance(raw, dict) else None
+    number = _int(value)
+    return number if number > 0 else None
 
 
 def _visibility(value: Any) -> Visibility:
@@ -78,7 +133,7 @@ def group(raw: dict[str, Any]) -> Group:
         "id": _int(raw.get("id")),
         "full_path": _str(raw.get("full_path")),
         "name": _str(raw.get("name")),
-        "parent_id": raw.get("parent_id") if isinstance(raw.get("parent_id"), int) else None,
+        "parent_id": raw_id(raw, "parent_id"),
         "web_url": _str(raw.get("web_url")),
         "visibility": _visibility(raw.get("visibility")),
         "description": _opt_str(raw.get("description")) or None,
@@ -101,14 +156,12 @@ def project(raw: dict[str, Any], fetched_at: str) -> Project:
         "visibility": _visibility(raw.get("visibility")),
         "archived": bool(raw.get("archived")),
         "default_branch": _opt_str(raw.get("default_branch")),
-        "topics": sorted({_text(t) for t in topics if isinstance(t, str)}),
+        "topics": sorted({_text(t) for t in topics[:MAX_LIST_ITEMS] if isinstance(t, str)}),
         "last_activity_at": _str(raw.get("last_activity_at")),
         "web_url": _str(raw.get("web_url")),
         "star_count": _int(raw.get("star_count")),
         "forks_count": _int(raw.get("forks_count")),
-        "open_issues_count": raw.get("open_issues_count")
-        if isinstance(raw.get("open_issues_count"), int)
-        else None,
+        "open_issues_count": _opt_int(raw.get("open_issues_count")),
         # List endpoints of some GitLab versions omit empty_repo; an empty repository is
         # the one kind of project without a default branch.
         "empty_repo": bool(raw.get("empty_repo", raw.get("default_branch") is None)),
@@ -117,6 +170,10 @@ def project(raw: dict[str, Any], fetched_at: str) -> Project:
         "pipelines": [],
         "branches": [],
         "merge_requests": [],
+        "members_only": features(raw).members_only(),
+        "withheld": [],
+        "branches_omitted": 0,
+        "merge_requests_omitted": 0,
     }
 
 
@@ -125,7 +182,7 @@ def pipeline(raw: dict[str, Any], failed_jobs: list[FailedJob]) -> Pipeline:
     user = _dict(raw.get("user"))
     return {
         "id": _int(raw.get("id")),
-        "iid": raw.get("iid") if isinstance(raw.get("iid"), int) else None,
+        "iid": raw_id(raw, "iid"),
         "ref": _str(raw.get("ref")),
         "sha": _str(raw.get("sha")),
         "status": _str(raw.get("status")),
@@ -134,9 +191,9 @@ def pipeline(raw: dict[str, Any], failed_jobs: list[FailedJob]) -> Pipeline:
         "updated_at": _str(raw.get("updated_at")),
         "started_at": _opt_str(raw.get("started_at")),
         "finished_at": _opt_str(raw.get("finished_at")),
-        "duration": _opt_num(raw.get("duration")),
-        "queued_duration": _opt_num(raw.get("queued_duration")),
-        "coverage": _opt_num(raw.get("coverage")),
+        "duration": _opt_num(raw.get("duration"), "pipeline duration"),
+        "queued_duration": _opt_num(raw.get("queued_duration"), "pipeline queued duration"),
+        "coverage": _opt_num(raw.get("coverage"), "coverage", upper=100.0),
         "web_url": _str(raw.get("web_url")),
         "username": _opt_str(user.get("username")),
         "failed_jobs": failed_jobs,
@@ -151,7 +208,7 @@ def failed_job(raw: dict[str, Any]) -> FailedJob:
         "stage": _str(raw.get("stage")),
         "failure_reason": _opt_str(raw.get("failure_reason")),
         "allow_failure": bool(raw.get("allow_failure")),
-        "duration": _opt_num(raw.get("duration")),
+        "duration": _opt_num(raw.get("duration"), "job duration"),
         "web_url": _str(raw.get("web_url")),
     }
 
@@ -191,15 +248,26 @@ def merge_request(raw: dict[str, Any]) -> MergeRequest:
     }
 
 
+def _access(level: Any, enabled_flag: Any) -> Access:
+    """One feature's audience from its `*_access_level` (and the older `*_enabled` flag)."""
+    if level == "disabled" or enabled_flag is False:
+        return "off"
+    if level in ("enabled", "public"):
+        return "open"
+    # "private" means project members only; a level GitLab did not send (or one we do not
+    # know) is treated the same, so that nothing is published on a guess.
+    return "members"
+
+
 def features(raw: dict[str, Any]) -> ProjectFeatures:
-    """Which of CI/CD, merge requests and the repository the project has switched on."""
-
-    def enabled(level_key: str, flag_key: str) -> bool:
-        # Newer GitLab reports *_access_level; older versions only the *_enabled flags.
-        return raw.get(level_key) != "disabled" and raw.get(flag_key) is not False
-
+    """Who may see the project's CI/CD, merge requests and repository in GitLab."""
+    pipelines = _access(raw.get("builds_access_level"), raw.get("jobs_enabled"))
+    if pipelines == "open" and raw.get("public_jobs") is False:
+        pipelines = "members"  # pipelines and jobs hidden from non-members
     return ProjectFeatures(
-        pipelines=enabled("builds_access_level", "jobs_enabled"),
-        merge_requests=enabled("merge_requests_access_level", "merge_requests_enabled"),
-        repository=raw.get("repository_access_level") != "disabled",
+        pipelines=pipelines,
+        merge_requests=_access(
+            raw.get("merge_requests_access_level"), raw.get("merge_requests_enabled")
+        ),
+        repository=_access(raw.get("repository_access_level"), None),
     )

@@ -10,7 +10,7 @@ from gldash_static.config import FetchSettings
 from gldash_static.fetch import convert, pipelines
 from gldash_static.fetch.convert import ProjectFeatures
 from gldash_static.gitlab import ApiClient
-from gldash_static.model import Branch, FailedJob, MergeRequest, Pipeline, Project
+from gldash_static.model import Branch, FailedJob, Feature, MergeRequest, Pipeline, Project
 
 # Listing stops after this many pages even if fewer than N default-branch pipelines were seen;
 # a direct `ref=` query then fills in the default branch.
@@ -29,6 +29,10 @@ class ProjectTask:
     fetch_merge_requests: bool = False  # through the project endpoint (not the group one)
     features: ProjectFeatures = field(default_factory=ProjectFeatures)
 
+    def wants(self, feature: Feature) -> bool:
+        """Whether to ask for a feature: switched on, and not withheld from the dashboard."""
+        return getattr(self.features, feature) != "off" and feature not in self.project["withheld"]
+
 
 class ProjectFetcher:
     """Runs ProjectTasks; detail requests fan out over a shared executor."""
@@ -44,33 +48,35 @@ class ProjectFetcher:
         base = f"/projects/{project['id']}"
         keep = self.settings.pipelines_per_project
         branches: Future[list[Branch]] | None = None
-        has_code = not project["empty_repo"] and task.features.repository
+        has_code = not project["empty_repo"] and task.wants("repository")
         if self.settings.branches and task.refresh_branches and has_code:
             branches = self.details.submit(self._branches, base)
         mrs: Future[list[MergeRequest]] | None = None
         if (
             self.settings.merge_requests
             and task.fetch_merge_requests
-            and task.features.merge_requests
+            and task.wants("merge_requests")
         ):
             mrs = self.details.submit(self._merge_requests, base)
 
         previous = {p["id"]: p for p in (task.previous["pipelines"] if task.previous else [])}
-        if not has_code or not task.features.pipelines:
-            candidates = []  # no commit or CI/CD off: no pipeline, and GitLab would say 403
+        if not has_code or not task.wants("pipelines"):
+            candidates = []  # no commit, CI/CD off or withheld: nothing to ask (GitLab: 403)
         elif task.pipelines_since is None:
             candidates = self._list_pipelines(base, project["default_branch"], keep)
         elif task.pipelines_unchanged:
             candidates = [pipelines.summary_of(p) for p in previous.values()]
         else:
-            changed = list(
-                self.api.iterate(
+            changed = [
+                item
+                for item in self.api.iterate(
                     f"{base}/pipelines",
                     updated_after=task.pipelines_since,
                     order_by="updated_at",
                     sort="desc",
                 )
-            )
+                if convert.raw_id(item) is not None
+            ]
             candidates = [pipelines.summary_of(p) for p in previous.values()] + changed
         selected = pipelines.select(candidates, project["default_branch"], keep)
 
@@ -90,6 +96,7 @@ class ProjectFetcher:
             project["branches"] = branches.result()
         elif task.previous is not None and self.settings.branches:
             project["branches"] = task.previous["branches"]
+            project["branches_omitted"] = task.previous["branches_omitted"]
         if mrs is not None:
             project["merge_requests"] = mrs.result()
         return project
@@ -100,6 +107,8 @@ class ProjectFetcher:
         listed: list[dict[str, Any]] = []
         exhausted = True
         for item in self.api.iterate(f"{base}/pipelines", order_by="id", sort="desc"):
+            if convert.raw_id(item) is None:
+                continue  # not a pipeline we could ever ask about
             listed.append(item)
             if len(listed) % 100 == 0 and pipelines.enough_listed(listed, default_branch, keep):
                 exhausted = False
@@ -108,9 +117,17 @@ class ProjectFetcher:
                 exhausted = False
                 break
         if not exhausted and not pipelines.enough_listed(listed, default_branch, keep):
-            listed += self.api.first_page(
-                f"{base}/pipelines", ref=default_branch, per_page=keep, order_by="id", sort="desc"
-            )
+            listed += [
+                item
+                for item in self.api.first_page(
+                    f"{base}/pipelines",
+                    ref=default_branch,
+                    per_page=keep,
+                    order_by="id",
+                    sort="desc",
+                )
+                if convert.raw_id(item) is not None
+            ]
         return listed
 
     def _pipeline(self, base: str, pipeline_id: int) -> Pipeline:

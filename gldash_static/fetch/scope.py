@@ -6,6 +6,7 @@ from typing import Any
 
 from gldash_static.config import SourceSettings
 from gldash_static.errors import FetchError
+from gldash_static.fetch.convert import raw_id
 from gldash_static.gitlab import ApiClient, ApiError
 from gldash_static.gitlab.client import encode_path
 
@@ -23,14 +24,22 @@ def _get_named(api: ApiClient, source: SourceSettings, kind: str, path: str) -> 
         raise
 
 
+def _id_of(raw: dict[str, Any]) -> int:
+    """The id of a group or project the config names; GitLab must send one."""
+    found = raw_id(raw)
+    if found is None:
+        raise FetchError(f"GitLab sent {raw.get('full_path') or 'a record'} without a valid id")
+    return found
+
+
 def list_groups(api: ApiClient, source: SourceSettings) -> list[dict[str, Any]]:
     """The configured groups and all their descendants, each once, ordered by full path."""
     found: dict[int, dict[str, Any]] = {}
     for path in source.groups:
         top = _get_named(api, source, "group", path)
-        found[int(top["id"])] = top
-        for sub in api.list_stable(f"/groups/{top['id']}/descendant_groups"):
-            found[int(sub["id"])] = sub
+        for raw in [top, *api.list_stable(f"/groups/{_id_of(top)}/descendant_groups")]:
+            if (group_id := raw_id(raw)) is not None:
+                found[group_id] = raw
     return sorted(found.values(), key=lambda g: str(g.get("full_path")))
 
 
@@ -51,10 +60,11 @@ def list_projects(
         # Read as a whole, again if it shifted while paged: a project skipped here would
         # silently vanish from the dashboard (and its previous data with it).
         for raw in api.list_stable(f"/groups/{group_id}/projects", **params):
-            found[int(raw["id"])] = raw
+            if (project_id := raw_id(raw)) is not None:
+                found[project_id] = raw
     for path in source.projects:
         raw = _get_named(api, source, "project", path)
-        found[int(raw["id"])] = raw
+        found[_id_of(raw)] = raw
     return [found[i] for i in sorted(found)]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from gldash_static.config import FetchSettings, SourceSettings
 from gldash_static.errors import FetchError
-from gldash_static.fetch import changes, convert, scope
+from gldash_static.fetch import changes, convert, publish, scope
 from gldash_static.fetch.progress import Progress
 from gldash_static.fetch.project import ProjectFetcher, ProjectTask
 from gldash_static.gitlab import ApiClient, ApiError, CircuitOpenError, RequestStats
@@ -48,8 +48,8 @@ def refreshable(old: Project | None, fresh: Project) -> Project | None:
     A renamed or moved project changed every URL; a stale one missed changes since its
     data was kept, which "updated after the last fetch" would not bring back.
     """
-    if old is None or old["stale"] is not None:
-        return None
+    if old is None or old["stale"] is not None or old["withheld"] != fresh["withheld"]:
+        return None  # a feature opened to the dashboard again needs its whole history
     return old if old["path_with_namespace"] == fresh["path_with_namespace"] else None
 
 
@@ -108,6 +108,11 @@ class SourceFetch:
             raise self._fatal(exc) from None
         finally:
             self.api.close()
+        records = [
+            published
+            for record in records
+            if (published := publish.publishable(record, self.source, self.settings))
+        ]
         watermark = iso(started) if self.request.mode != "event" else self._previous_watermark()
         source: Source = {
             "name": self.source.name,
@@ -164,7 +169,9 @@ class SourceFetch:
         self, fetcher: ProjectFetcher, pool: ThreadPoolExecutor, started: datetime
     ) -> tuple[list[Group], list[Project]]:
         raw_groups = scope.list_groups(self.api, self.source)
-        top_ids = [int(g["id"]) for g in raw_groups if g.get("full_path") in self.source.groups]
+        top_ids = [
+            int(g["id"]) for g in raw_groups if g.get("full_path") in self.source.groups
+        ]  # list_groups kept only groups with valid ids
         incremental = self.request.mode == "incremental" and self.request.previous is not None
         since = self._since() if incremental else None
         group_mrs: Future[list[dict[str, Any]]] | None = None
@@ -183,7 +190,7 @@ class SourceFetch:
         fetched_at = iso(started)
         tasks: list[ProjectTask] = []
         for raw in raw_projects:
-            record = convert.project(raw, fetched_at)
+            record = self._record(raw, fetched_at)
             old = refreshable(previous.get(record["id"]), record) if incremental else None
             covered = scope.covered_by_groups(record["path_with_namespace"], self.source)
             tasks.append(
@@ -214,6 +221,12 @@ class SourceFetch:
                 self._keep_previous_merge_requests(records)
         return groups, records
 
+    def _record(self, raw: dict[str, Any], fetched_at: str) -> Project:
+        """A project record from its API answer, with what this dashboard withholds."""
+        record = convert.project(raw, fetched_at)
+        record["withheld"] = publish.withheld(record["members_only"], self.source.visibility)
+        return record
+
     def _skip_unchanged(
         self, tasks: list[ProjectTask], since: str, pool: ThreadPoolExecutor
     ) -> None:
@@ -222,8 +235,8 @@ class SourceFetch:
             t
             for t in tasks
             if t.pipelines_since is not None
-            and t.features.pipelines
-            and t.features.repository
+            and t.wants("pipelines")
+            and t.wants("repository")
             and not t.project["empty_repo"]  # these never ask for pipelines anyway
         ]
         if not asking:
@@ -247,6 +260,7 @@ class SourceFetch:
             old = prior.get(record["id"])
             if old is not None and not record["merge_requests"]:
                 record["merge_requests"] = old["merge_requests"]
+                record["merge_requests_omitted"] = old["merge_requests_omitted"]
 
     def _group_merge_requests(
         self, group_ids: list[int], since: str | None
@@ -262,7 +276,9 @@ class SourceFetch:
         found: dict[tuple[int, int], dict[str, Any]] = {}
         for group_id in group_ids:
             for raw in self.api.iterate(f"/groups/{group_id}/merge_requests", **params):
-                found[(int(raw.get("project_id", 0)), int(raw.get("iid", 0)))] = raw
+                project_id, iid = convert.raw_id(raw, "project_id"), convert.raw_id(raw, "iid")
+                if project_id is not None and iid is not None:
+                    found[(project_id, iid)] = raw
         return list(found.values())
 
     def _assign_merge_requests(
@@ -273,23 +289,27 @@ class SourceFetch:
         incremental: bool,
     ) -> None:
         by_project: dict[int, dict[int, MergeRequest]] = {}
+        omitted: dict[int, int] = {}
         for task in tasks:
-            if task.fetch_merge_requests:
-                continue
+            if task.fetch_merge_requests or not task.wants("merge_requests"):
+                continue  # fetched through the project, or not to be published at all
             start = task.previous["merge_requests"] if (incremental and task.previous) else []
             by_project[task.project["id"]] = {mr["iid"]: mr for mr in start}
+            if incremental and task.previous:
+                omitted[task.project["id"]] = task.previous["merge_requests_omitted"]
         for raw in raws:
-            mrs = by_project.get(int(raw.get("project_id", 0)))
+            mrs = by_project.get(int(raw["project_id"]))  # checked when listed
             if mrs is None:
                 continue
             if raw.get("state") == "opened":
                 mrs[int(raw["iid"])] = convert.merge_request(raw)
             else:
-                mrs.pop(int(raw.get("iid", 0)), None)  # merged or closed since last time
+                mrs.pop(int(raw["iid"]), None)  # merged or closed since last time
         for record in records:
             mrs = by_project.get(record["id"])
             if mrs is not None and record["stale"] is None:
                 record["merge_requests"] = [mrs[i] for i in sorted(mrs)]
+                record["merge_requests_omitted"] = omitted.get(record["id"], 0)
 
     def _run_tasks(
         self, fetcher: ProjectFetcher, pool: ThreadPoolExecutor, tasks: list[ProjectTask]
@@ -384,7 +404,7 @@ class SourceFetch:
         path = str(raw.get("path_with_namespace", ""))
         if not (scope.in_configured_scope(path, self.source) and scope.allowed(raw, self.source)):
             return previous["groups"], others  # not ours to publish (any more)
-        record = convert.project(raw, iso(started))
+        record = self._record(raw, iso(started))
         old = refreshable(old, record)
         task = ProjectTask(
             project=record,

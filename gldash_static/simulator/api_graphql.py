@@ -246,7 +246,7 @@ class GraphqlRoutes:
 
     def _find(self, user: User | None, full_path: str) -> Any:
         p = self._visible(user, self.state.find_project(full_path))
-        return None if p is None else self._project(p)
+        return None if p is None else self._project(p, user)
 
     def _projects(self, user: User | None, args: dict[str, Any]) -> Any:
         wanted: list[Project | None]
@@ -260,19 +260,20 @@ class GraphqlRoutes:
         # Unknown and invisible projects are silently left out, as on GitLab.
         found = {p.id: p for p in (self._visible(user, w) for w in wanted) if p is not None}
         ordered = [found[i] for i in sorted(found, reverse=True)]
-        return _connection(ordered, args, self._project, self.limits.page_size)
+        return _connection(ordered, args, lambda p: self._project(p, user), self.limits.page_size)
 
-    def _project(self, p: Project) -> dict[str, Any]:
+    def _project(self, p: Project, user: User | None) -> dict[str, Any]:
         return {
             "id": global_id("Project", p.id),
             "name": p.name,
             "fullPath": p.path_with_namespace,
             "lastActivityAt": ts(p.last_activity_at),
-            "pipelines": lambda _info, **args: self._pipelines(p, args),
+            "pipelines": lambda _info, **args: self._pipelines(p, args, user),
         }
 
-    def _pipelines(self, p: Project, args: dict[str, Any]) -> Any:
-        if p.empty_repo:
+    def _pipelines(self, p: Project, args: dict[str, Any], user: User | None) -> Any:
+        # GitLab answers "no access" with an empty connection, not an error.
+        if p.empty_repo or user is None or not self.state.can_use_feature(user, p, "builds"):
             return _connection([], args, self._pipeline, self.limits.page_size)
         status = args.get("status")
         after, before = (

@@ -71,6 +71,10 @@ class Project:
     shared_with_group_ids: list[int] = field(default_factory=list)
     path_with_namespace: str = ""
     name_with_namespace: str = ""
+    # Feature access levels ("enabled", "private": members only, "disabled") by feature
+    # ("repository", "builds", "merge_requests"); missing ones are "enabled".
+    access: dict[str, str] = field(default_factory=dict)
+    public_jobs: bool = True  # False: pipelines and jobs are for members only
 
 
 @dataclass(slots=True)

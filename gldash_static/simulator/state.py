@@ -146,6 +146,26 @@ class OrgState:
         """GitLab's rule: admins see all; others see public, internal and their private ones."""
         return user.is_admin or p.visibility != "private" or self.is_project_member(user, p)
 
+    def can_use_feature(self, user: User, p: Project, feature: str) -> bool:
+        """Whether the user may read a project feature ("repository", "builds", ...)."""
+        level = p.access.get(feature, "enabled")
+        if level == "disabled":
+            return False
+        if user.is_admin or self.is_project_member(user, p):
+            return True
+        return level == "enabled" and (feature != "builds" or p.public_jobs)
+
+    def set_feature_access(
+        self, project_id: int, public_jobs: bool | None = None, **levels: str
+    ) -> None:
+        """Change feature access levels, e.g. builds="private", as a maintainer would."""
+        with self.lock:
+            p = self.projects[project_id]
+            p.access.update(levels)
+            if public_jobs is not None:
+                p.public_jobs = public_jobs
+            self.version += 1
+
     def can_see_group(self, user: User, g: Group) -> bool:
         """Admins see all; others see non-private groups and those they belong to or below."""
         if user.is_admin or g.visibility != "private":

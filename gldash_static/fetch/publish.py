@@ -1,0 +1,78 @@
+"""What a source may publish of a project: scope, members-only features and list caps.
+
+Every fetch mode (full, incremental, shard, event) passes each project through `publishable`
+last, also projects carried over from the previous snapshot, so that a narrower config or a
+feature closed to non-members takes effect on the next build of any kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
+
+from gldash_static.config import FetchSettings, SourceSettings
+from gldash_static.fetch import scope
+from gldash_static.model import FEATURES, Branch, Feature, MergeRequest, Project
+from gldash_static.timeutil import parse_time
+
+T = TypeVar("T")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def withheld(members_only: Iterable[Feature], visibility: Sequence[str]) -> list[Feature]:
+    """The members-only features a dashboard leaves out.
+
+    A dashboard that publishes private projects sits behind Pages access control for people
+    who may see them all, so it leaves nothing out. Otherwise its audience includes people
+    who are not members, and everything only members may see stays out. Pipelines and merge
+    requests show the repository's branches and commits, so a members-only repository takes
+    them along (GitLab itself never lets them be more open than the repository).
+    """
+    if "private" in visibility:
+        return []
+    hidden = set(members_only)
+    if "repository" in hidden:
+        hidden |= {"pipelines", "merge_requests"}
+    return [feature for feature in FEATURES if feature in hidden]
+
+
+def cap(items: Sequence[T], limit: int, newest: Callable[[T], tuple[datetime, str]]) -> list[T]:
+    """The `limit` newest items (by `newest`), in their original order."""
+    if len(items) <= limit:
+        return list(items)
+    chosen = {id(item) for item in sorted(items, key=newest, reverse=True)[:limit]}
+    return [item for item in items if id(item) in chosen]
+
+
+def _branch_age(branch: Branch) -> tuple[datetime, str]:
+    return parse_time(branch["committed_date"]) or _EPOCH, branch["name"]
+
+
+def _mr_age(mr: MergeRequest) -> tuple[datetime, str]:
+    return parse_time(mr["updated_at"]) or _EPOCH, f"{mr['iid']:020d}"
+
+
+def publishable(
+    project: Project, source: SourceSettings, settings: FetchSettings
+) -> Project | None:
+    """The project as the source may publish it, or None when it may not appear at all."""
+    as_raw = cast(dict[str, Any], project)
+    path = project["path_with_namespace"]
+    if not scope.allowed(as_raw, source) or not scope.in_configured_scope(path, source):
+        return None  # the config no longer admits it (visibility, archived, exclude, scope)
+    out = cast(Project, dict(project))
+    out["withheld"] = withheld(project["members_only"], source.visibility)
+    if "repository" in out["withheld"]:
+        out["branches"], out["branches_omitted"] = [], 0
+    if "pipelines" in out["withheld"]:
+        out["pipelines"] = []
+    if "merge_requests" in out["withheld"]:
+        out["merge_requests"], out["merge_requests_omitted"] = [], 0
+    branches = cap(out["branches"], settings.max_branches, _branch_age)
+    out["branches_omitted"] += len(out["branches"]) - len(branches)
+    out["branches"] = branches
+    mrs = cap(out["merge_requests"], settings.max_merge_requests, _mr_age)
+    out["merge_requests_omitted"] += len(out["merge_requests"]) - len(mrs)
+    out["merge_requests"] = mrs
+    return out

@@ -1,0 +1,32 @@
+"""Migrations of older snapshot files, one step per schema version."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def _projects(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    sources = raw.get("sources")
+    found: list[dict[str, Any]] = []
+    for source in sources if isinstance(sources, list) else []:
+        projects = source.get("projects") if isinstance(source, dict) else None
+        found += [p for p in projects if isinstance(p, dict)] if isinstance(projects, list) else []
+    return found
+
+
+def v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 records members-only features and what the per-project caps left out.
+
+    Version 1 did not know about members-only features; the next listing build reads them.
+    """
+    for project in _projects(raw):
+        project.setdefault("members_only", [])
+        project.setdefault("withheld", [])
+        project.setdefault("branches_omitted", 0)
+        project.setdefault("merge_requests_omitted", 0)
+    return raw
+
+
+# Migrations from version N to N+1; each takes and returns the raw dictionary.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: v1_to_v2}
