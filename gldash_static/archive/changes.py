@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from gldash_static.archive import facts
 from gldash_static.model import Project, Snapshot
-
-_TEXT_LIMIT = 200
-
-
-def _text(value: object, limit: int = _TEXT_LIMIT) -> str:
-    return str(value)[:limit] if value is not None else ""
+from gldash_static.rules.facts import (
+    STALE_BRANCH_DAYS,
+    failing_default,
+    head_pipeline,
+    is_stale_branch,
+)
+from gldash_static.rules.text import PATH_CHARS, PERSON_CHARS, REF_CHARS, TITLE_CHARS, clean
+from gldash_static.rules.urls import safe_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,59 +84,61 @@ def _by_key(snapshot: Snapshot) -> dict[tuple[str, int], Project]:
     return out
 
 
-def _stale_branches(project: Project, now: datetime, stale_after: timedelta) -> set[str]:
-    stale = set()
-    for branch in project.get("branches") or []:
-        committed = facts.parse_time(branch.get("committed_date"))
-        if branch.get("default") or branch.get("merged") or committed is None:
-            continue
-        if now - committed > stale_after:
-            stale.add(str(branch.get("name")))
-    return stale
+def _stale_branches(project: Project, now: datetime, stale_days: int) -> set[str]:
+    return {
+        str(branch.get("name"))
+        for branch in project.get("branches") or []
+        if is_stale_branch(branch, now, stale_days)
+    }
+
+
+def _path(project: Project) -> str:
+    return clean(project.get("path_with_namespace"), PATH_CHARS)
 
 
 def _project_change(project: Project) -> ProjectChange:
-    head = facts.head_pipeline(project)
+    head = head_pipeline(project)
     return ProjectChange(
-        path=_text(project.get("path_with_namespace")),
-        web_url=facts.safe_url(project.get("web_url")),
-        branch=_text(project.get("default_branch"), 120),
-        pipeline_url=facts.safe_url(head.get("web_url")) if head else None,
+        path=_path(project),
+        web_url=safe_url(project.get("web_url")),
+        branch=clean(project.get("default_branch"), REF_CHARS),
+        pipeline_url=safe_url(head.get("web_url")) if head else None,
         finished=head.get("finished_at") if head else None,
     )
 
 
-def diff(previous: Snapshot | None, current: Snapshot, stale_days: int = 30) -> Changes:
+def diff(
+    previous: Snapshot | None, current: Snapshot, stale_days: int = STALE_BRANCH_DAYS
+) -> Changes:
     """Changes from `previous` to `current`; with no previous snapshot, nothing changed."""
     now = facts.snapshot_time(current)
     if previous is None:
         return Changes(previous=None, current=facts.iso_utc(now))
     before, after = _by_key(previous), _by_key(current)
     then = facts.snapshot_time(previous)
-    stale_after = timedelta(days=stale_days)
     changes = Changes(previous=facts.iso_utc(then), current=facts.iso_utc(now))
     for key in sorted(after.keys() - before.keys()):
-        changes.new_projects.append(_text(after[key].get("path_with_namespace")))
+        changes.new_projects.append(_path(after[key]))
     for key in sorted(before.keys() - after.keys()):
-        changes.removed_projects.append(_text(before[key].get("path_with_namespace")))
+        changes.removed_projects.append(_path(before[key]))
     for key in sorted(after.keys() & before.keys()):
         old, new = before[key], after[key]
-        was, now_failing = facts.failing_default(old), facts.failing_default(new)
+        was, now_failing = failing_default(old), failing_default(new)
         if now_failing and not was:
             changes.newly_failing.append(_project_change(new))
-        elif was and not now_failing and facts.head_pipeline(new) is not None:
+        elif was and not now_failing and head_pipeline(new) is not None:
             changes.fixed.append(_project_change(new))
-        fresh = _stale_branches(new, now, stale_after) - _stale_branches(old, then, stale_after)
+        fresh = _stale_branches(new, now, stale_days) - _stale_branches(old, then, stale_days)
         branches = {str(b.get("name")): b for b in new.get("branches") or []}
         for name in sorted(fresh):
             branch = branches[name]
             changes.new_stale_branches.append(
                 BranchChange(
-                    project=_text(new.get("path_with_namespace")),
-                    web_url=facts.safe_url(new.get("web_url")),
-                    branch=_text(name, 120),
+                    project=_path(new),
+                    web_url=safe_url(new.get("web_url")),
+                    branch=clean(name, REF_CHARS),
                     committed=branch.get("committed_date"),
-                    author=_text(branch.get("author_name"), 60),
+                    author=clean(branch.get("author_name"), PERSON_CHARS),
                 )
             )
         if new.get("stale"):
@@ -146,10 +150,10 @@ def diff(previous: Snapshot | None, current: Snapshot, stale_days: int = 30) -> 
             source = branches.get(str(mr.get("source_branch")))
             changes.closed_merge_requests.append(
                 MergeRequestChange(
-                    project=_text(new.get("path_with_namespace")),
+                    project=_path(new),
                     iid=int(mr.get("iid") or 0),
-                    title=_text(mr.get("title")),
-                    web_url=facts.safe_url(mr.get("web_url")),
+                    title=clean(mr.get("title"), TITLE_CHARS),
+                    web_url=safe_url(mr.get("web_url")),
                     outcome="merged" if source and source.get("merged") else "merged or closed",
                 )
             )

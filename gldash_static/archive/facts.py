@@ -1,4 +1,8 @@
-"""Small facts read from a snapshot, shared by the index, history and changes."""
+"""Small facts read from a snapshot, shared by the index, history and changes.
+
+Failing, head pipeline and success rate are the dashboard's own rules (gldash_static.rules),
+re-exported here so that the archive's modules keep reading them from one place.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,14 @@ from datetime import datetime
 
 from gldash_static.errors import ArchiveError
 from gldash_static.model import Pipeline, Project, Snapshot
+from gldash_static.rules.facts import failing_default as failing_default
+from gldash_static.rules.facts import head_pipeline as head_pipeline
+from gldash_static.rules.facts import success_rate as success_rate
 from gldash_static.timeutil import iso_utc as iso_utc
 from gldash_static.timeutil import parse_time as parse_time
 
-# Statuses counted as a finished run for volume; success rate uses success and failed only,
-# the same rule the dashboard pages use.
+# Statuses counted as a finished run for volume; success rate uses success and failed only
+# (rules.facts.DECIDING), the same rule the dashboard pages use.
 COUNTED_STATUSES = frozenset({"success", "failed", "canceled"})
 
 
@@ -53,40 +60,9 @@ def finished_day(pipeline: Pipeline) -> str | None:
     return moment.strftime("%Y-%m-%d") if moment else None
 
 
-def failing_default(project: Project) -> bool:
-    """Whether the newest finished pipeline on the default branch failed."""
-    branch = project.get("default_branch")
-    for pipeline in project.get("pipelines") or []:  # newest first
-        if pipeline.get("ref") == branch and pipeline.get("status") in {"success", "failed"}:
-            return pipeline.get("status") == "failed"
-    return False
-
-
-def head_pipeline(project: Project) -> Pipeline | None:
-    """The newest finished (success or failed) pipeline on the default branch."""
-    branch = project.get("default_branch")
-    for pipeline in project.get("pipelines") or []:
-        if pipeline.get("ref") == branch and pipeline.get("status") in {"success", "failed"}:
-            return pipeline
-    return None
-
-
 def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
     """Nearest-rank percentile of already sorted values, rounded to 0.1 s."""
     if not sorted_values:
         return None
     rank = max(1, math.ceil(fraction * len(sorted_values)))
     return round(sorted_values[rank - 1], 1)
-
-
-def safe_url(value: object) -> str | None:
-    """The URL when it is http(s), else None: snapshot text is untrusted."""
-    if isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) < 2000:
-        return value
-    return None
-
-
-def success_rate(success: int, failed: int) -> float | None:
-    """success / (success + failed), or None when nothing finished."""
-    total = success + failed
-    return round(success / total, 4) if total else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,9 +12,13 @@ from gldash_static.archive import charts, facts
 from gldash_static.archive.changes import Changes
 from gldash_static.archive.history import History, Row
 from gldash_static.archive.store import IndexRow
+from gldash_static.rules.facts import success_rate
+from gldash_static.rules.text import PATH_CHARS, clean
 
 TABLE_DAYS = 14  # the text table under the charts: the charts' figures for the latest days
 TREND_DAYS = 730  # charts show at most two years, one point per day
+# GitLab paths are letters, digits, '_', '.', '-' and '/'; anything else in an anchor is a dash.
+_NOT_ANCHOR = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 def _size(size: int) -> str:
@@ -121,10 +126,13 @@ def _figures(date: str, row: Row | None) -> DayFigures:
     if row is None:
         return DayFigures(date, 0, None, None, None, 0)
     pipelines, success, failed, p50, p95, failing = row
-    return DayFigures(date, pipelines, facts.success_rate(success, failed), p50, p95, failing)
+    return DayFigures(date, pipelines, success_rate(success, failed), p50, p95, failing)
 
 
-def _series(key: str, title: str, dates: list[str], rows: list[Row | None]) -> SeriesView:
+def _series(group: str, title: str, dates: list[str], rows: list[Row | None]) -> SeriesView:
+    # Group paths in history.json come from the snapshot: untrusted text like any other.
+    key = clean(group, PATH_CHARS)
+    title = clean(title, PATH_CHARS)
     figures = [_figures(d, r) for d, r in zip(dates, rows, strict=True)]
     rates = [f.success_rate for f in figures]
     label = f"{title}: {dates[0]} to {dates[-1]}" if dates else title
@@ -133,7 +141,7 @@ def _series(key: str, title: str, dates: list[str], rows: list[Row | None]) -> S
     return SeriesView(
         key=key,
         title=title,
-        anchor="all" if not key else "g-" + key.replace("/", "-"),
+        anchor="all" if not key else "g-" + _NOT_ANCHOR.sub("-", key),
         rate_chart=charts.line_chart(
             dates,
             [("rate", [None if r is None else r * 100 for r in rates])],
@@ -159,7 +167,7 @@ def _series(key: str, title: str, dates: list[str], rows: list[Row | None]) -> S
         latest=figures[-1] if figures else None,
         recent=list(reversed(figures[-TABLE_DAYS:])),
         total_pipelines=sum(f.pipelines for f in figures),
-        success_rate=facts.success_rate(success, failed),
+        success_rate=success_rate(success, failed),
     )
 
 

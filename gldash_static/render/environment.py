@@ -13,6 +13,7 @@ from markupsafe import Markup
 from gldash_static import resources
 from gldash_static.render import charts, text
 from gldash_static.render.views import STATE_ICON, STATE_LABEL, STATES
+from gldash_static.rules import limits
 
 
 def _loader(user_dir: Path | None) -> jinja2.BaseLoader:
@@ -86,5 +87,8 @@ def make_environment(zone: tzinfo, user_dir: Path | None = None) -> jinja2.Envir
         STATE_LABEL=STATE_LABEL,
         STATE_ICON=STATE_ICON,
         STATE_ORDER=[key for key, _, _ in STATES],
+        # List limits live in Python (rules.limits); templates cut lists with these.
+        LIST_LIMIT=limits.LIST_LIMIT,
+        MERGE_REQUEST_LIMIT=limits.MERGE_REQUEST_LIMIT,
     )
     return env

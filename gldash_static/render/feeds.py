@@ -8,8 +8,9 @@ from typing import Any
 
 from gldash_static import snapshot as snapshot_io
 from gldash_static.model import Snapshot
-from gldash_static.render.text import clean, iso_utc
 from gldash_static.render.views import STATE_RANK, SiteView
+from gldash_static.rules.text import clean
+from gldash_static.timeutil import iso_utc
 
 
 def snapshot_json(snapshot: Snapshot) -> bytes:
@@ -120,7 +121,8 @@ def metrics_lines(snapshot: Snapshot, view: SiteView) -> Iterator[str]:
     )
     for p, labels in per_project:
         if p.success_rate is not None:
-            yield f"gldash_project_success_ratio{{{labels}}} {_num(round(p.success_rate, 4))}"
+            # Already rounded by the rule, as on every page and in the archive index.
+            yield f"gldash_project_success_ratio{{{labels}}} {_num(p.success_rate)}"
     yield from _family(
         "gldash_project_pipeline_duration_seconds",
         "gauge",

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from gldash_static.model import ACTIVE_STATUSES
-from gldash_static.render.text import clean
+from gldash_static.rules.text import clean
 
 # Display states, worst first: the order drives "failing first" everywhere.
 STATES: tuple[tuple[str, str, str], ...] = (
@@ -23,7 +23,6 @@ STATE_LABEL = {key: label for key, label, _ in STATES}
 STATE_ICON = {key: icon for key, _, icon in STATES}
 WINDOW = timedelta(days=7)
 RECENT_FAILURES = 200  # pipelines listed on the failures page; older ones are in project pages
-LIST_LIMIT = 1000  # rows per cross-project list, so that pages stay loadable at 10,000 projects
 
 
 def state_of(status: str) -> str:
@@ -134,6 +133,10 @@ class ProjectView:
     stale_branches: int = 0
     merged_branches: int = 0
     unprotected_default: bool = False
+    # Members-only features this dashboard left out, and what the per-project caps cut.
+    withheld: tuple[str, ...] = ()
+    branches_omitted: int = 0
+    merge_requests_omitted: int = 0
 
 
 @dataclass(slots=True)

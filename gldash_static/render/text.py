@@ -1,48 +1,18 @@
-"""Untrusted text, URLs and times made safe and readable for pages (pure functions)."""
+"""Times, durations and slugs made readable for pages (pure functions)."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, tzinfo
-from urllib.parse import urlsplit
 
+# The text and URL rules live in gldash_static.rules (the archive pages use them too); they
+# are re-exported because site.py and markdown.py import them from here.
+from gldash_static.rules.text import clean as clean
+from gldash_static.rules.urls import safe_url as safe_url
 from gldash_static.timeutil import iso_utc as iso_utc
 from gldash_static.timeutil import parse_time as parse_time
 
-# Bidirectional controls can make text display in a different order than it is stored
-# (Trojan Source); other control characters have no business in a page either.
-_INVISIBLE = re.compile(
-    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
-    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
-)
-_SPACES = re.compile(r"\s+")
 _SLUG = re.compile(r"[^a-z0-9]+")
-
-
-def clean(value: object, limit: int = 200) -> str:
-    """Printable, single-line, bounded text from an untrusted value ("" for None)."""
-    if value is None:
-        return ""
-    text = _SPACES.sub(" ", _INVISIBLE.sub("", str(value))).strip()
-    if len(text) > limit:
-        # Cutting at a fixed length keeps output deterministic; the ellipsis says text is missing.
-        text = text[: limit - 1].rstrip() + "…"
-    return text
-
-
-def safe_url(value: object) -> str | None:
-    """The URL itself when it is an absolute http(s) URL without control characters, else None."""
-    if not isinstance(value, str) or len(value) > 2048:
-        return None
-    if _INVISIBLE.search(value) or any(ch.isspace() for ch in value):
-        return None
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
-        return None
-    return value
 
 
 def slug(value: str, fallback: str = "page") -> str:

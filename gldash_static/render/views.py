@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from gldash_static.errors import RenderError
-from gldash_static.model import Branch, MergeRequest, Pipeline, Project, Snapshot
+from gldash_static.model import FEATURES, Branch, MergeRequest, Pipeline, Project, Snapshot
 from gldash_static.render.records import (
-    LIST_LIMIT,
     RECENT_FAILURES,
     STATE_ICON,
     STATE_LABEL,
@@ -27,10 +26,19 @@ from gldash_static.render.records import (
     state_of,
     status_label,
 )
-from gldash_static.render.text import clean, parse_time, safe_url
+from gldash_static.rules.facts import (
+    STALE_BRANCH_DAYS,
+    default_branch_pipelines,
+    failing_default,
+    head_pipeline,
+    is_stale_branch,
+    success_rate,
+)
+from gldash_static.rules.text import PATH_CHARS, PERSON_CHARS, REF_CHARS, TITLE_CHARS, clean
+from gldash_static.rules.urls import safe_url
+from gldash_static.timeutil import parse_time
 
 __all__ = [
-    "LIST_LIMIT",
     "STATES",
     "STATE_ICON",
     "STATE_LABEL",
@@ -74,7 +82,7 @@ def _pipeline(raw: Pipeline) -> PipelineView:
     )
     return PipelineView(
         id=int(raw["id"]),
-        ref=clean(raw.get("ref"), 120),
+        ref=clean(raw.get("ref"), REF_CHARS),
         sha=clean(raw.get("sha"), 40)[:8],
         state=state_of(status),
         label=status_label(status),
@@ -82,25 +90,23 @@ def _pipeline(raw: Pipeline) -> PipelineView:
         created=parse_time(raw.get("created_at")),
         duration=_number(raw.get("duration")),
         web_url=safe_url(raw.get("web_url")),
-        username=clean(raw.get("username"), 60),
+        username=clean(raw.get("username"), PERSON_CHARS),
         jobs=jobs,
     )
 
 
-def _branch(raw: Branch, now: datetime, stale_after: timedelta) -> BranchView:
+def _branch(raw: Branch, now: datetime, stale_days: int) -> BranchView:
     committed = parse_time(raw.get("committed_date"))
     default = bool(raw.get("default"))
-    merged = bool(raw.get("merged"))
-    stale = not default and not merged and committed is not None and now - committed > stale_after
     return BranchView(
-        name=clean(raw.get("name"), 120),
+        name=clean(raw.get("name"), REF_CHARS),
         default=default,
         protected=bool(raw.get("protected")),
-        merged=merged and not default,
-        stale=stale,
+        merged=bool(raw.get("merged")) and not default,
+        stale=is_stale_branch(raw, now, stale_days),
         commit_title=clean(raw.get("commit_title"), 120),
         short_id=clean(raw.get("commit_short_id"), 12),
-        author=clean(raw.get("author_name"), 60),
+        author=clean(raw.get("author_name"), PERSON_CHARS),
         committed=committed,
         age_s=_seconds_between(now, committed),
     )
@@ -110,13 +116,13 @@ def _merge_request(raw: MergeRequest, now: datetime, project_key: str) -> MergeR
     created = parse_time(raw.get("created_at"))
     return MergeRequestView(
         iid=int(raw["iid"]),
-        title=clean(raw.get("title"), 200),
+        title=clean(raw.get("title"), TITLE_CHARS),
         draft=bool(raw.get("draft")),
-        author=clean(raw.get("author_username"), 60),
+        author=clean(raw.get("author_username"), PERSON_CHARS),
         created=created,
         age_s=_seconds_between(now, created),
-        source_branch=clean(raw.get("source_branch"), 120),
-        target_branch=clean(raw.get("target_branch"), 120),
+        source_branch=clean(raw.get("source_branch"), REF_CHARS),
+        target_branch=clean(raw.get("target_branch"), REF_CHARS),
         merge_status=clean(raw.get("detailed_merge_status"), 40).replace("_", " "),
         conflicts=bool(raw.get("has_conflicts")),
         labels=tuple(sorted(clean(label, 60) for label in raw.get("labels") or [])),
@@ -133,10 +139,12 @@ def _key(raw_id: object, source_index: int, what: str) -> tuple[int, str]:
 
 
 def _success_rate(pipelines: tuple[PipelineView, ...]) -> float | None:
-    finished = [p for p in pipelines if p.state in {"success", "failed"}]
-    if not finished:
-        return None
-    return sum(p.state == "success" for p in finished) / len(finished)
+    states = [p.state for p in pipelines]
+    return success_rate(states.count("success"), states.count("failed"))
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 def project_view(
@@ -145,11 +153,14 @@ def project_view(
     """One project with its roll-ups computed as of `now`."""
     pid, key = _key(raw.get("id"), source_index, "project")
     stale = raw.get("stale")
-    pipelines = tuple(_pipeline(p) for p in raw.get("pipelines") or [])
-    default_branch = clean(raw.get("default_branch"), 120)
+    raw_pipelines = raw.get("pipelines") or []
+    pipelines = tuple(_pipeline(p) for p in raw_pipelines)
+    # The facts are decided on the snapshot's own values, as the archive decides them; the
+    # views only show the pipelines the rules picked.
+    shown = {id(r): v for r, v in zip(raw_pipelines, pipelines, strict=True)}
     branches = tuple(
         sorted(
-            (_branch(b, now, timedelta(days=stale_days)) for b in raw.get("branches") or []),
+            (_branch(b, now, stale_days) for b in raw.get("branches") or []),
             key=lambda b: (not b.default, b.name),
         )
     )
@@ -163,15 +174,15 @@ def project_view(
         key=key,
         page=f"p/{key}.html",
         id=pid,
-        path=clean(raw.get("path_with_namespace"), 200),
+        path=clean(raw.get("path_with_namespace"), PATH_CHARS),
         name=clean(raw.get("name"), 120),
-        namespace=clean(raw.get("namespace"), 200),
+        namespace=clean(raw.get("namespace"), PATH_CHARS),
         source=source,
         description=clean(raw.get("description"), 300),
         visibility=clean(raw.get("visibility"), 20),
         archived=bool(raw.get("archived")),
         topics=tuple(sorted({clean(t, 40) for t in raw.get("topics") or []} - {""})),
-        default_branch=default_branch,
+        default_branch=clean(raw.get("default_branch"), REF_CHARS),
         web_url=safe_url(raw.get("web_url")),
         stale_reason=clean(stale.get("reason"), 200) if stale else "",
         stale_since=parse_time(stale.get("since")) if stale else None,
@@ -179,16 +190,19 @@ def project_view(
         branches=branches,
         merge_requests=mrs,
     )
-    on_default = [p for p in pipelines if p.ref == default_branch]
+    on_default = [shown[id(p)] for p in default_branch_pipelines(raw)]
     view.head = on_default[0] if on_default else None
     view.last = pipelines[0] if pipelines else None
     view.state = view.head.state if view.head else "none"
-    finished = [p for p in on_default if p.state in {"success", "failed"}]
-    view.failing = bool(finished) and finished[0].state == "failed"
-    view.broken_by = finished[0] if view.failing else None
+    view.failing = failing_default(raw)
+    deciding = head_pipeline(raw)
+    view.broken_by = shown[id(deciding)] if view.failing and deciding is not None else None
     view.success_rate = _success_rate(pipelines)
     durations = [p.duration for p in on_default if p.duration is not None]
     view.median_duration = statistics.median(durations) if durations else None
+    view.withheld = tuple(f for f in FEATURES if f in (raw.get("withheld") or ()))
+    view.branches_omitted = _count(raw.get("branches_omitted"))
+    view.merge_requests_omitted = _count(raw.get("merge_requests_omitted"))
     view.stale_branches = sum(b.stale for b in branches)
     view.merged_branches = sum(b.merged for b in branches)
     view.unprotected_default = any(b.default and not b.protected for b in branches)
@@ -215,7 +229,7 @@ def _roll_up(group: GroupView) -> None:
         group.state = min(states, key=STATE_RANK.__getitem__) if states else "none"
 
 
-def build(snapshot: Snapshot, stale_days: int = 30) -> SiteView:
+def build(snapshot: Snapshot, stale_days: int = STALE_BRANCH_DAYS) -> SiteView:
     """The whole site's view model; "now" is the snapshot's generated_at."""
     now = parse_time(snapshot.get("generated_at"))
     if now is None:
@@ -231,7 +245,7 @@ def build(snapshot: Snapshot, stale_days: int = 30) -> SiteView:
         by_id: dict[int, GroupView] = {}
         for raw in source.get("groups") or []:
             gid, key = _key(raw.get("id"), index, "group")
-            path = clean(raw.get("full_path"), 200)
+            path = clean(raw.get("full_path"), PATH_CHARS)
             by_id[gid] = GroupView(
                 key=key,
                 page=f"g/{key}.html",
