@@ -12,6 +12,7 @@ from gldash_static.archive import Archive
 from gldash_static.config import Config
 from gldash_static.fetch import FetchRequest, fetch_snapshot
 from gldash_static.fetch.progress import Progress
+from gldash_static.gitlab.origin import owner_of
 from gldash_static.model import Snapshot
 from gldash_static.render import RenderResult, render_site
 
@@ -50,9 +51,9 @@ def carry_forward(config: Config, archive: Archive, allow_empty: bool) -> None:
     if archive.rows():
         return  # the archive is already here (a local build, or a carried-forward one)
     server = (os.environ.get("CI_SERVER_URL") or config.sources[0].url).rstrip("/")
-    # A token goes only to the instance it belongs to: the source whose URL is the server
+    # A token goes only to the instance it belongs to: the source at the origin of the server
     # holding the dashboard project. Without one, the download is tried without a token.
-    owner = next((s for s in config.sources if s.url.rstrip("/") == server), None)
+    owner = owner_of(server, config.sources)
     token = os.environ.get(owner.token_env) if owner is not None else None
     result = archive.carry_forward(
         server,

@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import requests
 
@@ -21,6 +21,9 @@ from gldash_static import atomic
 from gldash_static.archive import history as history_mod
 from gldash_static.archive.store import HISTORY, INDEX, is_dated_path, parse_index
 from gldash_static.errors import ArchiveError
+
+if TYPE_CHECKING:
+    from gldash_static.gitlab.http import OriginSession
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +136,13 @@ def _gitlab_download(
 ) -> None:
     import gitlab  # imported late: URL mode and tests of other parts do not need it
 
-    client = gitlab.Gitlab(
-        source_url, private_token=token or None, timeout=TIMEOUT_S, retry_transient_errors=True
+    from gldash_static.gitlab import http
+
+    # GitLab with object storage answers with a redirect to a signed storage URL: a download
+    # session follows it without the token.
+    session = _download_session(source_url, "the GitLab URL")
+    client = http.gitlab_client(
+        source_url, token=token, timeout=TIMEOUT_S, http=session, retry_transient_errors=True
     )
     written = 0
 
@@ -147,15 +155,18 @@ def _gitlab_download(
 
     where = f"artifacts of job '{job}' on {ref}"
     try:
-        client.projects.get(project, lazy=True).artifacts.download(
-            ref_name=ref, job=job, streamed=True, action=sink, chunk_size=_CHUNK
-        )
+        with client:
+            client.projects.get(project, lazy=True).artifacts.download(
+                ref_name=ref, job=job, streamed=True, action=sink, chunk_size=_CHUNK
+            )
     except gitlab.exceptions.GitlabAuthenticationError:
         raise ArchiveError(f"{where}: GitLab refused the token (401)") from None
     except gitlab.exceptions.GitlabError as exc:
         if exc.response_code == 404:
             raise NothingToCarry(f"{where}: not found (no successful Pages job yet?)") from None
         raise ArchiveError(f"{where}: download failed (HTTP {exc.response_code})") from None
+    except http.ForeignOriginError as exc:
+        raise ArchiveError(f"{where}: {exc}") from None
     except requests.RequestException as exc:
         raise ArchiveError(f"{where}: download failed ({type(exc).__name__})") from None
 
@@ -175,6 +186,15 @@ def from_artifacts(
         _gitlab_download(source_url, token, project, ref, job, raw, limits)
         raw.seek(0)
         return extract_zip(raw, prefix, staging, limits, f"artifacts of '{job}'")
+
+
+def _download_session(url: str, what: str) -> OriginSession:
+    from gldash_static.gitlab import http  # imported late, as gitlab in _gitlab_download
+
+    try:
+        return http.session(url, downloads=True)
+    except ValueError:
+        raise ArchiveError(f"{what} is not an http(s) URL with a host") from None
 
 
 def _get(session: requests.Session, url: str, out: IO[bytes], budget: int) -> int:
@@ -199,7 +219,8 @@ def from_url(staging: Path, site_url: str, limits: Limits) -> int:
     """Download index.json, history.json and every listed snapshot from the published site."""
     base = site_url.rstrip("/") + "/archive/"
     total = 0
-    with requests.Session() as session:
+    # No credentials at all: a published site needs none, wherever it redirects.
+    with _download_session(site_url, "carry_forward_url") as session:
         with (staging / INDEX).open("wb") as out:
             total += _get(session, base + INDEX, out, limits.download)
         rows = parse_index((staging / INDEX).read_bytes(), base + INDEX)

@@ -10,6 +10,7 @@ from pathlib import Path
 from gldash_static.cli.common import add_config_argument
 from gldash_static.config import load_config
 from gldash_static.errors import EXIT_OK, UsageError
+from gldash_static.gitlab.origin import origin_or_none
 from gldash_static.gitlab.pipelines import trigger_pipeline
 
 NAME = "trigger"
@@ -64,15 +65,22 @@ def parse_var(text: str) -> tuple[str, str]:
     return match[1], match[2]
 
 
-def gitlab_url(args: argparse.Namespace) -> str:
-    """The dashboard's GitLab: --url, $CI_SERVER_URL, else the config's first source."""
-    url = args.url or os.environ.get("CI_SERVER_URL")
-    if url:
-        return str(url).rstrip("/")
-    config_path = Path(args.config)
-    if not config_path.is_file():
-        raise UsageError(f"no GitLab URL: pass --url, set CI_SERVER_URL or provide {config_path}")
-    return load_config(config_path).sources[0].url
+def gitlab_url(args: argparse.Namespace) -> tuple[str, str]:
+    """The dashboard's GitLab and where it was named: --url, $CI_SERVER_URL, else config."""
+    if args.url:
+        url, named_by = str(args.url), "--url"
+    elif os.environ.get("CI_SERVER_URL"):
+        url, named_by = os.environ["CI_SERVER_URL"], "CI_SERVER_URL"
+    else:
+        config_path = Path(args.config)
+        if not config_path.is_file():
+            raise UsageError(
+                f"no GitLab URL: pass --url, set CI_SERVER_URL or provide {config_path}"
+            )
+        return load_config(config_path).sources[0].url, f"the first source of {config_path}"
+    if origin_or_none(url) is None:
+        raise UsageError(f"{named_by}: expected an http(s) URL such as https://gitlab.com")
+    return url.rstrip("/"), named_by
 
 
 def project_of(args: argparse.Namespace) -> str | int:
@@ -99,6 +107,9 @@ def run(args: argparse.Namespace) -> int:
     variables = dict(args.var)
     if args.full:
         variables["GLDASH_FULL"] = "1"
-    pipeline = trigger_pipeline(gitlab_url(args), project_of(args), ref_of(args), token, variables)
+    # The trigger token is the user's own for the dashboard project's instance; no source's
+    # access token is ever sent, and the client refuses redirects to another origin.
+    url, _named_by = gitlab_url(args)
+    pipeline = trigger_pipeline(url, project_of(args), ref_of(args), token, variables)
     print(pipeline.web_url or f"pipeline {pipeline.id} created")
     return EXIT_OK

@@ -12,7 +12,9 @@ import gitlab.exceptions
 import requests
 
 from gldash_static.errors import FetchError
+from gldash_static.gitlab import http
 from gldash_static.gitlab.pacing import CircuitBreaker, Pacer
+from gldash_static.gitlab.paging import PageGuard, next_page_url, total_of
 from gldash_static.gitlab.transport import RequestStats, ResilientAdapter
 
 PER_PAGE = 100
@@ -51,6 +53,7 @@ class ApiClient:
         backoff_s: float = 0.25,
     ) -> None:
         self.url = url.rstrip("/")
+        self.api_url = f"{self.url}/api/v4"
         self._token = token
         self.timeout_s = timeout_s
         self.max_retries = max_retries
@@ -63,7 +66,7 @@ class ApiClient:
         # breaker and one retry, so a GraphQL outage never stops the REST fetch.
         self.graphql_breaker = CircuitBreaker(GRAPHQL_BREAKER)
         self._local = threading.local()
-        self._sessions: list[requests.Session] = []
+        self._sessions: list[http.OriginSession] = []
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -73,7 +76,6 @@ class ApiClient:
         name = "graphql_client" if graphql else "client"
         client: gitlab.Gitlab | None = getattr(self._local, name, None)
         if client is None:
-            session = requests.Session()
             adapter = ResilientAdapter(
                 self.stats,
                 self.pacer,
@@ -81,18 +83,12 @@ class ApiClient:
                 min(1, self.max_retries) if graphql else self.max_retries,
                 self.backoff_s,
             )
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
+            session = http.session(self.url, adapter=adapter)
             with self._lock:
                 self._sessions.append(session)
             # Retries and 429 handling live in the adapter, shared by all threads.
-            client = gitlab.Gitlab(
-                self.url,
-                private_token=self._token,
-                timeout=self.timeout_s,
-                per_page=PER_PAGE,
-                retry_transient_errors=False,
-                session=session,
+            client = http.gitlab_client(
+                self.url, token=self._token, timeout=self.timeout_s, http=session, per_page=PER_PAGE
             )
             setattr(self._local, name, client)
         return client
@@ -115,29 +111,44 @@ class ApiClient:
         return result
 
     def iterate(self, path: str, **params: Any) -> Iterator[dict[str, Any]]:
-        """Iterate every item of a paginated list, following GitLab's Link headers."""
+        """Iterate every item of a paginated list, page after page on our own base URL."""
         params.setdefault("per_page", PER_PAGE)
-        for item, _total in self._pages(path, params):
+        for item, _total in self._pages(path, params, PageGuard(path, params)):
             yield item
 
     def _pages(
-        self, path: str, params: dict[str, Any]
+        self, path: str, params: dict[str, Any], guard: PageGuard
     ) -> Iterator[tuple[dict[str, Any], int | None]]:
-        """Each item of a list with the X-Total of the page it came on; pages load lazily."""
-        listing = self._call(
+        """Each item of a list with the X-Total of the page it came on; pages load lazily.
+
+        Next-page links are followed on our base URL only (see `next_page_url`), never twice
+        to the same page and at most `paging.MAX_PAGES` times; `guard` says if it was cut short.
+        """
+        target: str = path
+        query: dict[str, Any] | None = params
+        while True:
+            response = self._page(path, target, query)
+            items = _json_list(response, path)
+            guard.read(len(items))
+            total = total_of(response.headers)
+            for item in items:
+                if isinstance(item, dict):
+                    yield item, total
+            link = response.links.get("next", {}).get("url")
+            if not link:
+                return
+            target, query = next_page_url(self.api_url, path, str(link)), None
+            if not guard.admit(target):
+                return
+
+    def _page(self, path: str, target: str, query: dict[str, Any] | None) -> requests.Response:
+        response: requests.Response = self._call(
             path,
-            lambda gl: gl.http_list(
-                path, query_data=params, iterator=True, obey_rate_limit=False, max_retries=0
+            lambda gl: gl.http_request(
+                "get", target, query_data=query, obey_rate_limit=False, max_retries=0
             ),
         )
-        iterator = iter(listing)
-        while True:
-            try:
-                item = self._call(path, lambda _gl: next(iterator))
-            except StopIteration:
-                return
-            if isinstance(item, dict):
-                yield item, listing.total
+        return response
 
     def list_stable(self, path: str, passes: int = 3, **params: Any) -> list[dict[str, Any]]:
         """Every item of an offset-paginated list, read again if it changed while being paged.
@@ -151,19 +162,22 @@ class ApiClient:
         params.setdefault("per_page", PER_PAGE)
         merged: dict[int, dict[str, Any]] = {}
         for _ in range(passes):
-            found, totals = self._read_pass(path, params)
+            guard = PageGuard(path, params)
+            found, totals = self._read_pass(path, params, guard)
             merged.update(found)
+            if guard.cut_short:
+                break  # a list that does not end will not end on a second reading either
             if totals in ({None}, set()) or totals == {len(found)}:
                 return list(found.values())  # GitLab stopped counting, or a consistent pass
         return list(merged.values())
 
     def _read_pass(
-        self, path: str, params: dict[str, Any]
+        self, path: str, params: dict[str, Any], guard: PageGuard
     ) -> tuple[dict[int, dict[str, Any]], set[int | None]]:
         """One pass over a list: items by id, and every X-Total its pages reported."""
         found: dict[int, dict[str, Any]] = {}
         totals: set[int | None] = set()
-        for item, total in self._pages(path, params):
+        for item, total in self._pages(path, params, guard):
             totals.add(total)
             found[int(item.get("id", 0))] = item
         return found, totals
@@ -210,8 +224,6 @@ class ApiClient:
     def _call(self, path: str, action: Any, graphql: bool = False) -> Any:
         try:
             return action(self._gitlab(graphql))
-        except StopIteration:
-            raise
         except CircuitOpenError:
             raise
         # `from None`: requests' exceptions carry full URLs and python-gitlab's the response
@@ -224,9 +236,21 @@ class ApiClient:
             status = exc.response_code
             message = str(exc.error_message or "")[:200] if exc.error_message else ""
             raise ApiError(status, f"HTTP {status}: {message}".strip(": "), path) from None
+        except http.ForeignOriginError as exc:
+            raise ApiError(None, str(exc), path) from None
         except requests.Timeout:
             raise ApiError(None, f"timed out after {self.timeout_s:g} s", path) from None
         except requests.ConnectionError:
             raise ApiError(None, "cannot connect", path) from None
         except requests.RequestException as exc:
             raise ApiError(None, f"request failed ({type(exc).__name__})", path) from None
+
+
+def _json_list(response: requests.Response, path: str) -> list[Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        raise ApiError(None, "GitLab sent a response that is not valid JSON", path) from None
+    if not isinstance(data, list):
+        raise ApiError(None, "unexpected response (not a JSON list)", path)
+    return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -11,9 +12,13 @@ import gitlab.exceptions
 import requests
 
 from gldash_static.errors import GldashError
+from gldash_static.gitlab import http
 
 TIMEOUT_S = 30.0
 SCOPE_HINT = "schedules need a token with the `api` scope (read_api is not enough)"
+# GitLab limits schedules per project (10 on GitLab.com); a list longer than this is a
+# server that never ends it, and guessing "not there" would create a duplicate.
+MAX_SCHEDULES = 10_000
 
 T = TypeVar("T")
 
@@ -48,9 +53,7 @@ class ScheduleResult:
 def _client(url: str, token: str | None) -> gitlab.Gitlab:
     # Transient 5xx are retried: a trigger is idempotent enough (at worst one extra pipeline,
     # which the Pages job's resource_group serialises) and schedule updates are idempotent.
-    return gitlab.Gitlab(
-        url, private_token=token or None, timeout=TIMEOUT_S, retry_transient_errors=True
-    )
+    return http.gitlab_client(url, token=token, timeout=TIMEOUT_S, retry_transient_errors=True)
 
 
 def _guard(what: str, action: Callable[[], T], not_found: str, forbidden: str) -> T:
@@ -69,6 +72,8 @@ def _guard(what: str, action: Callable[[], T], not_found: str, forbidden: str) -
             raise PipelineApiError(f"{what}: {forbidden}") from None
         detail = str(exc.error_message or "")[:200]
         raise PipelineApiError(f"{what}: HTTP {code}: {detail}".rstrip(": ")) from None
+    except http.ForeignOriginError as exc:
+        raise PipelineApiError(f"{what}: {exc}") from None
     except requests.Timeout:
         raise PipelineApiError(f"{what}: timed out after {TIMEOUT_S:g} s") from None
     except requests.RequestException as exc:
@@ -79,11 +84,14 @@ def trigger_pipeline(
     url: str, project: str | int, ref: str, trigger_token: str, variables: dict[str, str]
 ) -> TriggeredPipeline:
     """Start a pipeline on `ref` with a pipeline trigger token (no personal token involved)."""
-    gl = _client(url, None)
     what = f"trigger pipeline on {ref} of project {project}"
 
     def call() -> Any:
-        return gl.projects.get(project, lazy=True).trigger_pipeline(ref, trigger_token, variables)
+        # The trigger token travels in the body: the client refuses any redirect elsewhere
+        # (a 307 would resend the body).
+        with _client(url, None) as gl:
+            project_api = gl.projects.get(project, lazy=True)
+            return project_api.trigger_pipeline(ref, trigger_token, variables)
 
     # GitLab answers a wrong trigger token with 404, indistinguishable from a missing project.
     pipeline = _guard(
@@ -128,7 +136,6 @@ def upsert_schedule(
     ref: str,
 ) -> ScheduleResult:
     """Create the schedule named `description`, or bring the existing one in line; idempotent."""
-    gl = _client(url, token)
     what = f"pipeline schedule {description!r} of project {project}"
     forbidden = (
         f"the token may not manage pipeline schedules (403): {SCOPE_HINT}, and a user who may "
@@ -137,8 +144,16 @@ def upsert_schedule(
     wanted = {"cron": cron, "cron_timezone": cron_timezone, "ref": _short_ref(ref), "active": True}
 
     def call() -> ScheduleResult:
-        schedules = gl.projects.get(project, lazy=True).pipelineschedules
-        for existing in schedules.list(iterator=True):
+        with _client(url, token) as gl:
+            return _upsert(gl.projects.get(project, lazy=True).pipelineschedules)
+
+    def _upsert(schedules: Any) -> ScheduleResult:
+        listed = itertools.islice(schedules.list(iterator=True), MAX_SCHEDULES + 1)
+        for count, existing in enumerate(listed, 1):
+            if count > MAX_SCHEDULES:
+                raise PipelineApiError(
+                    f"{what}: GitLab listed more than {MAX_SCHEDULES:,} schedules"
+                )
             if existing.attributes.get("description") != description:
                 continue
             a = existing.attributes

@@ -15,6 +15,7 @@ from gldash_static.simulator.model import (
     User,
 )
 from gldash_static.simulator.org import OrgSpec
+from gldash_static.simulator.routing import Reply
 from gldash_static.simulator.server import Simulator
 from gldash_static.simulator.state import OrgState
 
@@ -29,6 +30,7 @@ __all__ = [
     "OrgState",
     "Pipeline",
     "Project",
+    "Reply",
     "Schedule",
     "SimClock",
     "Simulator",

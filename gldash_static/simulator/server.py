@@ -23,7 +23,7 @@ from gldash_static.simulator.clock import SimClock
 from gldash_static.simulator.errors import ApiError
 from gldash_static.simulator.faults import Decision, FaultInjector, Faults
 from gldash_static.simulator.org import OrgSpec
-from gldash_static.simulator.pagination import TOTAL_LIMIT
+from gldash_static.simulator.pagination import MAX_PER_PAGE, TOTAL_LIMIT
 from gldash_static.simulator.ratelimit import RateLimiter
 from gldash_static.simulator.routing import Context, Reply, Request, Router
 from gldash_static.simulator.state import OrgState
@@ -33,8 +33,9 @@ COUNTERS_PATH = "/-/simulator/counters"
 UNMATCHED = "(unmatched)"
 RESET = 0  # the status counted for connections closed without a response
 
-# (route template, request path, query pairs); called before the request is answered.
-RequestHook = Callable[[str, str, list[tuple[str, str]]], None]
+# (route template, request path, query pairs); called before the request is answered. A hook
+# that returns a Reply answers the request with it instead.
+RequestHook = Callable[[str, str, list[tuple[str, str]]], Reply | None]
 
 
 def _json(body: Any) -> bytes:
@@ -107,6 +108,8 @@ class Simulator:
         faults: Faults | None = None,
         port: int = 0,
         total_limit: int = TOTAL_LIMIT,
+        external_url: str | None = None,
+        max_per_page: int = MAX_PER_PAGE,
     ) -> None:
         self.spec = org or OrgSpec()
         self.state = OrgState(self.spec)
@@ -114,6 +117,10 @@ class Simulator:
         self.clock.on_advance(self.state.advance)
         self.latency_ms = latency_ms
         self.port = port
+        # GitLab writes its configured external URL into Link headers, whatever URL the
+        # client used; None: the URL the simulator serves on.
+        self.external_url = external_url.rstrip("/") if external_url else None
+        self.max_per_page = max_per_page
         self._limiter = (
             RateLimiter(rate_limit_per_minute, rate_limit_window_s)
             if rate_limit_per_minute
@@ -274,7 +281,10 @@ class Simulator:
         with self._lock:
             hooks = list(self._hooks)
         for hook in hooks:
-            hook(template, split.path, parse_qsl(split.query, keep_blank_values=True))
+            answer = hook(template, split.path, parse_qsl(split.query, keep_blank_values=True))
+            if answer is not None:
+                self._answer(h, template, answer)
+                return
         token = h.headers.get("PRIVATE-TOKEN") or ""
         auth = h.headers.get("Authorization") or ""
         if not token and auth.lower().startswith("bearer "):
@@ -318,10 +328,10 @@ class Simulator:
             h.command,
             path or "",
             params,
-            parse_qsl(split.query, keep_blank_values=True),
+            _clamp_per_page(parse_qsl(split.query, keep_blank_values=True), self.max_per_page),
             user,
             self._parse_body(h, raw_body),
-            self.url + split.path,
+            (self.external_url or self.url) + split.path,
         )
         try:
             with self.state.lock:
@@ -332,6 +342,11 @@ class Simulator:
         headers.update(reply.headers)
         self._count(template, reply.status)
         self._send(h, reply.status, body, headers, reply.content_type, decision)
+
+    def _answer(self, h: _Handler, template: str, reply: Reply) -> None:
+        body = reply.body if isinstance(reply.body, bytes) else _json(reply.body)
+        self._count(template, reply.status)
+        self._send(h, reply.status, body, dict(reply.headers), reply.content_type)
 
     @staticmethod
     def _parse_body(h: _Handler, raw: bytes) -> dict[str, Any]:
@@ -380,3 +395,13 @@ class Simulator:
         h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         h.close_connection = True
         h.connection.close()
+
+
+def _clamp_per_page(query: list[tuple[str, str]], limit: int) -> list[tuple[str, str]]:
+    """`per_page` at most `limit` (a lowered limit makes small organisations paginate)."""
+    if limit >= MAX_PER_PAGE:
+        return query
+    rest = [(k, v) for k, v in query if k != "per_page"]
+    asked = [v for k, v in query if k == "per_page"]
+    size = int(asked[-1]) if asked and asked[-1].isdigit() else limit
+    return [*rest, ("per_page", str(max(1, min(size, limit))))]
