@@ -6,11 +6,10 @@ import gzip
 import json
 import logging
 import re
-import zlib
 from pathlib import Path
 from typing import Any, cast
 
-from gldash_static import atomic
+from gldash_static import atomic, bounded, jsonsafe
 from gldash_static.errors import SnapshotError
 from gldash_static.migrations import MIGRATIONS
 from gldash_static.model import SCHEMA_VERSION, Snapshot
@@ -45,18 +44,13 @@ def write(snapshot: Snapshot, path: Path) -> None:
 def read_raw(path: Path) -> dict[str, Any]:
     """Load a snapshot file as a dictionary, with a clear error when it is unreadable."""
     try:
-        data = path.read_bytes()
+        data = bounded.read(path, bounded.SNAPSHOT_BYTES, "snapshot", SnapshotError, gunzip=True)
     except FileNotFoundError:
         raise SnapshotError(f"{path}: snapshot not found") from None
     except OSError as exc:
         raise SnapshotError(f"{path}: cannot read snapshot: {exc.strerror}") from None
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error):
-            raise SnapshotError(f"{path}: corrupt or truncated gzip snapshot") from None
     try:
-        loaded = json.loads(data)
+        loaded = jsonsafe.loads(data)
     except UnicodeDecodeError:
         raise SnapshotError(f"{path}: snapshot is not UTF-8 JSON") from None
     except json.JSONDecodeError as exc:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gldash_static import outdir
 from gldash_static.archive import carry, facts, pages, retention
 from gldash_static.archive import history as history_mod
 from gldash_static.archive.changes import Changes, diff
@@ -14,6 +18,7 @@ from gldash_static.archive.store import IndexRow, Store
 from gldash_static.config.settings import ArchiveSettings
 from gldash_static.errors import ArchiveError
 from gldash_static.model import Snapshot
+from gldash_static.timeutil import iso_utc
 
 if TYPE_CHECKING:
     from gldash_static.render import ExtraFile, ExtraPage
@@ -36,10 +41,18 @@ class PruneResult:
 class Archive:
     """Dated snapshot copies, index.json and history.json in one folder (settings.dir)."""
 
-    def __init__(self, settings: ArchiveSettings, root: Path | None = None) -> None:
+    def __init__(
+        self,
+        settings: ArchiveSettings,
+        root: Path | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        protect: Sequence[Path] = (),
+    ) -> None:
         self.settings = settings
         self.root = Path(root if root is not None else settings.dir)
         self.store = Store(self.root)
+        self.protect = tuple(protect)  # files the folder must not hold (the config)
+        self.clock = clock  # the machine's own clock: the bound on "now" for retention
 
     # -- reading -------------------------------------------------------------------------
 
@@ -51,7 +64,7 @@ class Archive:
         """The per-day history (empty for a new archive)."""
         path = self.store.history_path
         try:
-            data = path.read_bytes()
+            return history_mod.load(path)
         except FileNotFoundError:
             if self.rows():
                 raise ArchiveError(
@@ -61,7 +74,6 @@ class Archive:
             return history_mod.History()
         except OSError as exc:
             raise ArchiveError(f"{path}: cannot read: {exc.strerror}") from None
-        return history_mod.decode(data, str(path))
 
     def previous(self, snapshot: Snapshot) -> Snapshot | None:
         """The newest archived snapshot older than `snapshot`, migrated; None if there is none."""
@@ -102,7 +114,11 @@ class Archive:
             if not url:
                 raise ArchiveError("archive.carry_forward is 'url' but carry_forward_url is unset")
             return carry.carry(
-                self.root, lambda staging: carry.from_url(staging, url, limits), "url", allow_empty
+                self.root,
+                lambda staging: carry.from_url(staging, url, limits),
+                "url",
+                allow_empty,
+                self.protect,
             )
         if mode != "artifacts":
             raise ArchiveError(f"unknown archive.carry_forward mode {mode!r}")
@@ -119,6 +135,7 @@ class Archive:
             ),
             "artifacts",
             allow_empty,
+            self.protect,
         )
 
     def add(self, snapshot: Snapshot) -> IndexRow:
@@ -130,6 +147,7 @@ class Archive:
         """
         rows = self.rows()
         history = self.history()
+        self.claim()
         row = self.store.store(snapshot)
         updated = history_mod.update(history, snapshot, self.settings.retention.daily_days)
         self.store.write_history(history_mod.encode(updated))
@@ -147,9 +165,19 @@ class Archive:
             )
         return row
 
+    def check(self) -> None:
+        """Refuse (UsageError) when the folder is not one gldash may write its archive into."""
+        outdir.check(self.root, "archive", self.protect)
+
+    def claim(self) -> None:
+        """`check`, then create the folder if need be and mark it as gldash's archive."""
+        outdir.claim(self.root, "archive", self.protect, create=True)
+
     def prune(self, dry_run: bool = False) -> PruneResult:
         """Apply retention to the index, and delete dated files no row lists."""
         rows = self.rows()
+        if not dry_run:
+            self.claim()
         result = self._apply_retention(rows, dry_run)
         listed = {r["path"] for r in rows}
         orphans = [p for p in self.store.dated_files() if p not in listed]
@@ -161,18 +189,33 @@ class Archive:
     def _apply_retention(self, rows: list[IndexRow], dry_run: bool) -> PruneResult:
         times = {r["time"]: facts.parse_time(r["time"]) for r in rows}
         rules = self.settings.retention
-        keep = retention.keep([t for t in times.values() if t], rules)
-        sizes = {t: r["size"] for r in rows if (t := times[r["time"]]) is not None and t in keep}
+        limit = self.clock() + retention.FUTURE_TOLERANCE
+        _, future = retention.split_future([t for t in times.values() if t], limit)
+        if future:
+            log.warning(
+                "archive: %d snapshot(s) dated after this machine's clock (%s, e.g. %s) are "
+                "kept but not used to decide what is old; check GitLab's and the runner's clocks",
+                len(future),
+                iso_utc(self.clock()),
+                iso_utc(future[-1]),
+            )
+        keep = retention.keep([t for t in times.values() if t], rules, limit)
+        sizes = {
+            t: r["size"]
+            for r in rows
+            if (t := times[r["time"]]) is not None and t in keep and t not in future
+        }
         budget = None if rules.max_mb is None else int(rules.max_mb * 1_000_000)
         within = retention.within_budget(sizes, budget)
-        if len(within) < len(keep):
+        if len(within) < len(sizes):
             log.warning(
                 "archive: %d oldest snapshot(s) dropped to stay within archive.retention.max_mb "
-                "(%g MB)",
-                len(keep) - len(within),
+                "(%g MB)%s",
+                len(sizes) - len(within),
                 rules.max_mb,
+                self._growth_note(rows),
             )
-        keep = within
+        keep = within | set(future)
         kept = [r for r in rows if times[r["time"]] in keep]
         removed = [r for r in rows if times[r["time"]] not in keep]
         if not dry_run:
@@ -181,6 +224,18 @@ class Archive:
                 self.store.remove(r["path"])
         return PruneResult(removed=removed, kept=len(kept))
 
+    def _growth_note(self, rows: list[IndexRow]) -> str:
+        """Which projects grew most between the two newest snapshots, for the budget warning."""
+        dated = sorted(rows, key=lambda r: r["time"])[-2:]
+        try:
+            loaded = [self.store.load(row) for row in dated]
+        except ArchiveError:
+            return ""  # the warning stands without it
+        grown = project_growth(loaded[0] if len(loaded) > 1 else None, loaded[-1])[:3]
+        if not grown:
+            return ""
+        return "; grew most: " + ", ".join(f"{path} (+{size:,} bytes)" for path, size in grown)
+
     def rebuild(self) -> int:
         """Recreate index.json and history.json from the dated files (reads every snapshot)."""
         rows = sorted(self.store.rebuild_rows(), key=lambda r: r["time"])
@@ -188,6 +243,7 @@ class Archive:
         for row in rows:
             snapshot = self.store.load(row)
             history = history_mod.update(history, snapshot, self.settings.retention.daily_days)
+        self.claim()
         self.store.write_history(history_mod.encode(history))
         self.store.write_index(rows)
         return len(rows)
@@ -231,3 +287,19 @@ class Archive:
         if not self.store.index_path.is_file():
             return []
         return [ExtraFile(path=SITE_DIR, source=self.root)]
+
+
+def _project_sizes(snapshot: Snapshot | None) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    for source in snapshot["sources"] if snapshot else []:
+        for project in source["projects"]:
+            key = f"{project['path_with_namespace']}"
+            sizes[key] = len(json.dumps(project, ensure_ascii=False))
+    return sizes
+
+
+def project_growth(older: Snapshot | None, newer: Snapshot) -> list[tuple[str, int]]:
+    """Projects whose stored data grew from `older` to `newer`, largest growth first."""
+    before, after = _project_sizes(older), _project_sizes(newer)
+    grown = [(path, size - before.get(path, 0)) for path, size in after.items()]
+    return sorted((g for g in grown if g[1] > 0), key=lambda g: (-g[1], g[0]))

@@ -18,8 +18,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from gldash_static import bounded, jsonsafe
 from gldash_static.archive import facts
 from gldash_static.errors import ArchiveError
 from gldash_static.model import Snapshot
@@ -206,10 +208,18 @@ def _table(raw: object, names: list[str], where: str) -> dict[str, Row]:
     return out
 
 
+def load(path: Path, where: str | None = None) -> History:
+    """Parse the history.json at `path`, read within bounded.HISTORY_BYTES; `where` names it."""
+    name = where or str(path)
+    return decode(
+        bounded.read(path, bounded.HISTORY_BYTES, "history", ArchiveError, name=name), name
+    )
+
+
 def decode(data: bytes, where: str) -> History:
     """Parse history.json; ArchiveError when it is not one."""
     try:
-        loaded: Any = json.loads(data)
+        loaded: Any = jsonsafe.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ArchiveError(f"{where}: corrupt history (invalid JSON)") from None
     if not isinstance(loaded, dict) or loaded.get("format") != FORMAT:

@@ -7,6 +7,20 @@ from datetime import UTC, datetime, timedelta
 
 from gldash_static.config.settings import RetentionSettings
 
+# How far ahead of the machine's clock a snapshot may be dated before retention stops taking
+# its word for "now": server clocks and time zones differ by minutes or hours, not days.
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+def split_future(
+    times: Iterable[datetime], limit: datetime | None
+) -> tuple[list[datetime], list[datetime]]:
+    """Times up to `limit`, and those beyond it (dated in the future), each sorted."""
+    ordered = sorted({t.astimezone(UTC) for t in times})
+    if limit is None:
+        return ordered, []
+    return [t for t in ordered if t <= limit], [t for t in ordered if t > limit]
+
 
 def _newest_per_bucket(
     times: Sequence[datetime], bucket: Callable[[datetime], Hashable]
@@ -32,16 +46,20 @@ def _month(moment: datetime) -> Hashable:
     return (moment.year, moment.month)
 
 
-def keep(times: Iterable[datetime], settings: RetentionSettings) -> set[datetime]:
+def keep(
+    times: Iterable[datetime], settings: RetentionSettings, limit: datetime | None = None
+) -> set[datetime]:
     """The times to keep.
 
     "Now" is the newest time given, never the wall clock, so the answer depends only on the
     input. Each rule keeps the newest snapshot of its bucket (UTC day, ISO week, calendar
     month), which makes pruning after every build give the same set as pruning once.
+    Times after `limit` (the machine's clock plus a tolerance) are kept and ignored: one
+    snapshot wrongly dated 2100 must not make every other one look a century old.
     """
-    ordered = sorted({t.astimezone(UTC) for t in times})
+    ordered, future = split_future(times, limit)
     if not ordered:
-        return set()
+        return set(future)
     now = ordered[-1]
 
     def younger(days: int) -> list[datetime]:
@@ -53,13 +71,15 @@ def keep(times: Iterable[datetime], settings: RetentionSettings) -> set[datetime
     kept |= _newest_per_bucket(younger(settings.weekly_days), _iso_week)
     if settings.monthly:
         kept |= _newest_per_bucket(ordered, _month)
-    return kept
+    return kept | set(future)
 
 
-def prune(times: Iterable[datetime], settings: RetentionSettings) -> list[datetime]:
+def prune(
+    times: Iterable[datetime], settings: RetentionSettings, limit: datetime | None = None
+) -> list[datetime]:
     """The times retention removes, oldest first."""
     ordered = sorted({t.astimezone(UTC) for t in times})
-    kept = keep(ordered, settings)
+    kept = keep(ordered, settings, limit)
     return [t for t in ordered if t not in kept]
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypedDict, cast
 
-from gldash_static import atomic
+from gldash_static import atomic, bounded, jsonsafe
 from gldash_static import snapshot as snapshot_io
 from gldash_static.archive import facts
 from gldash_static.errors import ArchiveError, SnapshotError
@@ -91,7 +91,7 @@ def _check_row(raw: object, where: str) -> IndexRow:
 def parse_index(data: bytes, where: str) -> list[IndexRow]:
     """Rows of an index.json body, oldest first; ArchiveError when it is not one."""
     try:
-        loaded: Any = json.loads(data)
+        loaded: Any = jsonsafe.loads(data)
     except UnicodeDecodeError:
         raise ArchiveError(f"{where}: corrupt archive index (not UTF-8)") from None
     except json.JSONDecodeError as exc:
@@ -108,6 +108,13 @@ def parse_index(data: bytes, where: str) -> list[IndexRow]:
         )
     rows = [_check_row(raw, where) for raw in loaded["snapshots"]]
     return sorted(rows, key=lambda r: r["time"])
+
+
+def load_index(path: Path, where: str | None = None) -> list[IndexRow]:
+    """Rows of the index.json at `path`, read within bounded.INDEX_BYTES; `where` names it."""
+    name = where or str(path)
+    data = bounded.read(path, bounded.INDEX_BYTES, "archive index", ArchiveError, name=name)
+    return parse_index(data, name)
 
 
 def encode_index(rows: list[IndexRow]) -> bytes:
@@ -145,7 +152,7 @@ class Store:
     def read_index(self) -> list[IndexRow]:
         """The index rows, oldest first; empty for a new archive, ArchiveError if unusable."""
         try:
-            data = self.index_path.read_bytes()
+            return load_index(self.index_path)
         except FileNotFoundError:
             if self.dated_files():
                 # Starting a fresh index here would hide every snapshot already archived.
@@ -156,7 +163,6 @@ class Store:
             return []
         except OSError as exc:
             raise ArchiveError(f"{self.index_path}: cannot read: {exc.strerror}") from None
-        return parse_index(data, str(self.index_path))
 
     def write_index(self, rows: list[IndexRow]) -> None:
         """Atomically replace index.json."""

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from pathlib import Path
 
 from gldash_static import snapshot as snapshot_io
 from gldash_static.archive import Archive, IndexRow
+from gldash_static.archive.retention import FUTURE_TOLERANCE
 from gldash_static.cli.common import add_config_argument, config_from
 from gldash_static.errors import EXIT_OK, UsageError
+from gldash_static.model import Snapshot
+from gldash_static.timeutil import iso_utc, parse_time
 
 NAME = "archive"
 HELP = "list, add or prune archived snapshots (retention from config.yml)"
@@ -21,6 +25,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_argument(listing)
     add = sub.add_parser("add", help="archive a snapshot file, then apply retention")
     add.add_argument("snapshot", type=Path, metavar="SNAPSHOT", help="snapshot .json or .json.gz")
+    add.add_argument(
+        "--force",
+        action="store_true",
+        help="archive a snapshot dated after this machine's clock (normally refused)",
+    )
     add_config_argument(add)
     prune = sub.add_parser("prune", help="apply retention and delete unlisted snapshot files")
     prune.add_argument(
@@ -45,6 +54,16 @@ def _line(row: IndexRow) -> str:
     )
 
 
+def _refuse_future(snapshot: Snapshot, path: Path, now: datetime, force: bool) -> None:
+    """A snapshot dated in the future would sit in the archive as its newest for years."""
+    dated = parse_time(snapshot["generated_at"])
+    if dated is not None and dated > now + FUTURE_TOLERANCE and not force:
+        raise UsageError(
+            f"{path}: dated {iso_utc(dated)}, after this machine's clock ({iso_utc(now)}); "
+            "check the clocks, or pass --force to archive it anyway"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     """Run one archive action."""
     action = getattr(args, "archive_command", None)
@@ -52,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("gldash archive: choose an action: list, add, prune or rebuild")
     config = config_from(args)
     root = config.archive.dir  # already resolved against the config file's folder
-    archive = Archive(config.archive)
+    archive = Archive(config.archive, protect=(config.path,))
     if action == "list":
         rows = archive.rows()
         for row in rows:
@@ -60,7 +79,9 @@ def run(args: argparse.Namespace) -> int:
         total = sum(r["size"] for r in rows)
         print(f"{len(rows)} snapshot(s), {total:,} bytes in {root}")
     elif action == "add":
-        row = archive.add(snapshot_io.read(args.snapshot))
+        snapshot = snapshot_io.read(args.snapshot)
+        _refuse_future(snapshot, args.snapshot, archive.clock(), args.force)
+        row = archive.add(snapshot)
         print(f"archived {args.snapshot} as {root / row['path']}")
     elif action == "prune":
         result = archive.prune(dry_run=args.dry_run)

@@ -113,6 +113,7 @@ class SourceFetch:
             for record in records
             if (published := publish.publishable(record, self.source, self.settings))
         ]
+        started = self._settle_clock(started, records)
         watermark = iso(started) if self.request.mode != "event" else self._previous_watermark()
         source: Source = {
             "name": self.source.name,
@@ -147,6 +148,26 @@ class SourceFetch:
         if exc.status is None and "connect" in str(exc):
             return FetchError(f"{name}: cannot reach {self.source.url} (connection failed)")
         return FetchError(f"{name}: {exc.path}: {exc}")
+
+    def _settle_clock(self, started: datetime, records: list[Project]) -> datetime:
+        """The run's start by the server's clock, judged on all its answers, not the first.
+
+        The first answer alone decided it while fetching; if the later answers outvoted it,
+        the records fetched in this run get the agreed time instead.
+        """
+        settled = self._server_now()
+        if iso(settled) != iso(started):
+            for record in records:
+                if record["fetched_at"] == iso(started):
+                    record["fetched_at"] = iso(settled)
+        clock = self.api.stats.server_clock.reading()
+        if clock.outvoted and clock.example is not None:
+            odd = iso(datetime.fromtimestamp(clock.example, UTC))
+            self._warn(
+                f"{self.source.name}: {clock.outvoted} answer(s) carried a Date header far "
+                f"from the others' (e.g. {odd}); ignored for the watermark and snapshot date"
+            )
+        return settled
 
     def _previous_watermark(self) -> str | None:
         return self.request.previous["watermark"] if self.request.previous else None

@@ -15,6 +15,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from gldash_static.gitlab.pacing import CircuitBreaker, Pacer, retry_after_seconds
+from gldash_static.gitlab.server_clock import ServerClock
 
 TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
 MAX_RATE_LIMITED_RETRIES = 60  # 429s are waited out, not failures, but never forever
@@ -59,8 +60,7 @@ class RequestStats:
         self.calls: Counter[str] = Counter()
         self.retries = 0
         self.rate_limited = 0
-        self.server_time_first: float | None = None
-        self.server_time_last: float | None = None
+        self.server_clock = ServerClock()
 
     def count(self, endpoint: str) -> None:
         """One request was sent."""
@@ -80,13 +80,23 @@ class RequestStats:
         if not value:
             return
         try:
-            moment = email.utils.parsedate_to_datetime(value).timestamp()
-        except (TypeError, ValueError):
+            parsed = email.utils.parsedate_to_datetime(value)
+            if parsed.tzinfo is None:
+                return  # HTTP dates are GMT; one without a zone is not a clock reading
+            moment = parsed.timestamp()
+        except (TypeError, ValueError, OverflowError, IndexError):
             return
-        with self._lock:
-            if self.server_time_first is None:
-                self.server_time_first = moment
-            self.server_time_last = max(self.server_time_last or moment, moment)
+        self.server_clock.saw(moment, time.time())
+
+    @property
+    def server_time_first(self) -> float | None:
+        """The server's clock at the first answer the run's other answers agree with."""
+        return self.server_clock.reading().first
+
+    @property
+    def server_time_last(self) -> float | None:
+        """The server's clock at the last answer the run's other answers agree with."""
+        return self.server_clock.reading().last
 
     @property
     def total(self) -> int:

@@ -29,6 +29,7 @@ class Faults:
     truncate_rate: float = 0.0
     truncate_mode: Literal["random", "short", "full"] = "random"
     revoke_after: int | None = None  # each token gets 401 after this many requests
+    date: str | None = None  # a Date header to send instead of the simulated clock's
     seed: int = 0
     routes: Mapping[str, Faults] = field(default_factory=dict)
 
@@ -50,6 +51,7 @@ class Decision:
     reset: bool = False
     truncate: Literal["short", "full"] | None = None
     truncate_fraction: float = 0.5
+    date: str | None = None
 
 
 class FaultInjector:
@@ -69,6 +71,8 @@ class FaultInjector:
         """Roll the dice for one request."""
         with self._lock:
             f = self.faults.for_route(template, path)
+            if f.date is not None:
+                return Decision(date=f.date)
             r = self._rng
             delay = max(0.0, f.latency_ms + (r.uniform(-1, 1) * f.jitter_ms if f.jitter_ms else 0))
             if f.reset_rate and r.random() < f.reset_rate:

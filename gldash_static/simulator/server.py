@@ -71,8 +71,12 @@ class _Handler(BaseHTTPRequestHandler):
         # keep-alive request would wait ~40 ms.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+    date_override: str | None = None  # a Faults(date=...) answer's Date header
+
     def date_time_string(self, timestamp: float | None = None) -> str:
         """The Date header follows the simulated clock, as a real server's follows its own."""
+        if self.date_override is not None:
+            return self.date_override
         return email.utils.format_datetime(self.server.sim.clock.now, usegmt=True)
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -243,6 +247,12 @@ class Simulator:
         """Revoke a token: it gets 401 from now on."""
         self.state.revoke_token(token)
 
+    def set_feature_access(
+        self, project_id: int, public_jobs: bool | None = None, **levels: str
+    ) -> None:
+        """Set a project's feature access levels, e.g. repository="private" (members only)."""
+        self.state.set_feature_access(project_id, public_jobs, **levels)
+
     def create_trigger(self, project_id: int) -> str:
         """A pipeline trigger token for the project."""
         return self.state.create_trigger(project_id)
@@ -377,6 +387,7 @@ class Simulator:
             if decision.truncate == "short":
                 length = cut  # well-formed HTTP, broken JSON
             h.close_connection = True
+        h.date_override = decision.date if decision is not None else None
         h.send_response(status)
         h.send_header("Content-Type", content_type)
         h.send_header("Content-Length", str(length))

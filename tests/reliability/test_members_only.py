@@ -1,0 +1,228 @@
+"""Members-only features of public and internal projects never reach a public dashboard.
+
+GitLab lets a project open its repository, CI/CD and merge requests to members only (access
+level `private`, or `public_jobs: false` for pipelines and jobs). The token that fetches is
+an administrator's here, so GitLab hands over everything: the dashboard itself must leave
+those features out, of the snapshot and of every file, and say so on the project page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from reliability_helpers import (
+    TOKEN,
+    Workspace,
+    decoded,
+    gldash,
+    grant_token,
+    make_workspace,
+    read_snapshot,
+)
+
+from gldash_static.model import Project
+from gldash_static.simulator import OrgSpec, Simulator
+from gldash_static.simulator.model import Project as SimProject
+
+ENV = {"GITLAB_TOKEN": TOKEN}
+
+# How each chosen project is restricted, and the features the dashboard must withhold.
+RESTRICTIONS: dict[str, tuple[dict[str, object], list[str]]] = {
+    "repository": (
+        {"repository": "private", "builds": "private", "merge_requests": "private"},
+        ["repository", "pipelines", "merge_requests"],
+    ),
+    "builds": ({"builds": "private"}, ["pipelines"]),
+    "public_jobs": ({"public_jobs": False}, ["pipelines"]),
+    "merge_requests": ({"merge_requests": "private"}, ["merge_requests"]),
+}
+
+
+def _candidates(sim: Simulator) -> list[SimProject]:
+    """Published projects with code, pipelines, branches and open merge requests."""
+    with sim.state.lock:
+        found = []
+        for p in sorted(sim.state.projects.values(), key=lambda p: p.id):
+            if p.visibility == "private" or p.archived or p.empty_repo:
+                continue
+            if p.namespace_kind != "group":
+                continue
+            opened = [m for m in sim.state.merge_requests(p.id) if m.state == "opened"]
+            if sim.state.pipelines(p.id) and sim.state.branches(p.id) and opened:
+                found.append(p)
+        return found
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[Simulator]:
+    with Simulator(OrgSpec(projects=150, seed=6, pipelines_per_project=4)) as server:
+        grant_token(server)
+        yield server
+
+
+@pytest.fixture(scope="module")
+def restricted(sim: Simulator) -> dict[str, SimProject]:
+    """One project per kind of restriction, restricted in the simulator."""
+    chosen = dict(zip(RESTRICTIONS, _candidates(sim), strict=False))
+    assert len(chosen) == len(RESTRICTIONS), "the organisation needs more candidate projects"
+    for kind, project in chosen.items():
+        levels, _ = RESTRICTIONS[kind]
+        public_jobs = levels.get("public_jobs")
+        sim.state.set_feature_access(
+            project.id,
+            public_jobs=public_jobs if isinstance(public_jobs, bool) else None,
+            **{k: str(v) for k, v in levels.items() if k != "public_jobs"},
+        )
+    return chosen
+
+
+def _projects(ws: Workspace) -> dict[int, Project]:
+    return {p["id"]: p for p in read_snapshot(ws.snapshot)["sources"][0]["projects"]}
+
+
+def _secrets(sim: Simulator, project: SimProject, withheld: list[str]) -> list[bytes]:
+    """Texts that only the withheld features of `project` would put into an output."""
+    web = f"{sim.url}/{project.path_with_namespace}"
+    found: list[bytes] = []
+    if "pipelines" in withheld:
+        found += [f"{web}/-/pipelines/{pl.id}".encode() for pl in sim.state.pipelines(project.id)]
+    if "merge_requests" in withheld:
+        found += [
+            f"{web}/-/merge_requests/{m.iid}".encode() for m in sim.state.merge_requests(project.id)
+        ]
+    # Branch names are shared between projects: the project page test checks those.
+    return found
+
+
+def _build(ws: Workspace, *extra: str) -> None:
+    result = gldash("build", "-c", str(ws.config_path), "--quiet", *extra, cwd=ws.root, env=ENV)
+    assert result.returncode == 0, result.stderr
+
+
+def _outputs(ws: Workspace) -> dict[Path, bytes]:
+    return {path: decoded(path) for path in ws.outputs()}
+
+
+def test_members_only_features_are_left_out_of_every_output(
+    sim: Simulator, restricted: dict[str, SimProject], tmp_path: Path
+) -> None:
+    ws = make_workspace(sim, tmp_path / "ws")
+    _build(ws, "--allow-empty-history")
+    projects = _projects(ws)
+    outputs = _outputs(ws)
+    leaks = [
+        (kind, path.name, secret)
+        for kind, project in restricted.items()
+        for secret in _secrets(sim, project, RESTRICTIONS[kind][1])
+        for path, data in outputs.items()
+        if secret in data
+    ]
+    assert leaks == []
+    for kind, project in restricted.items():
+        record = projects[project.id]  # the project itself stays on the dashboard
+        _, withheld = RESTRICTIONS[kind]
+        assert record["withheld"] == withheld, kind
+        assert set(record["members_only"]) <= set(withheld), kind
+        if "pipelines" in withheld:
+            assert record["pipelines"] == [], kind
+        if "repository" in withheld:
+            assert record["branches"] == [] and record["branches_omitted"] == 0, kind
+        if "merge_requests" in withheld:
+            assert record["merge_requests"] == [], kind
+    # Unrestricted features of the same projects are still there.
+    assert projects[restricted["builds"].id]["branches"]
+    assert projects[restricted["merge_requests"].id]["pipelines"]
+    assert projects[restricted["public_jobs"].id]["merge_requests"]
+
+
+def test_project_page_says_restricted_to_members(
+    sim: Simulator, restricted: dict[str, SimProject], tmp_path: Path
+) -> None:
+    ws = make_workspace(sim, tmp_path / "ws")
+    _build(ws, "--allow-empty-history")
+    snapshot = read_snapshot(ws.snapshot)
+    pages = {p.read_text(encoding="utf-8"): p.name for p in sorted((ws.site / "p").glob("*.html"))}
+    for kind, project in restricted.items():
+        page = next(
+            (text for text in pages if f"/{project.path_with_namespace}/-/pipelines" in text),
+            "",
+        )
+        assert page, kind
+        assert "restricted to members" in page, kind
+        if kind == "repository":
+            branch_names = {b.name for b in sim.state.branches(project.id)} - {"main", "master"}
+            assert not any(f"<code>{name}</code>" in page for name in branch_names)
+    assert snapshot["sources"][0]["projects"]
+
+
+def test_dashboard_that_publishes_private_projects_keeps_members_only_data(
+    sim: Simulator, restricted: dict[str, SimProject], tmp_path: Path
+) -> None:
+    ws = make_workspace(
+        sim, tmp_path / "ws", source="    visibility: [public, internal, private]\n"
+    )
+    _build(ws, "--allow-empty-history")
+    projects = _projects(ws)
+    for kind, project in restricted.items():
+        record = projects[project.id]
+        assert record["withheld"] == [], kind
+        assert record["members_only"], kind
+    assert projects[restricted["repository"].id]["branches"]
+    assert projects[restricted["builds"].id]["pipelines"]
+    assert projects[restricted["merge_requests"].id]["merge_requests"]
+
+
+def test_event_build_applies_a_narrowed_config_to_carried_projects(
+    sim: Simulator, restricted: dict[str, SimProject], tmp_path: Path
+) -> None:
+    # Published once with private projects and members-only data (behind access control)...
+    ws = make_workspace(
+        sim, tmp_path / "ws", source="    visibility: [public, internal, private]\n"
+    )
+    _build(ws, "--allow-empty-history")
+    before = _projects(ws)
+    assert any(p["visibility"] == "private" for p in before.values())
+    # ...then the config narrows to the default (public and internal), and the next build is
+    # a webhook event about an unrelated project: the carried-over projects follow the new
+    # config too, instead of publishing yesterday's members-only data.
+    text = ws.config_path.read_text(encoding="utf-8")
+    ws.config_path.write_text(
+        text.replace("    visibility: [public, internal, private]\n", ""), encoding="utf-8"
+    )
+    other = next(
+        p
+        for p in before.values()
+        if p["visibility"] != "private" and p["id"] not in {r.id for r in restricted.values()}
+    )
+    payload = tmp_path / "event.json"
+    payload.write_text(
+        json.dumps(
+            {
+                "object_kind": "pipeline",
+                "project": {"id": other["id"], "web_url": other["web_url"]},
+                "object_attributes": {"id": 1, "status": "success"},
+            }
+        ),
+        encoding="utf-8",
+    )
+    _build(ws, "--event", str(payload))
+    after = _projects(ws)
+    assert all(p["visibility"] != "private" for p in after.values())
+    for kind, project in restricted.items():
+        _, withheld = RESTRICTIONS[kind]
+        assert after[project.id]["withheld"] == withheld, kind
+        if "pipelines" in withheld:
+            assert after[project.id]["pipelines"] == [], kind
+        if "merge_requests" in withheld:
+            assert after[project.id]["merge_requests"] == [], kind
+    leaks = [
+        (path.name, secret)
+        for kind, project in restricted.items()
+        for secret in _secrets(sim, project, RESTRICTIONS[kind][1])
+        for path, data in _outputs(ws).items()
+        if secret in data and "archive" not in path.parts
+    ]
+    assert leaks == []
