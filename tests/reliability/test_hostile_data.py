@@ -153,18 +153,23 @@ class _Attrs(HTMLParser):
                 self.bad.append(f"<{tag} {name}={(value or '')[:60]!r}>")
 
 
+def bad_attributes(site: Path, scanner: type[_Attrs] = _Attrs) -> list[str]:
+    """Every handler attribute and dangerous URL `scanner` finds in the site's HTML and SVG."""
+    bad: list[str] = []
+    for path in sorted(site.rglob("*.html")) + sorted(site.rglob("*.svg")):
+        parser = scanner()
+        parser.feed(path.read_text(encoding="utf-8"))
+        bad += [f"{path.relative_to(site)}: {b}" for b in parser.bad]
+    return bad
+
+
 @pytest.mark.parametrize("which", ["fetched", "poisoned"])
 def test_no_handler_or_dangerous_url_in_any_file(
     which: str, request: pytest.FixtureRequest
 ) -> None:
     value = request.getfixturevalue(which)
     site: Path = value[0] if isinstance(value, tuple) else value
-    bad: list[str] = []
-    for path in sorted(site.rglob("*.html")) + sorted(site.rglob("*.svg")):
-        parser = _Attrs()
-        parser.feed(path.read_text(encoding="utf-8"))
-        bad += [f"{path.relative_to(site)}: {b}" for b in parser.bad]
-    assert bad == []
+    assert bad_attributes(site) == []
 
 
 class Chromium:

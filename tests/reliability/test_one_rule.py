@@ -15,7 +15,7 @@ import html
 import itertools
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 from factories import GENERATED_AT, iso, make_snapshot
 from reliability_corpus import TEXTS, URLS, poison
-from test_hostile_data import URL_ATTRS, _Attrs
+from test_hostile_data import URL_ATTRS, _Attrs, bad_attributes
 
 from gldash_static import resources
 from gldash_static.archive import Archive
@@ -59,6 +59,7 @@ DISPLAY_SUFFIXES = {".html", ".svg", ".xml", ".txt", ".json"}
 BIDI = next(t for t in TEXTS if "bidi" in t)
 CONTROLS = next(t for t in TEXTS if t.startswith("nul"))
 SURROGATES = next(t for t in TEXTS if "surrogates" in t)
+T = GENERATED_AT  # "now" of the current snapshot
 
 
 # -- 1. the hostile corpus through every page type ----------------------------------------
@@ -85,6 +86,25 @@ def _pipeline(pid: int, web: str, ref: str, status: str, when: datetime, url: st
     }
 
 
+def _branch(
+    days: int | None,
+    default: bool = False,
+    merged: bool = False,
+    name: str = "topic",
+    text: str = "",
+) -> Branch:
+    return {
+        "name": name,
+        "default": default,
+        "protected": False,
+        "merged": merged,
+        "commit_short_id": "abc",
+        "commit_title": text,
+        "committed_date": None if days is None else iso(T - timedelta(days=days)),
+        "author_name": text,
+    }
+
+
 def _hostile_paths(snap: Snapshot) -> None:
     """Corpus text in group and project paths too (the Changes and Trends pages show them)."""
     texts = itertools.cycle(TEXTS)
@@ -101,11 +121,11 @@ def _hostile_paths(snap: Snapshot) -> None:
 
 def _two_snapshots() -> tuple[Snapshot, Snapshot]:
     """An archived snapshot and the next one; every kind of change carries hostile text."""
-    then = GENERATED_AT - timedelta(days=1)
+    then = T - timedelta(days=1)
     previous = poison(make_snapshot(projects=6, seed=3, now=then))
     _hostile_paths(previous)
     current = copy.deepcopy(previous)
-    current["generated_at"] = iso(GENERATED_AT)
+    current["generated_at"] = iso(T)
     urls = itertools.cycle(EXTRA_URLS + URLS)
     before, after = previous["sources"][0]["projects"], current["sources"][0]["projects"]
     for n, (old, new) in enumerate(zip(before[:2], after[:2], strict=True)):
@@ -114,24 +134,12 @@ def _two_snapshots() -> tuple[Snapshot, Snapshot]:
         web = old["web_url"]
         old["pipelines"] = [_pipeline(900 + n, web, old["default_branch"], was, then, "")]
         new["pipelines"] = [
-            _pipeline(950 + n, web, new["default_branch"], now, GENERATED_AT, next(urls)),
+            _pipeline(950 + n, web, new["default_branch"], now, T, next(urls)),
             *copy.deepcopy(old["pipelines"]),
         ]
         new["web_url"] = next(urls)
-    third = after[2]
-    third["branches"].append(
-        {
-            "name": BIDI,
-            "default": False,
-            "protected": False,
-            "merged": False,
-            "commit_short_id": "0000000",
-            "commit_title": CONTROLS,
-            "committed_date": iso(GENERATED_AT - timedelta(days=90)),
-            "author_name": CONTROLS,
-        }
-    )
-    third["web_url"] = next(urls)
+    after[2]["branches"].append(_branch(90, name=BIDI, text=CONTROLS))  # newly stale
+    after[2]["web_url"] = next(urls)
     for old, new in zip(before, after, strict=True):
         if old["merge_requests"]:
             for mr in old["merge_requests"]:
@@ -153,8 +161,7 @@ def archived_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (base / "oncall.md").write_text("# On call\n\n" + "\n\n".join(URLS), encoding="utf-8")
     (base / "config.yml").write_text(
         "sources:\n  - url: https://gitlab.example.com\n    groups: [acme]\n"
-        "site:\n  output_dir: public\n"
-        "  pages: [oncall.md]\n"
+        "site:\n  output_dir: public\n  pages: [oncall.md]\n"
         "archive:\n  dir: archive\n  carry_forward: none\n",
         encoding="utf-8",
     )
@@ -164,9 +171,8 @@ def archived_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Fetched snapshots hold U+FFFD where GitLab sent a lone surrogate; a snapshot file
     # written by another tool may hold the surrogate itself: the rendered one does.
     for snap in (previous, current):
-        archive.add(
-            json.loads(json.dumps(snap).replace("\\ud800", "\\ufffd").replace("\\udfff", "\\ufffd"))
-        )
+        fetched = json.dumps(snap).replace("\\ud800", "\\ufffd").replace("\\udfff", "\\ufffd")
+        archive.add(json.loads(fetched))
     out = base / "public"
     render_with_archive(current, config, out, archive)
     return out
@@ -241,12 +247,7 @@ class _Links(_Attrs):
 
 
 def test_every_link_is_http_with_a_host_or_relative(archived_site: Path) -> None:
-    bad: list[str] = []
-    for path in sorted(archived_site.rglob("*.html")) + sorted(archived_site.rglob("*.svg")):
-        parser = _Links()
-        parser.feed(path.read_text(encoding="utf-8"))
-        bad += [f"{path.relative_to(archived_site)}: {b}" for b in parser.bad]
-    assert bad == []
+    assert bad_attributes(archived_site, _Links) == []
 
 
 # -- 2. both sides call the one function, and it gives these answers -----------------------
@@ -291,7 +292,6 @@ def test_the_rules_sit_below_render_and_archive() -> None:
         assert not any(n.startswith("gldash_static.render") for n in _imports(path)), path
 
 
-T = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 WEB = "https://gitlab.example.com/acme/app"
 
 
@@ -330,7 +330,6 @@ URL_TABLE = [
     ("HTTPS://gitlab.example.com/a", "HTTPS://gitlab.example.com/a"),
     ("HtTp://gitlab.example.com", "HtTp://gitlab.example.com"),
     ("https://", None),
-    ("http://", None),
     ("https:///path", None),
     ("https://:443/", None),
     ("https://user@/", None),
@@ -350,7 +349,6 @@ URL_TABLE = [
     ("https://gitlab.example.com/\u202e", None),
     ("https://gitlab.example.com/\x07", None),
     ("https://gitlab.example.com/\ud800", None),
-    ("https://ex ample.com", None),
     ("https://[::1", None),
     ("https://gitlab.example.com/" + "a" * 3000, None),
     (None, None),
@@ -432,19 +430,6 @@ def test_failing_and_head_pipeline_are_one_answer(
     found = facts.head_pipeline(project)
     assert facts.failing_default(project) is failing
     assert (found["id"] if found else None) == head
-
-
-def _branch(days: int | None, default: bool = False, merged: bool = False) -> Branch:
-    return {
-        "name": "topic",
-        "default": default,
-        "protected": False,
-        "merged": merged,
-        "commit_short_id": "abc",
-        "commit_title": "t",
-        "committed_date": None if days is None else iso(T - timedelta(days=days)),
-        "author_name": "a",
-    }
 
 
 STALE_TABLE = [
