@@ -179,7 +179,9 @@ class ApiClient:
         totals: set[int | None] = set()
         for item, total in self._pages(path, params, guard):
             totals.add(total)
-            found[int(item.get("id", 0))] = item
+            key = item.get("id")
+            if isinstance(key, int) and not isinstance(key, bool):
+                found[key] = item  # an item without an integer id is not a group or project
         return found, totals
 
     def first_page(self, path: str, **params: Any) -> list[dict[str, Any]]:
@@ -230,7 +232,8 @@ class ApiClient:
         # body; the clean ApiError is all a log or traceback needs.
         except gitlab.exceptions.GitlabAuthenticationError:
             raise ApiError(401, "401 Unauthorized", path) from None
-        except gitlab.exceptions.GitlabParsingError:
+        except (gitlab.exceptions.GitlabParsingError, RecursionError):
+            # RecursionError: JSON nested deeper than Python's parser can follow.
             raise ApiError(None, "GitLab sent a response that is not valid JSON", path) from None
         except gitlab.exceptions.GitlabError as exc:
             status = exc.response_code
