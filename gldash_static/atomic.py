@@ -8,9 +8,11 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path
+
+from gldash_static import outdir
 
 # Test-only: `GLDASH_TEST_CRASH_AT=<stage>:<file name pattern>` makes the process SIGKILL
 # itself at that point, so crash-safety tests can stop a run exactly between two steps.
@@ -66,20 +68,24 @@ def write_text(path: Path, text: str) -> None:
 
 
 @contextlib.contextmanager
-def replace_dir(target: Path) -> Iterator[Path]:
-    """Yield an empty staging folder; on success it atomically takes the place of `target`.
+def replace_dir(target: Path, kind: str, protect: Sequence[Path] = ()) -> Iterator[Path]:
+    """Yield a staging folder; on success it atomically takes the place of `target`.
 
-    The old folder is renamed aside and removed only after the new one is in place, so a
-    crash at any point leaves either the old or the new folder complete at `target` (or,
-    in the instant between the two renames, the old one beside it as `.name.old-*`, which
-    `recover_dir` puts back).
+    `target` must be gldash's own folder of `kind` (see outdir: never a folder holding
+    anything else, nor one holding `protect`); the staging folder starts with just its
+    marker. The old folder is renamed aside and removed only after the new one is in
+    place, so a crash at any point leaves either the old or the new folder complete at
+    `target` (or, in the instant between the two renames, the old one beside it as
+    `.name.old-*`, which `recover_dir` puts back).
     """
     target = target.resolve()
+    outdir.claim(target, kind, protect)  # before anything is touched
     target.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive(target):
         recover_dir(target)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
         try:
+            (staging / outdir.MARKER).write_bytes(outdir.marker_bytes(kind))
             yield staging
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -116,7 +122,11 @@ def _exclusive(target: Path) -> Iterator[None]:
 
 
 def recover_dir(target: Path) -> None:
-    """Clean up after a crash inside `replace_dir`: restore the old folder or drop leftovers."""
+    """Clean up after a crash inside `replace_dir`: restore the old folder or drop leftovers.
+
+    Only leftovers that are gldash's own (marked, or empty) are removed: the names alone
+    could be anyone's.
+    """
     parent = target.parent
     if not parent.is_dir():
         return
@@ -125,4 +135,5 @@ def recover_dir(target: Path) -> None:
         os.replace(olds[-1], target)
         olds = olds[:-1]
     for leftover in [*olds, *parent.glob(f".{target.name}.new-*")]:
-        shutil.rmtree(leftover, ignore_errors=True)
+        if leftover.is_dir() and (outdir.is_marked(leftover) or not any(leftover.iterdir())):
+            shutil.rmtree(leftover, ignore_errors=True)

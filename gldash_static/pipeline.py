@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gldash_static import outdir
 from gldash_static import snapshot as snapshot_file
 from gldash_static.archive import Archive
 from gldash_static.config import Config
@@ -43,7 +44,9 @@ class BuildResult:
 
 def open_archive(config: Config) -> Archive | None:
     """The configured archive, or None when archiving is off."""
-    return Archive(config.archive) if config.archive.enabled else None
+    if not config.archive.enabled:
+        return None
+    return Archive(config.archive, protect=(config.path,))
 
 
 def carry_forward(config: Config, archive: Archive, allow_empty: bool) -> None:
@@ -81,13 +84,19 @@ def render_with_archive(
     """Render the site, with the Archive, Trends and Changes pages when there is an archive."""
     pages = archive.pages(snapshot, config.site.stale_branch_days) if archive else []
     files = archive.files() if archive else []
-    return render_site(snapshot, out, config.site, extra_pages=pages, extra_files=files)
+    return render_site(
+        snapshot, out, config.site, extra_pages=pages, extra_files=files, protect=(config.path,)
+    )
 
 
 def build(config: Config, options: BuildOptions, progress: Progress) -> BuildResult:
     """Run the whole job; nothing published is replaced unless each step before it succeeded."""
     archive = open_archive(config)
+    site = options.out or config.site.output_dir
+    # Refuse a folder gldash must not replace before fetching or writing anything.
+    outdir.check(site, "site", (config.path,))
     if archive is not None:
+        archive.check()
         carry_forward(config, archive, options.allow_empty_history)
         # Read index and history now: a corrupt one must fail the build before the snapshot
         # is replaced, not after.
@@ -111,5 +120,5 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
         snapshot, complete, summary = outcome.snapshot, outcome.complete, outcome.summary
     if archive is not None:
         archive.add(snapshot)
-    result = render_with_archive(snapshot, config, options.out or config.site.output_dir, archive)
+    result = render_with_archive(snapshot, config, site, archive)
     return BuildResult(snapshot, result, complete, summary)

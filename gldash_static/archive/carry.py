@@ -10,16 +10,16 @@ from __future__ import annotations
 import logging
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import requests
 
-from gldash_static import atomic
+from gldash_static import atomic, bounded
 from gldash_static.archive import history as history_mod
-from gldash_static.archive.store import HISTORY, INDEX, is_dated_path, parse_index
+from gldash_static.archive.store import HISTORY, INDEX, is_dated_path, load_index
 from gldash_static.errors import ArchiveError
 
 if TYPE_CHECKING:
@@ -28,7 +28,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_DOWNLOAD_BYTES = 1 << 30  # a Pages site is 100 MB by default; a zip this big is not ours
-MAX_EXTRACT_BYTES = 2 << 30
+# The archive's snapshots are gzip already, so a real archive extracts to about the size of
+# its download: more out than could come in is a zip bomb. index.json and history.json are
+# also held to the limits they are read with (gldash_static.bounded).
+MAX_EXTRACT_BYTES = MAX_DOWNLOAD_BYTES
 MAX_FILES = 200_000  # GitLab Pages' own per-site limit
 TIMEOUT_S = 60.0
 _CHUNK = 1 << 16
@@ -61,6 +64,11 @@ def _wanted(relative: str) -> bool:
     return relative in (INDEX, HISTORY) or is_dated_path(relative)
 
 
+def _read_limit(relative: str) -> int | None:
+    """The limit a carried file is later read with, if it has its own."""
+    return {INDEX: bounded.INDEX_BYTES, HISTORY: bounded.HISTORY_BYTES}.get(relative)
+
+
 def _copy_limited(src: IO[bytes], dst: IO[bytes], budget: int, what: str) -> int:
     written = 0
     while chunk := src.read(_CHUNK):
@@ -76,7 +84,7 @@ def _check_complete(staging: Path, origin: str) -> int:
     index = staging / INDEX
     if not index.is_file():
         raise NothingToCarry(f"{origin}: no archive/index.json")
-    rows = parse_index(index.read_bytes(), f"{origin}: archive/index.json")
+    rows = load_index(index, f"{origin}: archive/index.json")
     missing = [r["path"] for r in rows if not (staging / r["path"]).is_file()]
     if missing:
         raise ArchiveError(
@@ -86,7 +94,7 @@ def _check_complete(staging: Path, origin: str) -> int:
     if rows:
         if not (staging / HISTORY).is_file():
             raise ArchiveError(f"{origin}: archive has snapshots but no history.json")
-        history_mod.decode((staging / HISTORY).read_bytes(), f"{origin}: archive/history.json")
+        history_mod.load(staging / HISTORY, f"{origin}: archive/history.json")
     return len(rows)
 
 
@@ -114,10 +122,18 @@ def extract_zip(
                     raise ArchiveError(f"{origin}: more than {limits.files:,} archive files")
                 if total + info.file_size > limits.extract:
                     raise ArchiveError(f"{origin}: archive exceeds {limits.extract:,} bytes")
+                # index.json and history.json stop at the limit they are read with, not
+                # at the whole archive's.
+                budget, what = limits.extract - total, origin
+                own = _read_limit(relative)
+                if own is not None and own < budget:
+                    budget, what = own, f"{origin}: {relative}"
+                    if info.file_size > own:
+                        raise ArchiveError(f"{what}: over the {own:,}-byte read limit; refusing it")
                 target = staging / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with bundle.open(info) as src, target.open("wb") as dst:
-                    total += _copy_limited(src, dst, limits.extract - total, origin)
+                    total += _copy_limited(src, dst, budget, what)
     except zipfile.BadZipFile:
         raise ArchiveError(f"{origin}: the artifacts are not a valid zip file") from None
     except (zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
@@ -223,7 +239,7 @@ def from_url(staging: Path, site_url: str, limits: Limits) -> int:
     with _download_session(site_url, "carry_forward_url") as session:
         with (staging / INDEX).open("wb") as out:
             total += _get(session, base + INDEX, out, limits.download)
-        rows = parse_index((staging / INDEX).read_bytes(), base + INDEX)
+        rows = load_index(staging / INDEX, base + INDEX)
         if len(rows) > limits.files:
             raise ArchiveError(f"{base}{INDEX}: more than {limits.files:,} snapshots listed")
         names = [r["path"] for r in rows] + ([HISTORY] if rows else [])
@@ -244,10 +260,14 @@ def carry(
     fetch: Callable[[Path], int],
     mode: str,
     allow_empty: bool,
+    protect: Sequence[Path] = (),
 ) -> CarryResult:
-    """Run `fetch` into a staging folder and swap it in for `target` once it checks out."""
+    """Run `fetch` into a staging folder and swap it in for `target` once it checks out.
+
+    `target` must be new, empty or gldash's own archive folder (outdir), holding no `protect`.
+    """
     try:
-        with atomic.replace_dir(target) as staging:
+        with atomic.replace_dir(target, "archive", protect) as staging:
             size = fetch(staging)
             count = _check_complete(staging, mode)
     except NothingToCarry as exc:

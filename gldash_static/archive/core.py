@@ -147,8 +147,9 @@ class Archive:
         """
         rows = self.rows()
         history = self.history()
-        self.claim()
+        self.check()
         row = self.store.store(snapshot)
+        self.claim()  # the folder exists now; it was checked before the first write
         updated = history_mod.update(history, snapshot, self.settings.retention.daily_days)
         self.store.write_history(history_mod.encode(updated))
         rows = [r for r in rows if r["time"] != row["time"]] + [row]

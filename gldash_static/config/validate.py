@@ -21,6 +21,9 @@ TOKEN_PATTERN = re.compile(
     r"|GR1348941[0-9A-Za-z_\-]{8,})"
 )
 FORBIDDEN_KEYS = frozenset(SOURCE.forbidden)
+# The longest honest configs list a few thousand groups or projects (~100 KB); reading
+# stops here, so `-c /dev/zero` or a mistaken multi-GB file cannot hold validation up.
+MAX_CONFIG_BYTES = 1_000_000
 TOKEN_ADVICE = (
     "looks like a GitLab token; never put a token in config.yml: store it in a masked "
     "CI/CD variable and name that variable with token_env"
@@ -114,6 +117,17 @@ def _build_sources(raw: tuple[dict[str, Any], ...], problems: Problems) -> list[
     return sources
 
 
+def _check_folders(values: dict[str, Any], problems: Problems) -> None:
+    # Paths only, no file system: whether a folder may be replaced is decided when writing.
+    site_dir = (values.get("site") or {}).get("output_dir")
+    archive = values.get("archive") or {}
+    if archive.get("enabled") and site_dir is not None and archive.get("dir") == site_dir:
+        problems.add(
+            ("archive", "dir"),
+            "the same folder as site.output_dir; each is replaced whole, so they need two",
+        )
+
+
 def parse_config(text: str, path: Path) -> settings.Config:
     """Validate config text read from `path` and return the typed Config, or raise ConfigError."""
     name = str(path)
@@ -144,6 +158,7 @@ def parse_config(text: str, path: Path) -> settings.Config:
     _scan_for_tokens(loaded.value, (), problems)
     values = check_section(ROOT, loaded.value, (), problems)
     sources = _build_sources(values.get("sources") or (), problems)
+    _check_folders(values, problems)
     if problems.items:
         raise ConfigError(problems.lines())
     fetch, site, archive = values["fetch"], values["site"], values["archive"]
@@ -168,7 +183,16 @@ def parse_config(text: str, path: Path) -> settings.Config:
 def load_config(path: Path) -> settings.Config:
     """Read and validate the config file at `path`."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                [
+                    f"{path}:1: (top level): the file is over {MAX_CONFIG_BYTES:,} bytes; "
+                    "a config is far smaller (is this the right file?)"
+                ]
+            )
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError([f"{path}: config file not found (use -c to name another)"]) from None
     except IsADirectoryError:

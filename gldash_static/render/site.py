@@ -236,10 +236,14 @@ def render_site(
     site: SiteSettings,
     extra_pages: Sequence[ExtraPage] = (),
     extra_files: Sequence[ExtraFile] = (),
+    protect: Sequence[Path] = (),
 ) -> RenderResult:
-    """Render every page of `snapshot` into `out_dir`, replacing it atomically."""
+    """Render every page of `snapshot` into `out_dir`, replacing it atomically.
+
+    `out_dir` must be new, empty or gldash's own site (outdir), and hold none of `protect`.
+    """
     renderer = _Site(snapshot, site, extra_pages)
-    with atomic.replace_dir(out_dir) as staging:
+    with atomic.replace_dir(out_dir, "site", protect) as staging:
         # mkdtemp makes the folder private; a published site must be readable by the web server.
         staging.chmod(0o755)
         out = _Writer(staging)

@@ -170,7 +170,12 @@ def test_extraction_takes_only_archive_names_and_refuses_traversal(
     target = tmp_path / "job" / "archive"
     result = Archive(ArchiveSettings(dir=target)).carry_forward(sim.url, sim.token, project_id, REF)
     assert result.snapshots == 1
-    assert sorted(_tree(target)) == ["2026/11/28/061500Z.json.gz", "history.json", "index.json"]
+    assert sorted(_tree(target)) == [
+        ".gldash-output",
+        "2026/11/28/061500Z.json.gz",
+        "history.json",
+        "index.json",
+    ]
     assert not list(tmp_path.rglob("evil*"))
     sim.put_artifact(
         project_id, REF, "pages", _zip(members, symlink="public/archive/2026/11/29/000000Z.json.gz")

@@ -162,13 +162,15 @@ def expected_site_digest(ws: Workspace, snapshot: Snapshot, scratch: Path) -> st
     return digest(out)
 
 
-def expected_archive_digest(ws: Workspace, before: Path, snapshot: Snapshot, scratch: Path) -> str:
-    """Digest of the archive copied at `before` with `snapshot` added."""
+def expected_archive_digest(
+    ws: Workspace, before: Path, snapshot: Snapshot, scratch: Path, hidden: bool = True
+) -> str:
+    """Digest of the archive copied at `before` with `snapshot` added (see `digest`)."""
     config = ws.config()
     copy = scratch / "archive-check"
     shutil.copytree(before, copy)
     Archive(dataclasses.replace(config.archive, dir=copy)).add(snapshot)
-    return digest(copy)
+    return digest(copy, hidden=hidden)
 
 
 def read_snapshot(path: Path) -> Snapshot:

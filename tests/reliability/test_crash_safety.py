@@ -29,6 +29,7 @@ from reliability_helpers import (
 
 from gldash_static.archive import Archive, facts
 from gldash_static.atomic import recover_dir
+from gldash_static.outdir import MARKER
 from gldash_static.simulator import OrgSpec, Simulator
 
 # (crash point, what is already new when the process dies)
@@ -123,11 +124,12 @@ def test_sigkill_at_each_write_step(
     again = run_cli("build", "-c", str(ws.config_path), "--quiet")
     assert again.code == 0, again.err
     snapshot = read_snapshot(ws.snapshot)
-    expected = expected_archive_digest(ws, archive_before, snapshot, tmp_path)
+    expected = expected_archive_digest(ws, archive_before, snapshot, tmp_path, hidden=False)
     assert digest(ws.archive, hidden=False) == expected
-    # A writer killed before its rename leaves only its hidden temporary file.
-    hidden = [p.name for p in ws.archive.rglob(".*")]
+    # A writer killed before its rename leaves only its hidden temporary file (and the
+    # folder keeps gldash's marker).
+    hidden = [p.name for p in ws.archive.rglob(".*") if p.name != MARKER]
     assert all(p.endswith(".tmp") for p in hidden), hidden
     assert digest(ws.site) == expected_site_digest(ws, snapshot, tmp_path)
-    leftovers = [p for p in ws.site.rglob("*") if p.name.startswith(".")]
+    leftovers = [p for p in ws.site.rglob("*") if p.name.startswith(".") and p.name != MARKER]
     assert leftovers == []  # temporary files of the killed run are never published

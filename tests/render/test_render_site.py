@@ -14,6 +14,7 @@ from render_support import NOTES_PAGE, TOP_PAGES
 
 from gldash_static.config.settings import SiteSettings
 from gldash_static.errors import RenderError
+from gldash_static.outdir import MARKER
 from gldash_static.render import ExtraFile, ExtraPage, render_site
 
 SITE_PAGES = [*TOP_PAGES, NOTES_PAGE]
@@ -88,6 +89,7 @@ def test_same_snapshot_renders_identical_bytes(tmp_path: Path) -> None:
 def test_render_replaces_previous_output(tmp_path: Path) -> None:
     out = tmp_path / "public"
     out.mkdir()
+    (out / MARKER).write_text("")  # gldash's own folder (tests/reliability/test_output_folders)
     (out / "leftover.html").write_text("old", encoding="utf-8")
     result = render_site(make_snapshot(projects=3), out, SiteSettings())
     assert not (out / "leftover.html").exists()
