@@ -17,13 +17,8 @@ from requests.structures import CaseInsensitiveDict
 
 from gldash_static.gitlab.origin import origin, origin_or_none
 
-CREDENTIAL_HEADERS = (
-    "PRIVATE-TOKEN",
-    "JOB-TOKEN",
-    "Authorization",
-    "Proxy-Authorization",
-    "Cookie",
-)
+# Not Proxy-Authorization: that one is for the proxy, which every hop goes through anyway.
+CREDENTIAL_HEADERS = ("PRIVATE-TOKEN", "JOB-TOKEN", "Authorization", "Cookie")
 _SAFE_METHODS = ("GET", "HEAD")
 
 
