@@ -165,7 +165,8 @@ SITE = Section(
         Key(
             "output_dir",
             PathKind(),
-            "Folder the site is written to (GitLab Pages publishes `public`).",
+            "Folder the site is written to (GitLab Pages publishes `public`); replaced whole on "
+            "every run, so it must be new, empty or a gldash site (marked `.gldash-output`).",
             default="public",
         ),
         Key(
@@ -225,7 +226,13 @@ ARCHIVE = Section(
     help="Dated copies of past snapshots, and how they survive Pages deployments.",
     keys=(
         Key("enabled", Bool(), "Archive every built snapshot.", default=True),
-        Key("dir", PathKind(), "Folder holding the archive while building.", default="archive"),
+        Key(
+            "dir",
+            PathKind(),
+            "Folder holding the archive while building: new, empty or a gldash archive "
+            "(marked `.gldash-output`), and not `site.output_dir`.",
+            default="archive",
+        ),
         Key("retention", RETENTION, "Retention rules.", default_doc="see below"),
         Key(
             "carry_forward",
