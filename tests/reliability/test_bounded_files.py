@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from factories import GENERATED_AT, make_snapshot
 from reliability_helpers import assert_one_clear_error
 
@@ -283,6 +284,20 @@ def test_yaml_bomb_is_refused_quickly(kind: str, tmp_path: Path) -> None:
     assert len(lines) == 1, proc.stderr[-2000:]
     assert lines[0].startswith(f"{path}:"), lines[0]
     assert len(lines[0]) < 300
+
+
+@pytest.mark.parametrize("kind", [k for k in YAML_BOMBS if k != "huge file"])
+def test_yaml_bomb_is_refused_by_the_pure_python_parser_too(
+    kind: str, tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where PyYAML was built without libyaml; in-process, as the bounds come before expansion.
+    monkeypatch.setattr("gldash_static.config.yaml_lines._LOADER", yaml.SafeLoader)
+    path = tmp_path / "config.yml"
+    path.write_text(YAML_BOMBS[kind])
+    result = run_cli("validate", "-c", str(path))
+    assert result.code == 2, result.err[-2000:]
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{path}:"), result.err[-2000:]
 
 
 def test_anchors_merges_and_duplicates_still_work(tmp_path: Path, run_cli: Any) -> None:
