@@ -172,6 +172,15 @@ def test_folder_of_other_files(tmp_path: Path, snap: Path, run_cli: Any) -> None
     assert _tree(tmp_path) == before
 
 
+def test_a_site_is_never_written_over_an_archive(tmp_path: Path, snap: Path, run_cli: Any) -> None:
+    config = _archive_config(tmp_path / "dash")
+    assert run_cli("archive", "add", str(snap), "-c", str(config)).code == 0
+    before = _tree(tmp_path)
+    result = run_cli("render", "--snapshot", str(snap), "--out", str(config.parent / "data"))
+    _refused(result, "holds a gldash archive")
+    assert _tree(tmp_path) == before
+
+
 def test_a_file_is_not_an_output_folder(tmp_path: Path, snap: Path, run_cli: Any) -> None:
     (tmp_path / "notes.txt").write_text("mine\n")
     before = _tree(tmp_path)
