@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gldash_static.cli.serve import make_server, serve_until_interrupted
 from gldash_static.config import load_config
-from gldash_static.errors import EXIT_OK
+from gldash_static.errors import EXIT_OK, UsageError
 from gldash_static.fetch.progress import Progress
 from gldash_static.pipeline import BuildOptions, build
 from gldash_static.simulator import OrgSpec, Simulator
@@ -33,10 +33,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-serve", action="store_true", help="build only, do not serve")
 
 
+HEADER = "# Written by `gldash demo` for the built-in GitLab simulator."
+
+
 def _config_text(sim: Simulator) -> str:
     groups = sorted(g.full_path for g in sim.state.groups.values() if g.parent_id is None)
     return (
-        "# Written by `gldash demo` for the built-in GitLab simulator.\n"
+        f"{HEADER}\n"
         f"sources:\n  - url: {sim.url}\n    name: Simulated GitLab\n"
         f"    token_env: {TOKEN_ENV}\n    groups: {json.dumps(groups)}\n"
         # Everything here is simulated, so the demo shows private projects too; a real
@@ -48,9 +51,26 @@ def _config_text(sim: Simulator) -> str:
     )
 
 
+def _check_work(work: Path) -> None:
+    """Refuse a work folder that is not new, empty or an earlier demo's: the demo empties it."""
+    if not work.exists() or (work.is_dir() and not any(work.iterdir())):
+        return
+    try:
+        with (work / "config.yml").open(encoding="utf-8", errors="replace") as handle:
+            first = handle.readline(200).rstrip("\n")
+    except OSError:
+        first = ""
+    if first != HEADER:
+        raise UsageError(
+            f"refusing to use {work} for the demo: it is not a folder `gldash demo` made "
+            "(its config.yml, public/ and archive/ would be replaced); choose a new or empty one"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     """Simulate a few days of scheduled builds, then serve the result."""
     work: Path = args.dir
+    _check_work(work)
     work.mkdir(parents=True, exist_ok=True)
     for leftover in ("public", "archive", "snapshot.json"):
         target = work / leftover

@@ -322,3 +322,27 @@ def test_site_and_archive_in_one_folder_is_a_config_error(tmp_path: Path, run_cl
     assert len(lines) == 1, result.err
     assert lines[0].startswith(f"{config}:7: archive.dir: "), lines[0]
     assert "site.output_dir" in lines[0]
+
+
+DEMO = ("demo", "--projects", "3", "--days", "0", "--no-serve")
+
+
+def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path, run_cli: Any) -> None:
+    work = tmp_path / "mine"
+    (work / "public").mkdir(parents=True)
+    (work / "public" / "index.html").write_text("<p>my own site</p>\n")
+    (work / "config.yml").write_text("sources: []\n")
+    before = _tree(tmp_path)
+    _refused(run_cli(*DEMO, "--dir", str(work)), str(work), "gldash demo")
+    assert _tree(tmp_path) == before
+
+
+def test_demo_runs_again_in_its_own_folder(
+    tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GLDASH_DEMO_TOKEN", "")  # restored afterwards; the demo sets its own
+    work = tmp_path / "demo"
+    for _ in range(2):
+        result = run_cli(*DEMO, "--dir", str(work))
+        assert result.code == 0, result.err
+    assert (work / "public" / MARKER).is_file() and (work / "archive" / MARKER).is_file()
