@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -50,7 +51,7 @@ SNAPSHOTS: dict[str, tuple[Callable[[bytes], bytes], str]] = {
     "not UTF-8": (lambda b: b.replace(b'"generated_at"', b'"gener\xff\xfeted_at"', 1), "UTF-8"),
     "truncated gzip": (lambda b: gzip.compress(b)[:200], "corrupt or truncated gzip"),
     "future version": (
-        lambda b: b.replace(b'"schema_version": 1', b'"schema_version": 99', 1),
+        lambda b: re.sub(rb'"schema_version": \d+', b'"schema_version": 99', b, count=1),
         "newer than this gldash supports",
     ),
     "not a snapshot": (lambda b: b"[1, 2, 3]\n", "not a gldash snapshot"),

@@ -31,6 +31,7 @@ from reliability_helpers import TOKEN, grant_token, make_workspace, read_snapsho
 
 from gldash_static.cli.main import main
 from gldash_static.cli.serve import make_server
+from gldash_static.fetch.convert import MAX_TEXT
 from gldash_static.model import Snapshot
 from gldash_static.simulator import OrgSpec, Simulator
 
@@ -115,6 +116,19 @@ def _pages(site: Path, ids: list[int] | None = None) -> list[str]:
     return top + groups + projects
 
 
+def _string_lengths(value: object) -> list[int]:
+    if isinstance(value, str):
+        return [len(value)]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return [n for item in items for n in _string_lengths(item)] or [0]
+
+
+def _stored_form(text: str) -> str:
+    if len(text) > MAX_TEXT:
+        text = text[: MAX_TEXT - 1] + "\u2026"
+    return text.replace("\ud800", "\ufffd").replace("\udfff", "\ufffd")
+
+
 def test_fetched_snapshot_keeps_hostile_text_as_data(
     fetched: tuple[Path, Snapshot, list[int]],
 ) -> None:
@@ -123,8 +137,11 @@ def test_fetched_snapshot_keeps_hostile_text_as_data(
     assert set(ids) <= set(projects)
     stored = {text for pid in ids for text in (projects[pid]["name"], projects[pid]["description"])}
     stored |= {t for pid in ids for t in projects[pid]["topics"]}
-    expected = {t.replace("\ud800", "\ufffd").replace("\udfff", "\ufffd") for t in TEXTS}
+    # Kept as data, lone surrogates replaced; text longer than GitLab's own limits is cut.
+    expected = {_stored_form(t) for t in TEXTS}
     assert stored <= expected and len(stored) >= 8
+    assert max(len(t) for t in TEXTS) > MAX_TEXT  # the corpus does try a long one
+    assert max(_string_lengths(snapshot)) <= MAX_TEXT
     everything = json.dumps(snapshot, ensure_ascii=False)
     assert "\\u0000" in everything and "\ufffd" in everything and "\u202e" in everything
     titles = [mr["title"] for pid in ids for mr in projects[pid]["merge_requests"]]
