@@ -289,14 +289,16 @@ def _visit(browser: Any, site: Path, pages: list[str]) -> list[str]:
             current[0] = path
             navigations: list[str] = []
 
-            def listener(frame: Any, seen: list[str] = navigations) -> None:
-                if frame == page.main_frame:
-                    seen.append(frame.url)
+            # Document requests, not framenavigated: a page's own history.replaceState fires
+            # framenavigated late; only a navigation to another document requests one.
+            def listener(request: Any, seen: list[str] = navigations) -> None:
+                if request.is_navigation_request() and request.frame == page.main_frame:
+                    seen.append(request.url)
 
-            page.on("framenavigated", listener)
+            page.on("request", listener)
             page.goto(url, wait_until="load")
             page.wait_for_timeout(30)
-            page.remove_listener("framenavigated", listener)
+            page.remove_listener("request", listener)
             if navigations != [url]:
                 note(f"navigated {navigations}")
             state = page.evaluate("[window.__pwned, window.__events]")

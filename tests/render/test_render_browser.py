@@ -62,9 +62,16 @@ def _open(browser: Any, base: str, **options: Any) -> tuple[Any, Any, Watch]:
     )
     page.on("pageerror", lambda e: watch.errors.append(f"pageerror: {e}"))
     page.on("dialog", lambda d: (watch.dialogs.append(d.message), d.dismiss()))
+    # Document requests, not framenavigated: a page's own history.replaceState (filter state
+    # in the URL) fires framenavigated late, into the next page's watch; only a navigation to
+    # another document, which an injected script would cause, requests a document.
     page.on(
-        "framenavigated",
-        lambda f: watch.navigations.append(f.url) if f == page.main_frame else None,
+        "request",
+        lambda r: (
+            watch.navigations.append(r.url)
+            if r.is_navigation_request() and r.frame == page.main_frame
+            else None
+        ),
     )
     return context, page, watch
 
