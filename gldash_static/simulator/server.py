@@ -24,7 +24,12 @@ from gldash_static.simulator.errors import ApiError
 from gldash_static.simulator.faults import Decision, FaultInjector, Faults
 from gldash_static.simulator.org import OrgSpec
 from gldash_static.simulator.pagination import MAX_PER_PAGE, TOTAL_LIMIT
-from gldash_static.simulator.ratelimit import RateLimiter
+from gldash_static.simulator.ratelimit import (
+    APP_LIMIT_BODY,
+    AppLimits,
+    RateLimiter,
+    header_mode,
+)
 from gldash_static.simulator.routing import Context, Reply, Request, Router
 from gldash_static.simulator.state import OrgState
 
@@ -109,6 +114,8 @@ class Simulator:
         latency_ms: float = 0.0,
         rate_limit_per_minute: int | None = None,
         rate_limit_window_s: float = 60.0,
+        rate_limit_headers: str = "self-managed",
+        app_limits: dict[str, int] | None = None,
         faults: Faults | None = None,
         port: int = 0,
         total_limit: int = TOTAL_LIMIT,
@@ -125,11 +132,14 @@ class Simulator:
         # client used; None: the URL the simulator serves on.
         self.external_url = external_url.rstrip("/") if external_url else None
         self.max_per_page = max_per_page
+        self.rate_limit_headers = header_mode(rate_limit_headers)
         self._limiter = (
-            RateLimiter(rate_limit_per_minute, rate_limit_window_s)
+            RateLimiter(rate_limit_per_minute, rate_limit_window_s, headers=rate_limit_headers)
             if rate_limit_per_minute
             else None
         )
+        # GitLab's application limits count per minute; the same window option scales them.
+        self._app_limits = AppLimits(app_limits or {}, rate_limit_window_s)
         self._faults = FaultInjector(faults or Faults())
         self._counters: Counter[tuple[str, int]] = Counter()
         self._token_uses: Counter[str] = Counter()
@@ -222,9 +232,18 @@ class Simulator:
         with self._lock:
             self._token_uses.clear()
 
-    def set_rate_limit(self, per_minute: int | None, window_s: float = 60.0) -> None:
-        """Change the per-token rate limit while running (None: no limit)."""
-        self._limiter = RateLimiter(per_minute, window_s) if per_minute else None
+    def set_rate_limit(
+        self, per_minute: int | None, window_s: float = 60.0, headers: str | None = None
+    ) -> None:
+        """Change the per-token rate limit (None: no limit) and its header mode while running."""
+        if headers is not None:
+            self.rate_limit_headers = header_mode(headers)
+        mode = self.rate_limit_headers
+        self._limiter = RateLimiter(per_minute, window_s, headers=mode) if per_minute else None
+
+    def set_app_limits(self, per_minute: dict[str, int] | None, window_s: float = 60.0) -> None:
+        """Change the application limits (route template -> requests a window) while running."""
+        self._app_limits = AppLimits(per_minute or {}, window_s)
 
     def on_request(self, hook: RequestHook | None) -> None:
         """Call `hook(template, path, query)` before answering each API request (None: stop).
@@ -318,6 +337,12 @@ class Simulator:
         if user is None and (token or not route.anonymous):
             self._count(template, 401)
             self._send(h, 401, _json({"message": "401 Unauthorized"}), headers)
+            return
+        if not self._app_limits.allows(template, token if user else h.client_address[0]):
+            # check_rate_limit! answers from the endpoint: no Retry-After, and GitLab.com's
+            # header middleware skips every 429, so no RateLimit-* either.
+            self._count(template, 429)
+            self._send(h, 429, _json(APP_LIMIT_BODY), {})
             return
         decision = self._faults.decide(template, split.path)
         delay = decision.delay_s + self.latency_ms / 1000

@@ -47,6 +47,7 @@ def test_errors_and_rate_limit_still_give_correct_data(
             OrgSpec(projects=40, seed=5),
             rate_limit_per_minute=30,
             rate_limit_window_s=3.0,
+            rate_limit_headers="gitlab.com",  # the pacer reads RateLimit-Remaining
             faults=Faults(error_rate=0.10, seed=2),
         ) as faulty,
         Simulator(OrgSpec(projects=40, seed=5)) as clean,

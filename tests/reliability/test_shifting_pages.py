@@ -59,7 +59,7 @@ def test_rate_limit_can_be_changed_while_running(big: Simulator) -> None:
         return reply.headers.get("RateLimit-Limit")
 
     assert limit() is None
-    big.set_rate_limit(100, window_s=60)
+    big.set_rate_limit(100, window_s=60, headers="gitlab.com")  # headers on every answer
     assert limit() == "100"
     big.set_rate_limit(None)
     assert limit() is None
