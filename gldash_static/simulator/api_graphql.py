@@ -14,34 +14,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from graphql import (
-    DocumentNode,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLError,
-    GraphQLObjectType,
-    GraphQLSchema,
-    InlineFragmentNode,
-    IntValueNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
-    VariableNode,
-    build_schema,
-    get_named_type,
-    graphql_sync,
-    parse,
-    validate,
-)
+from graphql import GraphQLError, GraphQLSchema, build_schema, graphql_sync, parse, validate
 
+from gldash_static.simulator.graphql_complexity import analyse
 from gldash_static.simulator.model import Pipeline, Project, User
 from gldash_static.simulator.routing import Context, Reply, Request, Router
 from gldash_static.simulator.serialize import ts
 
 GRAPHQL_TEMPLATE = "/api/graphql"  # beside /api/v4, not below it
-MAX_PAGE_SIZE = 100  # GitLab's max_page_size
-MAX_COMPLEXITY = 250  # GitLab's limit for authenticated requests
-MAX_QUERY_CHARS = 10_000  # GitLab rejects longer query strings
+MAX_PAGE_SIZE = 100  # GitLab's default_max_page_size
+# GitlabSchema's max complexity: anonymous, authenticated and administrator requests.
+ANONYMOUS_COMPLEXITY, AUTHENTICATED_COMPLEXITY, ADMIN_COMPLEXITY = 200, 250, 300
+ANONYMOUS_DEPTH, AUTHENTICATED_DEPTH = 15, 20  # GitlabSchema's max depth
+MAX_QUERY_CHARS = 10_000  # GraphqlController::MAX_QUERY_SIZE
+# GraphqlController#authorize_access_api!: a token that names no user.
+INVALID_TOKEN = {"errors": [{"message": "Invalid token"}]}
 
 SDL = """
 scalar Time
@@ -69,8 +56,14 @@ type Pipeline {
   updatedAt: Time!
 }
 
+type PipelineEdge {
+  cursor: String!
+  node: Pipeline
+}
+
 type PipelineConnection {
-  count: Int!
+  count(limit: Int): Int!
+  edges: [PipelineEdge]
   nodes: [Pipeline]
   pageInfo: PageInfo!
 }
@@ -78,30 +71,40 @@ type PipelineConnection {
 type Project {
   id: ID!
   name: String!
+  nameWithNamespace: String!
+  path: String!
   fullPath: ID!
+  webUrl: String
+  visibility: String
   lastActivityAt: Time
   pipelines(
-    status: PipelineStatusEnum, ref: String, sha: String,
+    status: PipelineStatusEnum, ref: String, sha: String, source: String,
     updatedAfter: Time, updatedBefore: Time,
-    first: Int, after: String
+    after: String, first: Int
   ): PipelineConnection
 }
 
+type ProjectEdge {
+  cursor: String!
+  node: Project
+}
+
 type ProjectConnection {
-  count: Int!
+  count(limit: Int): Int!
+  edges: [ProjectEdge]
   nodes: [Project]
   pageInfo: PageInfo!
 }
 
-type UserCore {
-  id: ID!
-  username: String!
+type QueryComplexity {
+  limit: Int
+  score: Int
 }
 
 type Query {
-  currentUser: UserCore
   project(fullPath: ID!): Project
-  projects(ids: [ID!], fullPaths: [String!], first: Int, after: String): ProjectConnection
+  projects(ids: [ID!], fullPaths: [String!], after: String, first: Int): ProjectConnection
+  queryComplexity: QueryComplexity
 }
 """
 
@@ -128,9 +131,12 @@ def global_id(kind: str, number: int) -> str:
 
 
 def _id_of(gid: str, kind: str) -> int:
+    # GitlabSchema.parse_gid's two messages: not a global ID at all, or one of another type.
+    if not gid.startswith("gid://gitlab/"):
+        raise GraphQLError(f"{gid} is not a valid GitLab ID.")
     prefix = f"gid://gitlab/{kind}/"
     if not gid.startswith(prefix) or not gid[len(prefix) :].isdigit():
-        raise GraphQLError(f"{gid!r} is not a valid ID for {kind}.")
+        raise GraphQLError(f"{gid} is not a valid ID for {kind}.")
     return int(gid[len(prefix) :])
 
 
@@ -148,6 +154,11 @@ def _offset(cursor: str | None) -> int:
         raise GraphQLError("Please provide a valid cursor") from None
 
 
+def _count(total: int) -> Callable[..., int]:
+    # CountableConnectionType: "Returns limit + 1 for counts greater than the limit".
+    return lambda _info, limit=None: total if limit is None else min(total, max(0, limit) + 1)
+
+
 def _connection(
     items: Sequence[Any], args: dict[str, Any], node: Callable[[Any], Any], page_size: int
 ) -> Any:
@@ -157,9 +168,11 @@ def _connection(
     start = _offset(args.get("after"))
     chunk = items[start : start + size]
     end = start + len(chunk)
+    nodes = [node(item) for item in chunk]
     return {
-        "count": len(items),
-        "nodes": [node(item) for item in chunk],
+        "count": _count(len(items)),
+        "edges": [{"cursor": _cursor(start + k + 1), "node": n} for k, n in enumerate(nodes)],
+        "nodes": nodes,
         "pageInfo": {
             "hasNextPage": end < len(items),
             "hasPreviousPage": start > 0,
@@ -173,8 +186,16 @@ def _connection(
 class GraphqlLimits:
     """GitLab's GraphQL limits; tests lower them to exercise a client's paging and errors."""
 
-    max_complexity: int = MAX_COMPLEXITY
+    max_complexity: int | None = None  # None: GitLab's limit for the asking user
     page_size: int = MAX_PAGE_SIZE
+
+    def complexity_for(self, user: User | None) -> int:
+        """GitlabSchema.max_query_complexity, unless a test set one for everybody."""
+        if self.max_complexity is not None:
+            return self.max_complexity
+        if user is None:
+            return ANONYMOUS_COMPLEXITY
+        return ADMIN_COMPLEXITY if user.is_admin else AUTHENTICATED_COMPLEXITY
 
 
 class GraphqlRoutes:
@@ -193,31 +214,43 @@ class GraphqlRoutes:
     def query(self, req: Request) -> Reply:
         """Execute one query document; errors come back as GitLab sends them (HTTP 200)."""
         source = req.body.get("query")
+        if isinstance(source, str) and len(source) > MAX_QUERY_CHARS:
+            # GraphqlController#limit_query_size raises an ArgumentError: HTTP 422.
+            return Reply({"errors": [{"message": "Query too large"}]}, status=422)
         if not isinstance(source, str) or not source.strip():
             return Reply({"errors": [{"message": "No query string was present"}]})
-        if len(source) > MAX_QUERY_CHARS:
-            return Reply({"errors": [{"message": "Query too large"}]})
-        variables = req.body.get("variables")
+        raw_variables = req.body.get("variables")
+        variables = raw_variables if isinstance(raw_variables, dict) else None
+        operation_name = req.body.get("operationName")
+        operation_name = operation_name if isinstance(operation_name, str) else None
         try:
             document = parse(source)
             problems = validate(self.schema, document)
         except GraphQLError as exc:
             problems = [exc]
         if problems:
-            return Reply({"errors": [{"message": p.message} for p in problems]})
-        cost = complexity(self.schema, document, variables, self.limits.page_size)
-        if cost > self.limits.max_complexity:
-            message = (
-                f"Query has complexity of {cost}, which exceeds max complexity of "
-                f"{self.limits.max_complexity}"
+            return Reply({"errors": [{"message": p.message} for p in problems[:5]]})
+        measured = analyse(self.schema, document, variables, self.limits.page_size, operation_name)
+        limit = self.limits.complexity_for(req.user)
+        max_depth = ANONYMOUS_DEPTH if req.user is None else AUTHENTICATED_DEPTH
+        errors = []
+        if measured.depth > max_depth:
+            errors.append(
+                f"Query has depth of {measured.depth}, which exceeds max depth of {max_depth}"
             )
-            return Reply({"errors": [{"message": message}]})
+        if measured.complexity > limit:
+            errors.append(
+                f"Query has complexity of {measured.complexity}, which exceeds max "
+                f"complexity of {limit}"
+            )
+        if errors:
+            return Reply({"errors": [{"message": m} for m in errors]})
         result = graphql_sync(
             self.schema,
             source,
-            root_value=self._root(req.user),
-            variable_values=variables if isinstance(variables, dict) else None,
-            operation_name=req.body.get("operationName"),
+            root_value=self._root(req.user, {"limit": limit, "score": measured.complexity}),
+            variable_values=variables,
+            operation_name=operation_name,
         )
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
@@ -226,15 +259,12 @@ class GraphqlRoutes:
 
     # --- resolvers ---------------------------------------------------------------------------
 
-    def _root(self, user: User | None) -> dict[str, Any]:
+    def _root(self, user: User | None, complexity: dict[str, int]) -> dict[str, Any]:
         return {
-            "currentUser": (
-                None
-                if user is None
-                else {"id": global_id("User", user.id), "username": user.username}
-            ),
             "project": lambda _info, fullPath: self._find(user, fullPath),
             "projects": lambda _info, **args: self._projects(user, args),
+            # QueryComplexityType: `limit` is the query's max complexity, `score` its own.
+            "queryComplexity": complexity,
         }
 
     def _visible(self, user: User | None, p: Project | None) -> Project | None:
@@ -266,7 +296,11 @@ class GraphqlRoutes:
         return {
             "id": global_id("Project", p.id),
             "name": p.name,
+            "nameWithNamespace": p.name_with_namespace,
+            "path": p.path,
             "fullPath": p.path_with_namespace,
+            "webUrl": f"{self.ctx.ser.web}/{p.path_with_namespace}",
+            "visibility": p.visibility,
             "lastActivityAt": ts(p.last_activity_at),
             "pipelines": lambda _info, **args: self._pipelines(p, args, user),
         }
@@ -280,14 +314,18 @@ class GraphqlRoutes:
             None if args.get(key) is None else _parse_time(args[key])
             for key in ("updatedAfter", "updatedBefore")
         )
+        # Inclusive bounds, as Ci::PipelinesFinder#by_updated_at (UpdatedAtFilterable's
+        # `updated_at >= ?` and `<= ?`).
         items = [
             pl
             for pl in sorted(self.state.pipelines(p.id), key=lambda pl: -pl.id)
             if (status is None or pl.status == status.lower())
-            and (args.get("ref") is None or pl.ref == args["ref"])
-            and (args.get("sha") is None or pl.sha == args["sha"])
-            and (after is None or pl.updated_at > after)
-            and (before is None or pl.updated_at < before)
+            and all(
+                args.get(key) is None or getattr(pl, key) == args[key]
+                for key in ("ref", "sha", "source")
+            )
+            and (after is None or pl.updated_at >= after)
+            and (before is None or pl.updated_at <= before)
         ]
         return _connection(items, args, self._pipeline, self.limits.page_size)
 
@@ -303,56 +341,3 @@ class GraphqlRoutes:
             "createdAt": ts(pl.created_at),
             "updatedAt": ts(pl.updated_at),
         }
-
-
-def complexity(
-    schema: GraphQLSchema, document: DocumentNode, variables: Any, page_size: int
-) -> int:
-    """GitLab's query complexity, approximately: 1 a field plus its children, and a
-    connection costs 1 % more for every item it may return (so `first: 100` doubles it)."""
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    values = variables if isinstance(variables, dict) else {}
-
-    def limit(field: FieldNode) -> int:
-        for arg in field.arguments or ():
-            if arg.name.value != "first":
-                continue
-            value: Any = None
-            if isinstance(arg.value, IntValueNode):
-                value = int(arg.value.value)
-            elif isinstance(arg.value, VariableNode):
-                value = values.get(arg.value.name.value)
-            if isinstance(value, int):
-                return max(0, min(value, page_size))
-        return page_size
-
-    def cost(selection_set: SelectionSetNode | None, parent: GraphQLObjectType) -> int:
-        total = 0
-        for selection in selection_set.selections if selection_set else ():
-            if isinstance(selection, FragmentSpreadNode):
-                fragment = fragments.get(selection.name.value)
-                total += cost(fragment.selection_set if fragment else None, parent)
-            elif isinstance(selection, InlineFragmentNode):
-                total += cost(selection.selection_set, parent)
-            elif isinstance(selection, FieldNode) and selection.name.value in parent.fields:
-                kind = get_named_type(parent.fields[selection.name.value].type)
-                child = (
-                    cost(selection.selection_set, kind)
-                    if isinstance(kind, GraphQLObjectType)
-                    else 0
-                )
-                here = 1 + child
-                if kind.name.endswith("Connection"):
-                    here += here * limit(selection) // 100
-                total += here
-        return total
-
-    query = schema.query_type
-    assert query is not None
-    return sum(
-        cost(d.selection_set, query)
-        for d in document.definitions
-        if isinstance(d, OperationDefinitionNode)
-    )

@@ -96,24 +96,36 @@ def test_invalid_queries_get_graphql_errors_not_data(sim: Simulator) -> None:
     assert "data" not in unknown_field
     assert "Cannot query field 'noSuchField'" in unknown_field["errors"][0]["message"]
     bad_id = ask(sim, PIPELINES, ids=["12"])
-    assert "not a valid ID" in bad_id["errors"][0]["message"]
+    assert bad_id["errors"][0]["message"] == "12 is not a valid GitLab ID."
+    other_type = ask(sim, PIPELINES, ids=["gid://gitlab/Group/12"])
+    assert (
+        other_type["errors"][0]["message"] == "gid://gitlab/Group/12 is not a valid ID for Project."
+    )
     bad_time = ask(sim, PIPELINES, ids=[gid(min(sim.state.projects))], since="yesterday")
     assert "not a valid ISO 8601 time" in bad_time["errors"][0]["message"]
-    assert "too large" in ask(sim, "{" + " " * 10_001 + "}")["errors"][0]["message"]
+    too_large = requests.post(
+        f"{sim.url}/api/graphql",
+        json={"query": "{" + " " * 10_001 + "}"},
+        headers={"Authorization": f"Bearer {sim.token}"},
+        timeout=10,
+    )
+    assert too_large.status_code == 422  # an ArgumentError in GraphqlController
+    assert too_large.json() == {"errors": [{"message": "Query too large"}]}
 
 
-def test_a_bad_token_is_rejected(sim: Simulator) -> None:
+def test_a_bad_token_is_rejected_in_graphqls_own_shape(sim: Simulator) -> None:
     reply = requests.post(
         f"{sim.url}/api/graphql",
-        json={"query": "{ currentUser { username } }"},
+        json={"query": "{ queryComplexity { limit } }"},
         headers={"Authorization": "Bearer glpat-not-a-real-token-000"},
         timeout=10,
     )
     assert reply.status_code == 401
+    assert reply.json() == {"errors": [{"message": "Invalid token"}]}  # GraphqlController
     anonymous = requests.post(
-        f"{sim.url}/api/graphql", json={"query": "{ currentUser { username } }"}, timeout=10
+        f"{sim.url}/api/graphql", json={"query": "{ queryComplexity { limit } }"}, timeout=10
     )
-    assert anonymous.json() == {"data": {"currentUser": None}}
+    assert anonymous.json() == {"data": {"queryComplexity": {"limit": 200}}}
 
 
 def test_complexity_and_page_size_limits(fresh_sim: Simulator) -> None:
@@ -127,7 +139,7 @@ def test_complexity_and_page_size_limits(fresh_sim: Simulator) -> None:
         r"Query has complexity of \d+, which exceeds max complexity of 5",
         refused["errors"][0]["message"],
     )
-    fresh_sim.graphql_limits.max_complexity = 250
+    fresh_sim.graphql_limits.max_complexity = None
     fresh_sim.graphql_limits.page_size = 7
     paged = ask(fresh_sim, PIPELINES, ids=ids, first=100)["data"]["projects"]
     assert len(paged["nodes"]) == 7 and paged["pageInfo"]["hasNextPage"] is True
