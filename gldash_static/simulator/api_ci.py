@@ -8,6 +8,12 @@ from typing import Any
 from gldash_static.simulator.errors import ApiError, not_found
 from gldash_static.simulator.jobs import JOB_ID_BASE
 from gldash_static.simulator.model import MergeRequest, Pipeline, Project, Schedule
+from gldash_static.simulator.permissions import (
+    DOWNLOAD_CODE,
+    READ_BUILD,
+    READ_MERGE_REQUEST,
+    READ_PIPELINE,
+)
 from gldash_static.simulator.routing import Context, Reply, Request, Router, sort_items
 
 PIPELINE_STATUSES = (
@@ -70,7 +76,7 @@ class CiRoutes:
 
     def pipelines(self, req: Request) -> Reply:
         """GET /projects/:id/pipelines with ref, status, source, scope and updated_* filters."""
-        p = self.ctx.project(req, feature="builds")
+        p = self.ctx.project(req, "id", READ_PIPELINE, READ_BUILD)  # GitLab checks both
         ref, sha, source, name = req.get("ref"), req.get("sha"), req.get("source"), req.get("name")
         status = req.get("status")
         if status is not None and status not in PIPELINE_STATUSES:
@@ -121,9 +127,8 @@ class CiRoutes:
 
     def pipeline(self, req: Request) -> Reply:
         """GET /projects/:id/pipelines/:pipeline_id."""
-        return Reply(
-            self.ser.pipeline_single(self._pipeline(req, self.ctx.project(req, feature="builds")))
-        )
+        project = self.ctx.project(req, "id", READ_PIPELINE)
+        return Reply(self.ser.pipeline_single(self._pipeline(req, project)))
 
     def _scoped(self, req: Request, jobs: list[Any]) -> list[Any]:
         scopes = req.get_list("scope")
@@ -134,14 +139,16 @@ class CiRoutes:
 
     def pipeline_jobs(self, req: Request) -> Reply:
         """GET /projects/:id/pipelines/:pipeline_id/jobs with scope[] filters."""
-        project = self.ctx.project(req, feature="builds")
+        project = self.ctx.project(req, "id", READ_PIPELINE)
         pl = self._pipeline(req, project)
         jobs = self._scoped(req, self.state.jobs(project.id, pl.id))
+        if not self.state.abilities(req.viewer, project).read_build:
+            jobs = []  # Ci::JobsFinder answers "none" rather than 403
         return self.ctx.page(req, jobs, lambda j: self.ser.job(j, pl))
 
     def project_jobs(self, req: Request) -> Reply:
         """GET /projects/:id/jobs, newest first."""
-        project = self.ctx.project(req, feature="builds")
+        project = self.ctx.project(req, "id", READ_BUILD)
         pairs = []
         for pl in reversed(self.state.pipelines(project.id)):
             for j in reversed(self.state.jobs(project.id, pl.id)):
@@ -152,7 +159,7 @@ class CiRoutes:
 
     def job(self, req: Request) -> Reply:
         """GET /projects/:id/jobs/:job_id."""
-        project = self.ctx.project(req, feature="builds")
+        project = self.ctx.project(req, "id", READ_BUILD)
         raw = req.params["job_id"]
         if raw.isdigit():
             pl = self.state.pipeline(project.id, int(raw) // JOB_ID_BASE)
@@ -203,14 +210,14 @@ class CiRoutes:
 
     def branches(self, req: Request) -> Reply:
         """GET /projects/:id/repository/branches (search)."""
-        p = self.ctx.project(req, feature="repository")
+        p = self.ctx.project(req, "id", DOWNLOAD_CODE)
         search = req.get("search")
         items = [b for b in self.state.branches(p.id) if not search or search in b.name]
         return self.ctx.page(req, items, self.ser.branch)
 
     def branch(self, req: Request) -> Reply:
         """GET /projects/:id/repository/branches/:branch."""
-        p = self.ctx.project(req, feature="repository")
+        p = self.ctx.project(req, "id", DOWNLOAD_CODE)
         for b in self.state.branches(p.id):
             if b.name == req.params["branch"]:
                 return Reply(self.ser.branch(b))
@@ -243,13 +250,13 @@ class CiRoutes:
 
     def project_mrs(self, req: Request) -> Reply:
         """GET /projects/:id/merge_requests."""
-        p = self.ctx.project(req, feature="merge_requests")
+        p = self.ctx.project(req, "id", READ_MERGE_REQUEST)
         items = self._mr_filter(req, self.state.merge_requests(p.id))
         return self.ctx.page(req, items, self.ser.merge_request)
 
     def project_mr(self, req: Request) -> Reply:
         """GET /projects/:id/merge_requests/:iid."""
-        p = self.ctx.project(req, feature="merge_requests")
+        p = self.ctx.project(req, "id", READ_MERGE_REQUEST)
         for m in self.state.merge_requests(p.id):
             if str(m.iid) == req.params["iid"]:
                 return Reply(self.ser.merge_request(m))
@@ -266,7 +273,7 @@ class CiRoutes:
                 continue
             if (non_archived and p.archived) or not self.state.can_see_project(req.viewer, p):
                 continue
-            if not self.state.can_use_feature(req.viewer, p, "merge_requests"):
+            if not self.state.abilities(req.viewer, p).read_merge_request:
                 continue  # GitLab leaves out what the user may not read
             mrs.extend(self.state.merge_requests(p.id))
         return self.ctx.page(req, self._mr_filter(req, mrs), self.ser.merge_request)

@@ -128,7 +128,7 @@ class ProjectRoutes:
                 and p.namespace_id == g.id
                 and self.state.can_see_project(req.viewer, p)
             ]
-            body["projects"] = [self.ctx.ser.project(p) for p in own[:100]]
+            body["projects"] = [self.ctx.ser.project(p, viewer=req.viewer) for p in own[:100]]
             body["shared_projects"] = []
         return Reply(body)
 
@@ -194,7 +194,7 @@ class ProjectRoutes:
 
         items = self._cached(req, ("group", g.id), build)
         simple = bool(req.flag("simple", False))
-        return self.ctx.page(req, items, lambda p: self.ctx.ser.project(p, simple))
+        return self.ctx.page(req, items, lambda p: self.ctx.ser.project(p, simple, req.viewer))
 
     def projects(self, req: Request) -> Reply:
         """GET /projects with membership, last_activity_after and keyset pagination."""
@@ -226,8 +226,8 @@ class ProjectRoutes:
             chunk, headers = offset_page(
                 items, req.query, req.base_url, total_limit=self.ctx.total_limit, max_offset=50_000
             )
-        return Reply([self.ctx.ser.project(p, simple) for p in chunk], headers=headers)
+        return Reply([self.ctx.ser.project(p, simple, req.viewer) for p in chunk], headers=headers)
 
     def project(self, req: Request) -> Reply:
         """GET /projects/:id (numeric id or URL-encoded path)."""
-        return Reply(self.ctx.ser.project(self.ctx.project(req)))
+        return Reply(self.ctx.ser.project(self.ctx.project(req), viewer=req.viewer))

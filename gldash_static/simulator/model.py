@@ -22,6 +22,7 @@ class User:
     tz_offset_minutes: int = 0
     is_admin: bool = False
     state: str = "active"
+    bot: bool = False  # a group or project access token's bot user
 
     @property
     def email(self) -> str:

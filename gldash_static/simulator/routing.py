@@ -141,14 +141,16 @@ class Context:
         self.ser = Serializer(state)
         self.total_limit = total_limit
 
-    def project(self, req: Request, key: str = "id", feature: str | None = None) -> Project:
+    def project(self, req: Request, key: str = "id", *abilities: str) -> Project:
         """The project named by a path parameter: 404 if missing or invisible, 403 if the
-        asking user may not read `feature` of it."""
+        asking user lacks one of `abilities` (e.g. "read_pipeline") on it."""
         p = self.state.find_project(req.params[key])
         if p is None or not self.state.can_see_project(req.viewer, p):
             raise not_found("Project")
-        if feature is not None and not self.state.can_use_feature(req.viewer, p, feature):
-            raise ApiError(403, {"message": "403 Forbidden"})
+        if abilities:
+            granted = self.state.abilities(req.viewer, p)
+            if not all(granted.allows(a) for a in abilities):
+                raise ApiError(403, {"message": "403 Forbidden"})
         return p
 
     def group(self, req: Request, key: str = "id") -> Group:

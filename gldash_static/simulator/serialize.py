@@ -16,6 +16,7 @@ from gldash_static.simulator.model import (
     Schedule,
     User,
 )
+from gldash_static.simulator.permissions import feature_allowed
 from gldash_static.simulator.state import OrgState
 
 Body = dict[str, Any]
@@ -56,6 +57,14 @@ def local_ts(dt: datetime, offset_minutes: int) -> str:
 def date_only(dt: datetime) -> str:
     """A date as GitLab writes due dates."""
     return dt.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+def _code_fields(body: Body, code: bool) -> Body:
+    """GitLab exposes default_branch and forks_count only to users with `read_code`."""
+    if not code:
+        body.pop("default_branch")
+        body.pop("forks_count")
+    return body
 
 
 class Serializer:
@@ -109,7 +118,7 @@ class Serializer:
         return self.user_full(u.id) | {
             "is_admin": u.is_admin,
             "locked": False,
-            "bot": False,
+            "bot": u.bot,
             "two_factor_enabled": False,
             "email": u.email,
         }
@@ -154,19 +163,43 @@ class Serializer:
     def _namespace(self, p: Project) -> Body:
         if p.namespace_kind == "user":
             u = self.state.users[p.namespace_id]
-            return {"id": u.id + 1_000_000, "name": u.name, "path": u.username, "kind": "user"}
+            return {
+                "id": u.id + 1_000_000,
+                "name": u.name,
+                "path": u.username,
+                "kind": "user",
+                "full_path": u.username,
+                "parent_id": None,
+                "avatar_url": self.avatar(u),
+                "web_url": f"{self.web}/{u.username}",
+            }
         g = self.state.groups[p.namespace_id]
-        return {"id": g.id, "name": g.name, "path": g.path, "kind": "group"}
+        return {  # NamespaceBasic
+            "id": g.id,
+            "name": g.name,
+            "path": g.path,
+            "kind": "group",
+            "full_path": g.full_path,
+            "parent_id": g.parent_id,
+            "avatar_url": None,
+            "web_url": f"{self.web}/groups/{g.full_path}",
+        }
 
-    def project(self, p: Project, simple: bool = False) -> Body:
-        """An item of GET /projects, GET /groups/:id/projects, or GET /projects/:id."""
+    def project(self, p: Project, simple: bool = False, viewer: User | None = None) -> Body:
+        """An item of GET /projects, GET /groups/:id/projects, or GET /projects/:id.
+
+        Computed for `viewer` as GitLab's entities do (None: as an administrator sees it).
+        """
+        level = 0 if viewer is None else self.state.role_level(viewer, p)
+        admin = viewer is None or viewer.is_admin
+        code = viewer is None or self.state.abilities(viewer, p).download_code
         urls = {
             "ssh_url_to_repo": f"git@{self.host}:{p.path_with_namespace}.git",
             "http_url_to_repo": f"{self.web}/{p.path_with_namespace}.git",
             "web_url": f"{self.web}/{p.path_with_namespace}",
         }
         if simple:
-            return {
+            body: Body = {
                 "id": p.id,
                 "description": p.description,
                 "name": p.name,
@@ -184,6 +217,7 @@ class Serializer:
                 "last_activity_at": ts(p.last_activity_at),
                 "namespace": self._namespace(p),
             }
+            return _code_fields(body, code)
         shared = []
         for gid in p.shared_with_group_ids:
             g = self.state.groups[gid]
@@ -196,13 +230,14 @@ class Serializer:
                     "expires_at": None,
                 }
             )
-        return {
+        body = {
             "id": p.id,
             "description": p.description,
             "default_branch": p.default_branch,
             "tag_list": list(p.topics),
             "topics": list(p.topics),
             "archived": p.archived,
+            "empty_repo": p.empty_repo,
             "visibility": p.visibility,
             **urls,
             "name": p.name,
@@ -210,12 +245,15 @@ class Serializer:
             "path": p.path,
             "path_with_namespace": p.path_with_namespace,
             "issues_enabled": True,
-            "merge_requests_enabled": p.access.get("merge_requests") != "disabled",
+            # The old *_enabled flags answer "may this user use it" (feature_available?).
+            "merge_requests_enabled": feature_allowed(p, "merge_requests", admin, level),
             "wiki_enabled": p.id % 3 != 0,
-            "jobs_enabled": p.access.get("builds") != "disabled",
+            "jobs_enabled": feature_allowed(p, "builds", admin, level),
             "snippets_enabled": True,
             "created_at": ts(p.created_at),
             "last_activity_at": ts(p.last_activity_at),
+            # Any write to the project row moves updated_at; activity is the nearest truth here.
+            "updated_at": ts(max(p.last_activity_at, p.created_at)),
             "shared_runners_enabled": True,
             "creator_id": p.creator_id,
             "namespace": self._namespace(p),
@@ -235,6 +273,7 @@ class Serializer:
             "shared_with_groups": shared,
             "request_access_enabled": False,
         }
+        return _code_fields(body, code)
 
     def _project_path(self, project_id: int) -> str:
         p = self.state.projects.get(project_id) or self.state.deleted_projects[project_id]

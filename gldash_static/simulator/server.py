@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from gldash_static.simulator import roles
 from gldash_static.simulator.api_ci import CiRoutes
 from gldash_static.simulator.api_graphql import GRAPHQL_TEMPLATE, GraphqlLimits, GraphqlRoutes
 from gldash_static.simulator.api_projects import ProjectRoutes
@@ -214,6 +215,10 @@ class Simulator:
     def user_token(self, username: str) -> str:
         """The token of another user, who sees public, internal and their own private things."""
         return self.state.token_of(username)
+
+    def token_for(self, role: str, group_path: str | None = None, bot: bool = False) -> str:
+        """A token of a user with `role` in a group (None: all top-level groups); see roles.py."""
+        return roles.token_for(self.state, role, group_path, bot)
 
     @property
     def counters(self) -> dict[tuple[str, int], int]:

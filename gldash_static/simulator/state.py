@@ -7,12 +7,13 @@ import threading
 from datetime import datetime
 from urllib.parse import unquote
 
-from gldash_static.simulator import history, names
+from gldash_static.simulator import history, names, permissions
 from gldash_static.simulator.jobs import jobs_for
 from gldash_static.simulator.model import (
     Branch,
     Group,
     Job,
+    Membership,
     MergeRequest,
     Pipeline,
     Project,
@@ -55,6 +56,8 @@ class OrgState:
             if g.parent_id is not None:
                 self._children.setdefault(g.parent_id, []).append(g.id)
         self._member_groups: dict[int, frozenset[int]] = {}
+        # Per user: role by group id (inherited ones included) and by project id.
+        self._levels: dict[int, tuple[dict[int, int], dict[int, int]]] = {}
         self._member_projects: dict[int, set[int]] = {}
         for m in self.memberships:
             if m.project_id is not None:
@@ -164,6 +167,53 @@ class OrgState:
             p.access.update(levels)
             if public_jobs is not None:
                 p.public_jobs = public_jobs
+            self.version += 1
+
+    def role_level(self, user: User, p: Project) -> int:
+        """The user's role in the project (GUEST..OWNER), 0 for none."""
+        levels = self._levels.get(user.id)
+        if levels is None:
+            groups: dict[int, int] = {}
+            projects: dict[int, int] = {}
+            for m in self.memberships:
+                if m.user_id != user.id:
+                    continue
+                if m.project_id is not None:
+                    projects[m.project_id] = max(projects.get(m.project_id, 0), m.access_level)
+                elif m.group_id is not None and m.group_id in self.groups:
+                    for gid in self.subtree(m.group_id):  # inherited by subgroups
+                        groups[gid] = max(groups.get(gid, 0), m.access_level)
+            levels = self._levels[user.id] = (groups, projects)
+        return permissions.role_level(levels[0], levels[1], user, p)
+
+    def abilities(self, user: User, p: Project) -> permissions.Abilities:
+        """What the user may read of a project they can see (ProjectPolicy's answer)."""
+        if user.is_admin and not p.access:
+            return permissions.ALL
+        return permissions.abilities(user, p, self.role_level(user, p))
+
+    def add_user(self, username: str, name: str, bot: bool = False) -> User:
+        """Create a user (with a personal access token); the existing one if the name is taken."""
+        with self.lock:
+            found = self.user_by_name(username)
+            if found is not None:
+                return found
+            uid = max(self.users) + 1
+            user = User(uid, username, name, self.now, bot=bot)
+            self.users[uid] = user
+            self.tokens[self._token_for(uid)] = uid
+            return user
+
+    def add_membership(
+        self, user_id: int, level: int, group_id: int | None = None, project_id: int | None = None
+    ) -> None:
+        """Make a user a member of a group (and its subgroups) or of one project."""
+        with self.lock:
+            self.memberships.append(Membership(user_id, level, group_id, project_id))
+            if project_id is not None:
+                self._member_projects.setdefault(user_id, set()).add(project_id)
+            self._member_groups.pop(user_id, None)
+            self._levels.pop(user_id, None)
             self.version += 1
 
     def can_see_group(self, user: User, g: Group) -> bool:

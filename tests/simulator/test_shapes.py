@@ -60,10 +60,15 @@ ACCESS_LEVELS = {
         "issues", "repository", "merge_requests", "forking", "wiki", "builds", "snippets", "pages",
     )
 }  # fmt: skip
+# Also in Entities::Project (and ProjectIdentity) but not in the abridged example.
+ENTITY_EXTRAS = {"empty_repo": False, "updated_at": "2024-01-01T00:00:00.000Z"}
+# lib/api/entities/namespace_basic.rb: the old example predates these.
+NAMESPACE_EXTRAS = {"full_path": "h5bp", "parent_id": None, "avatar_url": None, "web_url": "x"}
 
 
 def test_projects_shape(sim: Simulator) -> None:
-    example = load_example("group_projects_list.jsonc")[0] | ACCESS_LEVELS
+    example = load_example("group_projects_list.jsonc")[0] | ACCESS_LEVELS | ENTITY_EXTRAS
+    example["namespace"] = example["namespace"] | NAMESPACE_EXTRAS
     top = next(g for g in sim.state.groups.values() if g.parent_id is None)
     items = get(sim, f"/groups/{top.id}/projects", include_subgroups="true", per_page=100)
     items += get(sim, "/projects", per_page=100)
