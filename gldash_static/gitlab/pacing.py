@@ -7,9 +7,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
+from gldash_static.gitlab.adaptive import ClassPacer
+
 
 class Pacer:
-    """Slows every worker as RateLimit-Remaining nears zero and honours Retry-After for all."""
+    """Slows every worker as RateLimit-Remaining nears zero and honours Retry-After for all.
+
+    Bare 429s (no Retry-After, no RateLimit-*) are paced per endpoint class by `classes`.
+    """
 
     def __init__(
         self,
@@ -27,6 +32,7 @@ class Pacer:
         self._reset_at: float | None = None
         self._blocked_until = 0.0
         self.waited_s = 0.0
+        self.classes = ClassPacer(clock=clock, sleep=sleep)
 
     def wait(self) -> None:
         """Block until the next request may be sent."""
@@ -76,6 +82,13 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+def is_bare_429(headers: Mapping[str, str]) -> bool:
+    """A 429 that says nothing of when to come back (GitLab's application limits)."""
+    return not (headers.get("Retry-After") or "").strip() and (
+        _int(headers.get("RateLimit-Reset")) is None
+    )
+
+
 def retry_after_seconds(headers: Mapping[str, str], now: float) -> float:
     """Seconds to wait from a 429's Retry-After (seconds or HTTP date) or RateLimit-Reset."""
     value = headers.get("Retry-After")
@@ -106,6 +119,12 @@ class CircuitBreaker:
         """A request succeeded: the failure streak ends."""
         with self._lock:
             self._consecutive = 0
+
+    def trip(self, what: str) -> None:
+        """Open at once: asking again cannot help (GitLab answers nothing but 429s)."""
+        with self._lock:
+            self.last_failure = what
+            self.opened = True
 
     def failure(self, what: str) -> None:
         """A request failed after its retries."""

@@ -14,11 +14,12 @@ from urllib.parse import unquote, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from gldash_static.gitlab.pacing import CircuitBreaker, Pacer, retry_after_seconds
+from gldash_static.gitlab.adaptive import Ticket
+from gldash_static.gitlab.pacing import CircuitBreaker, Pacer, is_bare_429, retry_after_seconds
 from gldash_static.gitlab.server_clock import ServerClock
 
 TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
-MAX_RATE_LIMITED_RETRIES = 60  # 429s are waited out, not failures, but never forever
+MAX_RATE_LIMITED_RETRIES = 60  # 429s with Retry-After are waited out, but never forever
 
 _ID_AFTER = {
     "projects": ":id",
@@ -137,6 +138,15 @@ class ResilientAdapter(HTTPAdapter):
             f"GitLab kept failing ({self.breaker.last_failure}); stopped asking"
         )
 
+    def _bare_429(self, ticket: Ticket) -> None:
+        # A bare 429 is never a failure while its class still gets answers; a class that
+        # gets nothing else for ClassPacer.stall_s ends the run with one clear error.
+        self.stats.retried(rate_limited=True)
+        if not self.pacer.classes.limited(ticket):
+            stall = self.pacer.classes.stall_s
+            self.breaker.trip(f"only HTTP 429 for {stall:g} s on {ticket.endpoint}")
+            raise self._circuit_open()
+
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         """Send `request`, retrying transient failures; the last failure is re-raised."""
         endpoint = endpoint_of(request.method or "GET", request.url or "")
@@ -146,12 +156,18 @@ class ResilientAdapter(HTTPAdapter):
             response: requests.Response | None = None
             if self.breaker.opened:
                 raise self._circuit_open()
-            self.pacer.wait()
-            self.stats.count(endpoint)
+            ticket = self.pacer.classes.acquire(endpoint)
+            settled = False  # every ticket ends as succeeded, limited or released, once
             try:
+                self.pacer.wait()
+                self.stats.count(endpoint)
                 response = super().send(request, **kwargs)
                 self.stats.saw_date(response.headers)
                 self.pacer.observe(response.headers)
+                if response.status_code == 429 and is_bare_429(response.headers):
+                    settled = True
+                    self._bare_429(ticket)
+                    continue
                 if response.status_code == 429:
                     limited += 1
                     if limited > MAX_RATE_LIMITED_RETRIES:
@@ -163,6 +179,10 @@ class ResilientAdapter(HTTPAdapter):
                     raise TransientResponseError(f"HTTP {response.status_code}")
                 if not kwargs.get("stream") and _looks_truncated(response):
                     raise TransientResponseError("truncated response body")
+                self.breaker.success()
+                settled = True
+                self.pacer.classes.succeeded(ticket)
+                return response
             except (
                 requests.ConnectionError,
                 requests.Timeout,
@@ -179,10 +199,10 @@ class ResilientAdapter(HTTPAdapter):
                         return response  # python-gitlab turns it into a proper API error
                     raise
                 self.stats.retried(rate_limited=False)
-                self._backoff(failures - 1)
-                continue
-            self.breaker.success()
-            return response
+            finally:
+                if not settled:
+                    self.pacer.classes.released(ticket)
+            self._backoff(failures - 1)
 
 
 def _looks_truncated(response: requests.Response) -> bool:

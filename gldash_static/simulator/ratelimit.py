@@ -107,6 +107,8 @@ class AppLimits:
             raise ValueError("application limits must be positive")
         self.per_minute = dict(per_minute)
         self._windows = _Windows(window_s, clock)
+        self._lock = threading.Lock()
+        self.refused = 0  # 429s answered: tests and the bench tell them from the throttle's
 
     def allows(self, template: str, user_key: str) -> bool:
         """Count one request to `template` by `user_key`; False: answer 429."""
@@ -114,5 +116,7 @@ class AppLimits:
             limit = self.per_minute.get(route)
             # ApplicationRateLimiter#_throttled?: increment, then `value > threshold`.
             if limit is not None and self._windows.hit(f"{route}\0{user_key}")[0] > limit:
+                with self._lock:
+                    self.refused += 1
                 return False
         return True

@@ -250,6 +250,11 @@ class Simulator:
         """Change the application limits (route template -> requests a window) while running."""
         self._app_limits = AppLimits(per_minute or {}, window_s)
 
+    @property
+    def app_limited(self) -> int:
+        """429s answered by the current application limits."""
+        return self._app_limits.refused
+
     def on_request(self, hook: RequestHook | None) -> None:
         """Call `hook(template, path, query)` before answering each API request (None: stop).
 
