@@ -121,10 +121,22 @@ def _check_folders(values: dict[str, Any], problems: Problems) -> None:
     # Paths only, no file system: whether a folder may be replaced is decided when writing.
     site_dir = (values.get("site") or {}).get("output_dir")
     archive = values.get("archive") or {}
-    if archive.get("enabled") and site_dir is not None and archive.get("dir") == site_dir:
+    archive_dir = archive.get("dir")
+    if not archive.get("enabled") or site_dir is None or archive_dir is None:
+        return
+    site_path, archive_path = Path(site_dir), Path(archive_dir)
+    if archive_path == site_path:
         problems.add(
             ("archive", "dir"),
             "the same folder as site.output_dir; each is replaced whole, so they need two",
+        )
+    elif site_path in archive_path.parents or archive_path in site_path.parents:
+        # The site is replaced whole and copies the archive into itself: one inside the
+        # other would be deleted by the other's next swap.
+        problems.add(
+            ("archive", "dir"),
+            "inside site.output_dir (or the other way round); each is replaced whole, so they "
+            "need two separate folders",
         )
 
 

@@ -162,6 +162,8 @@ class ResilientAdapter(HTTPAdapter):
                 self.pacer.wait()
                 self.stats.count(endpoint)
                 response = super().send(request, **kwargs)
+                if not kwargs.get("stream"):
+                    read_bounded(response)
                 self.stats.saw_date(response.headers)
                 self.pacer.observe(response.headers)
                 if response.status_code == 429 and is_bare_429(response.headers):
@@ -203,6 +205,38 @@ class ResilientAdapter(HTTPAdapter):
                 if not settled:
                     self.pacer.classes.released(ticket)
             self._backoff(failures - 1)
+
+
+class ResponseTooLarge(requests.RequestException):
+    """An answer larger, or slower to arrive, than any GitLab API answer we read."""
+
+
+# A page of 100 items is well under a megabyte even with GitLab's longest texts; a GraphQL
+# answer for 100 projects a few. 64 MB is far above both and far below a runner's memory.
+MAX_BODY_BYTES = 64 * 1024 * 1024
+# The read timeout applies to each chunk: a server trickling bytes forever needs an overall
+# bound too.
+MAX_BODY_SECONDS = 300.0
+
+
+def read_bounded(response: requests.Response) -> None:
+    """Read the body now, within MAX_BODY_BYTES and MAX_BODY_SECONDS; ResponseTooLarge if not."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        response.close()
+        raise ResponseTooLarge(f"answer of {int(declared):,} bytes is over the read limit")
+    deadline = time.monotonic() + MAX_BODY_SECONDS
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(1 << 16):
+        size += len(chunk)
+        if size > MAX_BODY_BYTES or time.monotonic() > deadline:
+            response.close()
+            raise ResponseTooLarge(
+                f"answer over {MAX_BODY_BYTES:,} bytes or {MAX_BODY_SECONDS:g} s; not read"
+            )
+        chunks.append(chunk)
+    response._content = b"".join(chunks)
 
 
 def _looks_truncated(response: requests.Response) -> bool:

@@ -14,6 +14,7 @@ import requests
 from reliability_helpers import TOKEN, gldash, grant_token, make_workspace, read_snapshot
 
 from gldash_static.fetch.convert import MAX_TEXT
+from gldash_static.gitlab import ApiClient, ApiError, transport
 from gldash_static.simulator import OrgSpec, Reply, Simulator
 
 ENV = {"GITLAB_TOKEN": TOKEN}
@@ -102,3 +103,23 @@ def test_hostile_ids_long_strings_and_deep_json(sim: Simulator, tmp_path: Path) 
     assert "x" * (MAX_TEXT + 1) not in text
     assert str(10**30) not in text and str(10**40) not in text
     json.loads(text)  # and it is still plain JSON
+
+
+def test_an_answer_over_the_body_limit_is_not_read(
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transport, "MAX_BODY_BYTES", 50_000)
+    api = ApiClient(sim.url, sim.token, max_retries=0)
+    big = b'{"version": "' + b"x" * 200_000 + b'"}'
+
+    def answer(template: str, _path: str, _query: object) -> Reply | None:
+        return Reply(big) if template == "GET /version" else None
+
+    sim.on_request(answer)
+    try:
+        with pytest.raises(ApiError, match="ResponseTooLarge"):
+            api.get("/version")
+        assert api.get("/user")["username"]  # other answers are read as before
+    finally:
+        sim.on_request(None)
+        api.close()

@@ -314,8 +314,13 @@ def test_archive_written_before_the_marker_is_adopted(
     assert len(json.loads((data / "index.json").read_text())["snapshots"]) == 2
 
 
-def test_site_and_archive_in_one_folder_is_a_config_error(tmp_path: Path, run_cli: Any) -> None:
-    config = _config(tmp_path / "dash", site="out", archive="  dir: out")
+@pytest.mark.parametrize(
+    ("site", "archive"), [("out", "out"), ("out", "out/archive"), ("a/b", "a")]
+)
+def test_site_and_archive_in_one_folder_is_a_config_error(
+    tmp_path: Path, run_cli: Any, site: str, archive: str
+) -> None:
+    config = _config(tmp_path / "dash", site=site, archive=f"  dir: {archive}")
     result = run_cli("validate", "-c", str(config))
     assert result.code == 2
     lines = result.err.strip().splitlines()
