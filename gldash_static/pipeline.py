@@ -16,6 +16,7 @@ from gldash_static.fetch.progress import Progress
 from gldash_static.gitlab.origin import owner_of
 from gldash_static.model import Snapshot
 from gldash_static.render import RenderResult, render_site
+from gldash_static.timeutil import iso_utc
 
 log = logging.getLogger("gldash")
 
@@ -119,6 +120,15 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
         snapshot_file.write(outcome.snapshot, path)
         snapshot, complete, summary = outcome.snapshot, outcome.complete, outcome.summary
     if archive is not None:
-        archive.add(snapshot)
+        dated = archive.future_date(snapshot)
+        if dated is None:
+            archive.add(snapshot)
+        else:
+            # One wrong clock must not sit in the archive as its newest snapshot for years.
+            log.warning(
+                "warning: snapshot dated %s, after this machine's clock; published but not "
+                "archived (check GitLab's and the runner's clocks)",
+                iso_utc(dated),
+            )
     result = render_with_archive(snapshot, config, site, archive)
     return BuildResult(snapshot, result, complete, summary)

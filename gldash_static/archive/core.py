@@ -138,6 +138,16 @@ class Archive:
             self.protect,
         )
 
+    def future_date(self, snapshot: Snapshot) -> datetime | None:
+        """The snapshot's date when it lies beyond this machine's clock and its tolerance.
+
+        Such a snapshot would stay the archive's newest for years (retention keeps it), and
+        every later build would take it as the previous one.
+        """
+        dated = facts.parse_time(snapshot.get("generated_at"))
+        limit = self.clock() + retention.FUTURE_TOLERANCE
+        return dated if dated is not None and dated > limit else None
+
     def add(self, snapshot: Snapshot) -> IndexRow:
         """Store a dated copy, update history.json and index.json, apply retention.
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
 from pathlib import Path
 
 from gldash_static import snapshot as snapshot_io
 from gldash_static.archive import Archive, IndexRow
-from gldash_static.archive.retention import FUTURE_TOLERANCE
 from gldash_static.cli.common import add_config_argument, config_from
 from gldash_static.errors import EXIT_OK, UsageError
 from gldash_static.model import Snapshot
-from gldash_static.timeutil import iso_utc, parse_time
+from gldash_static.timeutil import iso_utc
 
 NAME = "archive"
 HELP = "list, add or prune archived snapshots (retention from config.yml)"
@@ -54,13 +52,13 @@ def _line(row: IndexRow) -> str:
     )
 
 
-def _refuse_future(snapshot: Snapshot, path: Path, now: datetime, force: bool) -> None:
+def _refuse_future(archive: Archive, snapshot: Snapshot, path: Path, force: bool) -> None:
     """A snapshot dated in the future would sit in the archive as its newest for years."""
-    dated = parse_time(snapshot["generated_at"])
-    if dated is not None and dated > now + FUTURE_TOLERANCE and not force:
+    dated = archive.future_date(snapshot)
+    if dated is not None and not force:
         raise UsageError(
-            f"{path}: dated {iso_utc(dated)}, after this machine's clock ({iso_utc(now)}); "
-            "check the clocks, or pass --force to archive it anyway"
+            f"{path}: dated {iso_utc(dated)}, after this machine's clock "
+            f"({iso_utc(archive.clock())}); check the clocks, or pass --force to archive it anyway"
         )
 
 
@@ -80,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{len(rows)} snapshot(s), {total:,} bytes in {root}")
     elif action == "add":
         snapshot = snapshot_io.read(args.snapshot)
-        _refuse_future(snapshot, args.snapshot, archive.clock(), args.force)
+        _refuse_future(archive, snapshot, args.snapshot, args.force)
         row = archive.add(snapshot)
         print(f"archived {args.snapshot} as {root / row['path']}")
     elif action == "prune":

@@ -57,6 +57,10 @@ def sim() -> Iterator[Simulator]:
         ([0.0, 1.0, 4e9, 3.0, 4.0], 0.0, 4.0, 1),
         # A server clock that is wrong but consistent is still the server's clock.
         ([4e9, 4e9 + 1, 4e9 + 2], 4e9, 4e9 + 2, 0),
+        # Two answers cannot vote: the earlier clock is believed (ahead would skip changes).
+        ([4e9, 1.0], 1.0, 1.0, 1),
+        # An even split (two nodes, two clocks) does not crash and keeps the earlier clock.
+        ([0.0, 4e9, 2.0, 4e9], 0.0, 2.0, 2),
     ],
 )
 def test_clock_reading_outvotes_odd_answers(
@@ -67,6 +71,18 @@ def test_clock_reading_outvotes_odd_answers(
     samples = [(float(i) + (o - i if o > 1e6 else 0.0), float(i)) for i, o in enumerate(offsets)]
     result = reading(samples)
     assert (result.first, result.last, result.outvoted) == (first, last, outvoted)
+
+
+def test_previous_snapshot_anchors_answers_that_cannot_vote() -> None:
+    # The previous snapshot saw the server 1e6 s ahead of the runner (a simulated clock).
+    ahead = 1e6
+    samples = [(0.0 + ahead, 0.0), (4e9, 1.0)]
+    assert (reading(samples, anchor=ahead).first, reading(samples, anchor=ahead).last) == (
+        ahead,
+        ahead,
+    )
+    # Nothing near the anchor: nothing is trusted, the caller falls back to its own clock.
+    assert reading([(4e9, 0.0)], anchor=0.0).first is None
 
 
 def test_server_clock_keeps_first_and_latest_answers() -> None:
@@ -120,6 +136,47 @@ def test_one_answer_dated_2100_changes_neither_archive_nor_watermark(
     newest = max(pl["created_at"] for p in after["sources"][0]["projects"] for pl in p["pipelines"])
     newest_time = parse_time(newest)
     assert newest_time is not None and newest_time > now
+
+
+def _event_payload(path: Path, project_id: int) -> Path:
+    path.write_text(
+        json.dumps({"object_kind": "pipeline", "project": {"id": project_id}}), encoding="utf-8"
+    )
+    return path
+
+
+def test_an_event_build_with_two_answers_is_not_dated_by_one(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    ws = make_workspace(sim, tmp_path / "ws")
+    _build(ws.root, ws.config_path)
+    sim.clock.advance(hours=3)
+    now = sim.clock.now
+    # An event about a project that no longer exists: /version and one 404 are the run.
+    sim.set_faults(Faults(routes={"GET /version": Faults(date=FUTURE_DATE)}))
+    _build(ws.root, ws.config_path, "--event", str(_event_payload(tmp_path / "e.json", 999_999)))
+    sim.set_faults(Faults())
+    generated = parse_time(read_snapshot(ws.snapshot)["generated_at"])
+    assert generated is not None and abs((generated - now).total_seconds()) < 120
+    assert not any(r["time"].startswith("2100") for r in Archive(ws.config().archive).rows())
+
+
+def test_a_snapshot_dated_after_the_machines_clock_is_published_but_not_archived(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    ws = make_workspace(sim, tmp_path / "ws")
+    _build(ws.root, ws.config_path)
+    rows = Archive(ws.config().archive).rows()
+    sim.clock.advance(hours=3)
+    # Every answer agrees on 2100: the server's clock is wrong, and believed for the data,
+    # but the archive does not take the snapshot as its newest for the next 74 years.
+    sim.set_faults(Faults(date=FUTURE_DATE))
+    output = _build(ws.root, ws.config_path)
+    sim.set_faults(Faults())
+    assert read_snapshot(ws.snapshot)["generated_at"].startswith("2100-01-01")
+    assert "published but not archived" in output
+    assert Archive(ws.config().archive).rows() == rows
+    assert (ws.site / "index.html").is_file()
 
 
 # -- retention never deletes on the word of a future-dated snapshot --------------------------
