@@ -13,8 +13,11 @@ from gldash_static.gitlab.client import encode_path
 
 def _get_named(api: ApiClient, source: SourceSettings, kind: str, path: str) -> dict[str, Any]:
     """A group or project the config names by full path; a 404 is the user's mistake."""
+    # GET /groups/:id embeds up to 100 projects and shared projects unless told not to; the
+    # projects come from GET /groups/:id/projects anyway.
+    params = {"with_projects": "false"} if kind == "group" else {}
     try:
-        return api.get(f"/{kind}s/{encode_path(path)}")
+        return api.get(f"/{kind}s/{encode_path(path)}", **params)
     except ApiError as exc:
         if exc.status == 404:
             raise FetchError(

@@ -8,6 +8,8 @@ from gldash_static.simulator import names
 from gldash_static.simulator.model import Job, Pipeline, Project
 
 JOB_ID_BASE = 100  # job id = pipeline id * base + job number
+# Pipeline statuses with a stage at work: its jobs show the same status, later ones wait.
+_AT_WORK = {"running": "created", "canceling": "canceled", "waiting_for_callback": "created"}
 
 
 def stage_template(seed: int, project: Project) -> list[tuple[str, list[str]]]:
@@ -24,7 +26,7 @@ def jobs_for(seed: int, project: Project, p: Pipeline) -> list[Job]:
     total = (plan_end - plan_start).total_seconds() if plan_start and plan_end else 0.0
     n_stages = len(stages)
     fail_stage = r.randrange(n_stages) if p.status in ("failed", "canceled") else n_stages
-    if p.status == "running" and plan_start and plan_end and p.plan:
+    if p.status in _AT_WORK and plan_start and plan_end and p.plan:
         elapsed = (p.updated_at - plan_start).total_seconds()
         fail_stage = min(n_stages - 1, int(n_stages * max(0.0, elapsed) / max(total, 1.0)))
     jobs: list[Job] = []
@@ -39,13 +41,11 @@ def jobs_for(seed: int, project: Project, p: Pipeline) -> list[Job]:
             elif p.status == "pending":
                 status = "pending" if si == 0 else "created"
             elif si > fail_stage:
-                status = {"failed": "skipped", "canceled": "canceled", "running": "created"}.get(
+                status = {"failed": "skipped", "canceled": "canceled", **_AT_WORK}.get(
                     p.status, "success"
                 )
             elif si == fail_stage:
-                status = {"failed": "failed", "canceled": "canceled", "running": "running"}[
-                    p.status
-                ]
+                status = p.status  # failed, canceled, or a status of _AT_WORK
                 if status == "failed" and name != job_names[0] and r.random() < 0.5:
                     status = "success"  # only one job of the stage broke
                 if status == "failed":
@@ -58,7 +58,7 @@ def jobs_for(seed: int, project: Project, p: Pipeline) -> list[Job]:
             if s_start is not None and status not in ("created", "pending", "skipped"):
                 queued = round(r.uniform(0.2, 9.0), 3)
                 started = s_start + timedelta(seconds=queued)
-                if status != "running":
+                if status not in _AT_WORK:
                     duration = round(max(1.0, total / n_stages * r.uniform(0.4, 0.95)), 3)
                     finished = started + timedelta(seconds=duration)
             jobs.append(

@@ -95,7 +95,7 @@ def test_pipelines_and_each_filter(sim: Simulator, gl: gitlab.Gitlab) -> None:
     assert {p.id for p in got} == {p.id for p in truth if p.source == "push"}
     middle = sorted(p.updated_at for p in truth)[len(truth) // 2]
     got = project.pipelines.list(get_all=True, updated_after=ts(middle))
-    assert {p.id for p in got} == {p.id for p in truth if p.updated_at > middle}
+    assert {p.id for p in got} == {p.id for p in truth if p.updated_at >= middle}  # inclusive
     got = project.pipelines.list(get_all=True, order_by="updated_at", sort="asc")
     assert [p.updated_at for p in got] == sorted(p.updated_at for p in got)
     finished = project.pipelines.list(get_all=True, scope="finished")
