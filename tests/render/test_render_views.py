@@ -49,6 +49,11 @@ def test_state_of_maps_gitlab_statuses() -> None:
     assert views.state_of("waiting_for_resource") == "running"
     assert views.state_of("manual") == "manual"
     assert views.state_of("something_new") == "none"
+    # Not finished yet (Ci::HasStatus): shown as running, labelled as GitLab labels them.
+    assert views.state_of("canceling") == "running"
+    assert views.state_of("waiting_for_callback") == "running"
+    assert views.status_label("canceling") == "canceling"
+    assert views.status_label("waiting_for_callback") == "waiting for callback"
 
 
 def test_project_state_comes_from_newest_default_branch_pipeline() -> None:
