@@ -9,7 +9,7 @@ from factories import make_snapshot
 
 from gldash_static.errors import RenderError
 from gldash_static.model import Pipeline, Snapshot
-from gldash_static.render import views
+from gldash_static.render import records, views
 
 
 def pipeline(pid: int, status: str, ref: str = "main", hour: int = 5, **extra: Any) -> Pipeline:
@@ -52,8 +52,8 @@ def test_state_of_maps_gitlab_statuses() -> None:
     # Not finished yet (Ci::HasStatus): shown as running, labelled as GitLab labels them.
     assert views.state_of("canceling") == "running"
     assert views.state_of("waiting_for_callback") == "running"
-    assert views.status_label("canceling") == "canceling"
-    assert views.status_label("waiting_for_callback") == "waiting for callback"
+    assert records.status_label("canceling") == "canceling"
+    assert records.status_label("waiting_for_callback") == "waiting for callback"
 
 
 def test_project_state_comes_from_newest_default_branch_pipeline() -> None:
