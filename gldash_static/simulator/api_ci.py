@@ -8,6 +8,7 @@ from typing import Any
 from gldash_static.simulator.errors import ApiError, not_found
 from gldash_static.simulator.jobs import JOB_ID_BASE
 from gldash_static.simulator.model import MergeRequest, Pipeline, Project, Schedule
+from gldash_static.simulator.pagination import single_column_order
 from gldash_static.simulator.permissions import (
     DOWNLOAD_CODE,
     READ_BUILD,
@@ -16,20 +17,23 @@ from gldash_static.simulator.permissions import (
 )
 from gldash_static.simulator.routing import Context, Reply, Request, Router, sort_items
 
+# Ci::HasStatus::AVAILABLE_STATUSES, which `status` of GET .../pipelines accepts.
 PIPELINE_STATUSES = (
     "created",
     "waiting_for_resource",
     "preparing",
+    "waiting_for_callback",
     "pending",
     "running",
     "success",
     "failed",
+    "canceling",
     "canceled",
     "skipped",
     "manual",
     "scheduled",
 )
-JOB_SCOPES = (*PIPELINE_STATUSES, "waiting_for_callback")
+JOB_SCOPES = PIPELINE_STATUSES
 MR_STATES = ("opened", "closed", "locked", "merged", "all")
 
 
@@ -55,6 +59,7 @@ class CiRoutes:
     def register(self, r: Router) -> None:
         """Add this module's routes."""
         r.add("GET", "/projects/:id/pipelines", self.pipelines)
+        r.add("GET", "/projects/:id/pipelines/latest", self.latest_pipeline)
         r.add("GET", "/projects/:id/pipelines/:pipeline_id", self.pipeline)
         r.add("GET", "/projects/:id/pipelines/:pipeline_id/jobs", self.pipeline_jobs)
         r.add("GET", "/projects/:id/jobs", self.project_jobs)
@@ -96,9 +101,10 @@ class CiRoutes:
                 continue
             if name is not None and pl.name != name:
                 continue
-            if after is not None and pl.updated_at <= after:
+            # Inclusive bounds: UpdatedAtFilterable's `updated_at >= ?` / `<= ?`.
+            if after is not None and pl.updated_at < after:
                 continue
-            if before is not None and pl.updated_at >= before:
+            if before is not None and pl.updated_at > before:
                 continue
             if username is not None and self.state.users[pl.user_id].username != username:
                 continue
@@ -115,8 +121,20 @@ class CiRoutes:
             items.append(pl)
         order = req.choice("order_by", ("id", "status", "ref", "updated_at", "user_id"), "id")
         desc = req.choice("sort", ("asc", "desc"), "desc") == "desc"
-        ordered = sort_items(items, lambda pl: getattr(pl, order), desc)
+        # Ci::PipelinesFinder orders by the one column asked for, with no tie-breaker.
+        ordered = single_column_order(
+            items, lambda pl: getattr(pl, order), lambda pl: pl.id, desc, req.query
+        )
         return self.ctx.page(req, ordered, self.ser.pipeline)
+
+    def latest_pipeline(self, req: Request) -> Reply:
+        """GET /projects/:id/pipelines/latest: the newest on `ref` (default: default branch)."""
+        p = self.ctx.project(req, "id", READ_PIPELINE)
+        ref = req.get("ref") or p.default_branch
+        for pl in reversed(self.state.pipelines(p.id)):
+            if pl.ref == ref:
+                return Reply(self.ser.pipeline_single(pl))
+        raise not_found()
 
     def _pipeline(self, req: Request, project: Project) -> Pipeline:
         raw = req.params["pipeline_id"]
@@ -233,9 +251,10 @@ class CiRoutes:
         for m in mrs:
             if state != "all" and m.state != state:
                 continue
-            if (after and m.updated_at <= after) or (before and m.updated_at >= before):
+            # Inclusive bounds: UpdatedAtFilterable and CreatedAtFilterable (`>=` / `<=`).
+            if (after and m.updated_at < after) or (before and m.updated_at > before):
                 continue
-            if (c_after and m.created_at <= c_after) or (c_before and m.created_at >= c_before):
+            if (c_after and m.created_at < c_after) or (c_before and m.created_at > c_before):
                 continue
             if draft is not None and m.draft != draft:
                 continue

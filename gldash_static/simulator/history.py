@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from gldash_static.simulator import names
+from gldash_static.simulator import activity, names
 from gldash_static.simulator.model import (
     Branch,
     MergeRequest,
@@ -16,6 +16,7 @@ from gldash_static.simulator.model import (
 )
 
 PIPELINE_ID_BASE = 100_000  # pipeline id = project id * base + sequence number
+PUSH_WITHOUT_PIPELINE = 0.2  # share of pushes that start no pipeline ([skip ci], no CI rule)
 MR_ID_BASE = 1_000
 _OPEN_MERGE_STATUSES = [
     "mergeable",
@@ -119,12 +120,33 @@ def advance_pipeline(p: Pipeline, now: datetime) -> None:
             p.coverage = f"{60 + (p.id % 400) / 10:.1f}"
         p.plan = None
     elif plan.started_at <= now:
-        p.status = "running"
+        p.status, p.updated_at = _running_phase(p, plan, now)
         p.started_at = plan.started_at
         p.queued_duration = round((plan.started_at - p.created_at).total_seconds())
-        p.updated_at = plan.started_at
     else:
         p.status = "pending"
+
+
+def _running_phase(p: Pipeline, plan: PipelinePlan, now: datetime) -> tuple[str, datetime]:
+    """The status of a started pipeline at `now`, and since when (its `updated_at`).
+
+    Ci::HasStatus also has `canceling` (jobs are being stopped before the pipeline is
+    `canceled`) and `waiting_for_callback` (a job waits for an external service); neither
+    is finished. They are derived from the pipeline id, not drawn from the generator, so the
+    rest of the history stays as it was.
+    """
+    if plan.status == "canceled":
+        canceling = max(plan.started_at, plan.finished_at - timedelta(seconds=60 + p.id % 240))
+        if now >= canceling:
+            return "canceling", canceling
+    elif p.id % 10 == 7:  # one pipeline in ten has a job that waits for a callback
+        length = plan.finished_at - plan.started_at
+        wait_from, wait_until = plan.started_at + length * 0.3, plan.started_at + length * 0.6
+        if wait_from <= now < wait_until:
+            return "waiting_for_callback", names.ms(wait_from)
+        if now >= wait_until:
+            return "running", names.ms(wait_until)
+    return "running", plan.started_at
 
 
 def _branch_names(r: random.Random, default: str) -> list[str]:
@@ -301,6 +323,11 @@ def evolve(
     for p in detail.pipelines:
         if p.plan is not None:
             advance_pipeline(p, t1)
+    runs = activity.scheduled_runs(project, t0, t1)
+    # Scheduled pipelines create no Event, so they leave last_activity_at alone; those after
+    # the step's pushes come after them, to keep pipeline ids in creation order.
+    later = [t for t in runs if active_at is not None and t > active_at]
+    _scheduled(seed, project, detail, [t for t in runs if t not in later], t1, user_ids)
     if active_at is None or project.default_branch is None:
         return
     r = names.rng(seed, "evolve", step, project.id)
@@ -325,16 +352,17 @@ def evolve(
             detail.branches.sort(key=lambda b: b.name)
             branch_names.append(name)
     t = active_at
-    for _ in range(r.choice((1, 1, 1, 2, 3))):
+    for n in range(r.choice((1, 1, 1, 2, 3))):
         ref = project.default_branch if r.random() < 0.6 else r.choice(branch_names)
-        p = new_pipeline(
-            r, seed, project, detail, t, t1, ref=ref, source="push", user_id=r.choice(user_ids)
-        )
-        for b in detail.branches:
-            if b.name == ref:
-                b.parent_sha, b.commit_sha = b.commit_sha, p.sha
-                b.commit_title, b.committed_at = p.commit_title, t
-        t = names.ms(min(t1, t + timedelta(minutes=r.uniform(1, 30))))
+        if r.random() < PUSH_WITHOUT_PIPELINE:
+            activity.commit_without_pipeline(r, seed, project, detail, ref, t, (step, n))
+        else:
+            p = new_pipeline(
+                r, seed, project, detail, t, t1, ref=ref, source="push", user_id=r.choice(user_ids)
+            )
+            activity.move_head(detail, ref, p.sha, p.commit_title, t)
+        # The step's later pushes fall within the hour of its first event.
+        t = names.ms(min(t1, t + timedelta(minutes=r.uniform(1, 29))))
     opened = [m for m in detail.merge_requests if m.state == "opened" and not m.draft]
     if opened and r.random() < 0.35:  # a merge request is merged
         mr = r.choice(opened)
@@ -354,3 +382,32 @@ def evolve(
     stale = [b for b in detail.branches if b.merged and not b.protected]
     if stale and r.random() < 0.3:  # a merged branch is deleted
         detail.branches.remove(r.choice(stale))
+    _scheduled(seed, project, detail, later, t1, user_ids)
+
+
+def _scheduled(
+    seed: int,
+    project: Project,
+    detail: ProjectDetail,
+    runs: list[datetime],
+    now: datetime,
+    user_ids: list[int],
+) -> None:
+    """Pipelines of the nightly schedule at `runs`: on the default branch's head commit."""
+    head = next((b for b in detail.branches if b.default), None)
+    for run in runs:
+        r = names.rng(seed, "schedule", project.id, run.isoformat())
+        ref = project.default_branch or ""
+        p = new_pipeline(
+            r,
+            seed,
+            project,
+            detail,
+            run,
+            now,
+            ref=ref,
+            source="schedule",
+            user_id=r.choice(user_ids),
+        )
+        if head is not None:  # a schedule builds what is there; it pushes nothing
+            p.sha, p.commit_title = head.commit_sha, head.commit_title

@@ -45,6 +45,9 @@ class OrgSpec:
     flaky_fraction: float = 0.18
     broken_fraction: float = 0.08
     busy_fraction: float = 0.12  # pushed within the last hour: running/pending pipelines
+    # GitLab moves last_activity_at at most once an hour, through events only (activity.py);
+    # False: every push and merge request moves it (the kind behaviour of older simulators).
+    throttle_activity: bool = True
 
     def __post_init__(self) -> None:
         if not 1 <= self.projects <= 200_000:

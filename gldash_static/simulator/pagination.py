@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from gldash_static.simulator.errors import ApiError
@@ -111,3 +112,21 @@ def keyset_page(
         link = _link(base, q, **{cursor: str(key(chunk[-1]))})
         headers["Link"] = f'<{link}>; rel="next"'
     return chunk, headers
+
+
+def single_column_order(
+    items: Sequence[T],
+    key: Callable[[T], Any],
+    ident: Callable[[T], int],
+    descending: bool,
+    query: Query,
+) -> list[T]:
+    """Items in `ORDER BY <one column>` order, as PostgreSQL returns one page of them.
+
+    Without a tie-breaker the order of equal keys is whatever the plan produces, and with
+    LIMIT/OFFSET (a top-N heap sort) it differs from one page's query to the next: a listing
+    whose ties straddle a page boundary repeats some rows and never shows others.
+    """
+    salt = f"{_int(query, 'page', 1)}:{per_page(query)}"
+    shuffled = sorted(items, key=lambda it: hashlib.sha1(f"{salt}:{ident(it)}".encode()).digest())
+    return sorted(shuffled, key=key, reverse=descending)  # stable: ties keep the page's order

@@ -7,7 +7,7 @@ import threading
 from datetime import datetime
 from urllib.parse import unquote
 
-from gldash_static.simulator import history, names, permissions
+from gldash_static.simulator import activity, history, names, permissions
 from gldash_static.simulator.jobs import jobs_for
 from gldash_static.simulator.model import (
     Branch,
@@ -310,7 +310,8 @@ class OrgState:
                 if r.random() < 1 - math.exp(-p.activity * hours / 24):
                     at = names.ms(t0 + (t1 - t0) * r.random())
                     active[p.id] = at
-                    p.last_activity_at = max(p.last_activity_at, at)
+                    # The step's first event; its later ones fall within the hour (history.py).
+                    activity.record_event(p, at, self.spec.throttle_activity)
             self._steps.append((t0, t1, active))
             self.now = t1
             live = sorted(self.projects)
@@ -373,4 +374,30 @@ class OrgState:
                 user_id=project.creator_id,
             )
             p.variables = dict(variables)
-            return p
+            head = next((b for b in d.branches if b.name == ref), None)
+            if head is not None:  # it builds the ref's head commit; nothing is pushed
+                p.sha, p.commit_title = head.commit_sha, head.commit_title
+            return p  # no Event: last_activity_at stays where it was
+
+    def push(self, project_id: int, ref: str, *, pipeline: bool = True) -> Branch:
+        """Push a commit to a branch (created if new) now, with or without a pipeline."""
+        with self.lock:
+            project = self.projects[project_id]
+            d = self.detail(project_id)
+            seed, now = self.spec.seed, self.now
+            r = names.rng(seed, "push", project_id, d.next_pipeline_seq, len(d.branches), now)
+            if ref not in {b.name for b in d.branches}:
+                sha = names.fake_sha(seed, project_id, "new-branch", ref, now)
+                d.branches.append(
+                    Branch(ref, project_id, False, False, False, sha, sha, "", now, 1)
+                )
+                d.branches.sort(key=lambda b: b.name)
+            if pipeline:
+                p = history.new_pipeline(
+                    r, seed, project, d, now, now, ref=ref, source="push", user_id=1
+                )
+                activity.move_head(d, ref, p.sha, p.commit_title, now)
+            else:
+                activity.commit_without_pipeline(r, seed, project, d, ref, now, ("push", now))
+            activity.record_event(project, now, self.spec.throttle_activity)
+            return next(b for b in d.branches if b.name == ref)
