@@ -141,6 +141,16 @@ FETCH = Section(
         ),
         Key("failed_jobs", Bool(), "Fetch the failed jobs of failed pipelines.", default=True),
         Key(
+            "branch_max_age_hours",
+            Number(0, 8_760),
+            "On a refresh, branches are read again when the project's last_activity_at moved "
+            "or a new pipeline shows a commit they lack; GitLab moves last_activity_at at most "
+            "once an hour and a push that starts no pipeline shows nowhere else, so branches "
+            "are also read again once older than this (a project at a time, each between half "
+            "this age and this age, allowing for the time to the next run). 0: every refresh.",
+            default=24,
+        ),
+        Key(
             "incremental_margin_s",
             Int(0, 86_400),
             "Safety margin, in seconds, subtracted "

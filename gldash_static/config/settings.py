@@ -36,6 +36,7 @@ class FetchSettings:
     max_branches: int = 200
     max_merge_requests: int = 200
     failed_jobs: bool = True
+    branch_max_age_hours: float = 24.0
     incremental_margin_s: int = 600
     graphql: bool = True
 
