@@ -116,8 +116,10 @@ def trigger_pipelines(sim: Simulator, snapshot_path: Path, fraction: float) -> l
 def measure(job: dict[str, Any]) -> dict[str, Any]:
     """Run `job` against a fresh simulator: a full fetch, then the refreshes it asks for.
 
-    job keys: side (ours | baseline), projects, seed, concurrency, rate_limit (per minute or
-    None), refresh (list of changed fractions, gldash only), timeline (sample the rate).
+    job keys: side (ours | baseline), projects, seed, concurrency, rate_limit (per window or
+    None), window_s, headers (the simulator's rate-limit header mode, default gitlab.com),
+    app_limits (route template -> requests a window), refresh (list of changed fractions,
+    gldash only), timeline (sample the rate).
     """
     spec = OrgSpec(
         projects=job["projects"],
@@ -129,6 +131,8 @@ def measure(job: dict[str, Any]) -> dict[str, Any]:
         latency_ms=LATENCY_MS,
         rate_limit_per_minute=job.get("rate_limit"),
         rate_limit_window_s=job.get("window_s", 60),
+        rate_limit_headers=job.get("headers", "gitlab.com"),
+        app_limits=job.get("app_limits"),
         faults=Faults(),
     )
     with sim, tempfile.TemporaryDirectory(prefix="gldash-bench-") as tmp:
@@ -156,6 +160,7 @@ def measure(job: dict[str, Any]) -> dict[str, Any]:
             again.update(_server_calls(before, sim), fraction=fraction, changed=len(changed))
             refreshes.append(again)
         result["refreshes"] = refreshes
+        result["app_429"] = sim.app_limited
     result["job"] = job
     return result
 

@@ -1,15 +1,16 @@
-"""Rate-limit ceiling: requests a minute achieved under the simulator's per-token limit.
+"""Rate-limit ceiling (requests a minute achieved under a per-token limit) and header modes.
 
-The simulator counts a fixed 60 s window per token on the wall clock, starting with the
-window's first request. From the server's request counters, sampled every 0.1 s, window
-starts are found as the first answered request after a pause of over a second (gldash's
-pacer stops sending once a window is spent); the achieved rate is the requests answered in
-the complete windows divided by the time they spanned, so time lost between a window's end
-and the next one's first request counts against it.
+The simulator counts fixed 60 s windows per token on the wall clock, aligned to the epoch
+as GitLab's Rack::Attack counts them. From the server's request counters, sampled every
+0.1 s, window starts are found as the first answered request after a pause of over a second
+(gldash's pacer stops sending once a window is spent); the achieved rate is the requests
+answered in the complete windows divided by the time they spanned, so time lost between a
+window's end and the next one's first request counts against it.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 PAUSE_S = 1.0
@@ -56,4 +57,50 @@ def analyse(result: dict[str, Any], limit: int) -> dict[str, Any]:
         "errors": result["errors"],
         "complete": result["complete"],
         "stale": result["stale"],
+    }
+
+
+# Issue 13: the same organisation and limit in each way GitLab can signal it. "bare 429" is
+# an application limit over every route (the simulator's "*"): the same total limit, but
+# answered as `check_rate_limit!` answers, with neither Retry-After nor RateLimit-*.
+HEADER_MODES = ("gitlab.com", "self-managed", "bare 429")
+
+
+def mode_job(mode: str, projects: int, limit: int, window_s: float) -> dict[str, Any]:
+    """The `bench.fetch_run` job of one header mode."""
+    job: dict[str, Any] = {"side": "ours", "projects": projects, "window_s": window_s}
+    if mode == "bare 429":
+        return {**job, "headers": "self-managed", "app_limits": {"*": limit}}
+    return {**job, "headers": mode, "rate_limit": limit}
+
+
+def mode_row(result: dict[str, Any]) -> dict[str, Any]:
+    """What the header-mode table shows of one run."""
+    return {
+        "wall_s": result["wall_s"],
+        "requests": result["server_calls"],
+        "server_429": result["server_429"],
+        "bare_429": result["app_429"],
+        "client_rate_limited": result["rate_limited"],
+        "errors": len(result["errors"]),
+        "complete": result["complete"],
+        "stale": result["stale"],
+        "projects": result["counts"]["projects"],
+        "counts": result["counts"],
+    }
+
+
+def header_modes(
+    rows: dict[str, dict[str, Any]], projects: int, limit: int, window_s: float
+) -> dict[str, Any]:
+    """The header-mode section: each mode's row and bare 429's wall time against GitLab.com's."""
+    base = rows["gitlab.com"]["wall_s"]
+    return {
+        "org_projects": projects,
+        "limit_per_window": limit,
+        "window_s": window_s,
+        "modes": rows,
+        "same_data": len({json.dumps(r["counts"], sort_keys=True) for r in rows.values()}) == 1,
+        "bare_vs_gitlab_com": rows["bare 429"]["wall_s"] / base,
+        "self_managed_vs_gitlab_com": rows["self-managed"]["wall_s"] / base,
     }

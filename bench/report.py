@@ -99,7 +99,55 @@ def targets(results: dict[str, Any]) -> list[dict[str, str]]:
                 "verdict": _verdict(met),
             }
         )
+    modes = results.get("header_modes")
+    if modes:
+        bare = modes["modes"]["bare 429"]
+        stale = sum(r["stale"] for r in modes["modes"].values())
+        failed = [m for m, r in modes["modes"].items() if not r["complete"] or r["errors"]]
+        rows.append(
+            {
+                "target": "bare 429s (no headers) ≤2x GitLab.com's wall time, 0 stale "
+                f"({modes['org_projects']:,} projects)",
+                "measured": f"{modes['bare_vs_gitlab_com']:.2f}x ({bare['wall_s']:.0f} s), "
+                f"{stale} stale, {bare['server_429']} × 429"
+                + (f", incomplete: {', '.join(failed)}" if failed else ""),
+                "verdict": _verdict(modes["bare_vs_gitlab_com"] <= 2 and not stale and not failed),
+            }
+        )
     return rows
+
+
+def header_mode_table(modes: dict[str, Any]) -> list[str]:
+    """The rate-limit header modes as a Markdown table."""
+    base = modes["modes"]["gitlab.com"]["wall_s"]
+    rows = [
+        [
+            mode,
+            f"{r['wall_s']:.1f} s",
+            f"{r['wall_s'] / base:.2f}x",
+            f"{r['requests']:,}",
+            f"{r['server_429']:,}" + (f" ({r['bare_429']:,} bare)" if r["bare_429"] else ""),
+            f"{r['client_rate_limited']:,}",
+            f"{r['projects']:,}",
+            f"{r['stale']}",
+            "yes" if r["complete"] and not r["errors"] else f"no ({r['errors']} errors)",
+        ]
+        for mode, r in modes["modes"].items()
+    ]
+    return _table(
+        [
+            "header mode",
+            "wall",
+            "vs GitLab.com",
+            "answered",
+            "429s",
+            "client waits",
+            "projects",
+            "stale",
+            "complete",
+        ],
+        rows,
+    )
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -271,6 +319,17 @@ def tables(results: dict[str, Any]) -> list[str]:
             ],
         )
         out.append("")
+    modes = results.get("header_modes")
+    if modes:
+        window = f"{modes['limit_per_window']:,} requests per {modes['window_s']:g} s window"
+        out += [
+            f"### 6. Rate-limit header modes: {modes['org_projects']:,} projects, {window}",
+            "",
+            *header_mode_table(modes),
+            "",
+            "Same data in every mode: " + ("yes" if modes["same_data"] else "**no**") + ".",
+            "",
+        ]
     return out
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 BACKOFF_BASE_S = 0.25
 BACKOFF_MAX_S = 60.0  # GitLab's limits count per minute: no need to wait longer than one
 GROWTH = 0.05  # rate added per success, so the rate grows ~5 % a second of sending
+MIN_GROWTH_S = 1.0  # ...but at least 1 request a second each second (slow classes recover)
 MIN_RATE = 0.5  # requests a second: below this a class is paced by backoff alone
 HORIZON_S = 5.0  # the recent send rate, measured when the 429s start, comes from this long
 PROBE_TIMEOUT_S = 120.0  # a probe whose outcome was never reported stops blocking its class
@@ -69,18 +70,21 @@ class ClassState:
         self.next_send = slot + 1.0 / self.rate
         return slot - now, False
 
-    def succeeded(self, now: float, probe: bool) -> None:
+    def succeeded(self, now: float, ticket: Ticket) -> None:
         """A request of this class got an answer that was not a 429."""
-        if probe:
-            self.probe_sent = None
-        self.probing = False
-        self.streak = 0
-        self.limited_since = None
         self.successes.append(now)
         while self.successes and self.successes[0] < now - HORIZON_S:
             self.successes.popleft()
+        if ticket.probe:
+            self.probe_sent = None
+        elif ticket.sent_at < self.blocked_at:
+            return  # sent before the latest backoff: it says nothing of the limit since
+        self.probing = False
+        self.streak = 0
+        self.limited_since = None
         if self.rate is not None:
-            self.rate += GROWTH  # additive per success: the more successes, the faster
+            # Additive per success, so a busy class recovers in proportion to its traffic.
+            self.rate += max(GROWTH, MIN_GROWTH_S / self.rate)
 
     def released(self, probe: bool) -> None:
         """A request ended without an answer that says anything about the limit."""
@@ -91,7 +95,7 @@ class ClassState:
         """A bare 429; `jitter` is a uniform draw from [0, 1)."""
         if ticket.probe:
             self.probe_sent = None
-        elif self.streak and ticket.sent_at < self.blocked_at:
+        elif ticket.sent_at < self.blocked_at:
             return  # sent before the latest backoff began: that event is already counted
         if self.streak == 0:
             self.limited_since = now
@@ -167,7 +171,7 @@ class ClassPacer:
     def succeeded(self, ticket: Ticket) -> None:
         """The request was answered with anything but a 429."""
         with self._lock:
-            self._classes[ticket.endpoint].succeeded(self._clock(), ticket.probe)
+            self._classes[ticket.endpoint].succeeded(self._clock(), ticket)
 
     def released(self, ticket: Ticket) -> None:
         """The request failed without an answer (a timeout, a reset connection)."""

@@ -74,7 +74,7 @@ def test_rate_is_halved_once_per_event_not_per_429_in_flight() -> None:
     state = ClassState()
     for t in range(100):  # 20 successes a second for 5 s
         state.admit(t / 20)
-        state.succeeded(t / 20, probe=False)
+        state.succeeded(t / 20, Ticket("GET /x", t / 20))
     in_flight = [Ticket("GET /x", 4.96 + i / 1000) for i in range(8)]
     for ticket in in_flight:
         state.limited(5.0, ticket, jitter=0.5)
@@ -104,15 +104,19 @@ def test_one_probe_at_a_time_after_a_backoff() -> None:
     delay, probe = state.admit(0.0)
     assert (delay, probe) == (0.0, True)
     assert state.admit(0.01) == (adaptive.POLL_S, False)  # the others wait for its answer
-    state.succeeded(0.02, probe=True)
+    state.succeeded(0.02, Ticket("GET /x", 0.0, probe=True))
     assert state.admit(0.02)[0] == 0.0 and not state.probing
 
 
 def test_success_grows_the_rate_additively() -> None:
-    state = ClassState(rate=10.0)
-    for i in range(20):
-        state.succeeded(float(i), probe=False)
-    assert state.rate == pytest.approx(10.0 + 20 * adaptive.GROWTH)
+    busy = ClassState(rate=100.0)  # 5 % a second: GROWTH per success, 100 successes a second
+    for i in range(100):
+        busy.succeeded(i / 100, Ticket("GET /x", i / 100))
+    assert busy.rate == pytest.approx(100.0 + 100 * adaptive.GROWTH)
+    slow = ClassState(rate=2.0)  # at least MIN_GROWTH_S more each second of sending
+    for i in range(4):
+        slow.succeeded(i / 2, Ticket("GET /x", i / 2))
+    assert slow.rate is not None and slow.rate >= 2.0 + 2 * adaptive.MIN_GROWTH_S - 0.5
 
 
 def test_classes_are_paced_independently() -> None:
