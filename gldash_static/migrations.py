@@ -23,6 +23,7 @@ def v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
     for project in _projects(raw):
         project.setdefault("members_only", [])
         project.setdefault("withheld", [])
+        project.setdefault("unavailable", [])  # the next fetch asks again
         project.setdefault("branches_omitted", 0)
         project.setdefault("merge_requests_omitted", 0)
     return raw

@@ -116,6 +116,9 @@ class Project(TypedDict):
     # out because its audience includes non-members (their data is absent, not hidden).
     members_only: list[Feature]
     withheld: list[Feature]
+    # Features the fetching token may not read (GitLab answered 403, or its answer showed
+    # the role lacks the right): their data is empty, and the project is otherwise fresh.
+    unavailable: list[Feature]
     # How many branches and open merge requests were left out by the per-project caps.
     branches_omitted: int
     merge_requests_omitted: int

@@ -168,6 +168,7 @@ def make_snapshot(projects: int = 20, seed: int = 1, now: datetime = GENERATED_A
                 "merge_requests": mrs,
                 "members_only": [],
                 "withheld": [],
+                "unavailable": [],
                 "branches_omitted": 0,
                 "merge_requests_omitted": 0,
             }

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, cast
 
 from gldash_static.model import (
+    FEATURES,
     Branch,
     FailedJob,
     Feature,
@@ -162,9 +163,12 @@ def project(raw: dict[str, Any], fetched_at: str) -> Project:
         "star_count": _int(raw.get("star_count")),
         "forks_count": _int(raw.get("forks_count")),
         "open_issues_count": _opt_int(raw.get("open_issues_count")),
-        # List endpoints of some GitLab versions omit empty_repo; an empty repository is
-        # the one kind of project without a default branch.
-        "empty_repo": bool(raw.get("empty_repo", raw.get("default_branch") is None)),
+        # List endpoints of some GitLab versions omit empty_repo; then a default branch sent
+        # as null means an empty repository. An absent one means the token may not read the
+        # code (unreadable below), not emptiness.
+        "empty_repo": bool(
+            raw.get("empty_repo", "default_branch" in raw and raw["default_branch"] is None)
+        ),
         "fetched_at": fetched_at,
         "stale": None,
         "pipelines": [],
@@ -172,6 +176,7 @@ def project(raw: dict[str, Any], fetched_at: str) -> Project:
         "merge_requests": [],
         "members_only": features(raw).members_only(),
         "withheld": [],
+        "unavailable": unreadable(raw),
         "branches_omitted": 0,
         "merge_requests_omitted": 0,
     }
@@ -198,6 +203,11 @@ def pipeline(raw: dict[str, Any], failed_jobs: list[FailedJob]) -> Pipeline:
         "username": _opt_str(user.get("username")),
         "failed_jobs": failed_jobs,
     }
+
+
+def ref(raw: dict[str, Any]) -> str | None:
+    """The ref of a pipeline answer, or None."""
+    return _opt_str(raw.get("ref")) or None
 
 
 def failed_job(raw: dict[str, Any]) -> FailedJob:
@@ -249,8 +259,12 @@ def merge_request(raw: dict[str, Any]) -> MergeRequest:
 
 
 def _access(level: Any, enabled_flag: Any) -> Access:
-    """One feature's audience from its `*_access_level` (and the older `*_enabled` flag)."""
-    if level == "disabled" or enabled_flag is False:
+    """One feature's audience from its `*_access_level` (or the older `*_enabled` flag).
+
+    The level is the project's setting; the flag answers "may the token use it" (GitLab's
+    feature_available? for the asking user), so it decides only when the level is missing.
+    """
+    if level == "disabled" or (level is None and enabled_flag is False):
         return "off"
     if level in ("enabled", "public"):
         return "open"
@@ -271,3 +285,23 @@ def features(raw: dict[str, Any]) -> ProjectFeatures:
         ),
         repository=_access(raw.get("repository_access_level"), None),
     )
+
+
+def unreadable(raw: dict[str, Any]) -> list[Feature]:
+    """The features the project answer shows the token may not read (its role is too low).
+
+    GitLab computes the answer for the asking user: `default_branch` is sent only with
+    `read_code`, which merge requests need too, and the old `*_enabled` flags say whether the
+    user may use a feature whose level is not "disabled". What this misses, a 403 tells.
+    """
+    found: set[Feature] = set()
+    if "default_branch" not in raw:
+        found |= {"repository", "merge_requests"}
+    flags: dict[Feature, tuple[str, str]] = {
+        "pipelines": ("jobs_enabled", "builds_access_level"),
+        "merge_requests": ("merge_requests_enabled", "merge_requests_access_level"),
+    }
+    for feature, (flag, level) in flags.items():
+        if raw.get(flag) is False and raw.get(level) not in (None, "disabled"):
+            found.add(feature)
+    return [feature for feature in FEATURES if feature in found]

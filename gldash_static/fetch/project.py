@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gldash_static.config import FetchSettings
-from gldash_static.fetch import convert, pipelines
+from gldash_static.fetch import access, convert, pipelines
 from gldash_static.fetch.convert import ProjectFeatures
-from gldash_static.gitlab import ApiClient
+from gldash_static.gitlab import ApiClient, ApiError
 from gldash_static.model import Branch, FailedJob, Feature, MergeRequest, Pipeline, Project
 
 # Listing stops after this many pages even if fewer than N default-branch pipelines were seen;
@@ -30,7 +30,11 @@ class ProjectTask:
     features: ProjectFeatures = field(default_factory=ProjectFeatures)
 
     def wants(self, feature: Feature) -> bool:
-        """Whether to ask for a feature: switched on, and not withheld from the dashboard."""
+        """Whether to ask for a feature: published, and readable with the token."""
+        return self.published(feature) and feature not in self.project["unavailable"]
+
+    def published(self, feature: Feature) -> bool:
+        """Whether a feature is switched on and not withheld from the dashboard."""
         return getattr(self.features, feature) != "off" and feature not in self.project["withheld"]
 
 
@@ -43,8 +47,28 @@ class ProjectFetcher:
         self.details = details
 
     def fetch(self, task: ProjectTask) -> Project:
-        """Fill `task.project` with everything fetched; raises ApiError on failure."""
+        """Fill `task.project` with everything fetched; raises ApiError on failure.
+
+        A 403 on one feature means the token's role may not read it: the feature is listed
+        as unavailable and the project fetched again without it, so that its other data
+        stays (GitLab usually forbids the first request of a feature, a list, so the repeat
+        costs little; the project answer already reveals most such features, see
+        convert.unreadable).
+        """
+        while True:
+            try:
+                return self._fetch_once(task)
+            except ApiError as exc:
+                feature = access.forbidden_feature(exc.path) if exc.status == 403 else None
+                if feature is None or feature in task.project["unavailable"]:
+                    raise
+                task.project["unavailable"] = access.with_feature(
+                    task.project["unavailable"], feature
+                )
+
+    def _fetch_once(self, task: ProjectTask) -> Project:
         project = task.project
+
         base = f"/projects/{project['id']}"
         keep = self.settings.pipelines_per_project
         branches: Future[list[Branch]] | None = None
@@ -60,7 +84,10 @@ class ProjectFetcher:
             mrs = self.details.submit(self._merge_requests, base)
 
         previous = {p["id"]: p for p in (task.previous["pipelines"] if task.previous else [])}
-        if not has_code or not task.wants("pipelines"):
+        code = not project["empty_repo"] and task.published("repository")  # may be unreadable
+        if code and project["default_branch"] is None and task.wants("pipelines"):
+            project["default_branch"] = self._default_branch_from_pipelines(base)
+        if not code or not task.wants("pipelines"):
             candidates = []  # no commit, CI/CD off or withheld: nothing to ask (GitLab: 403)
         elif task.pipelines_since is None:
             candidates = self._list_pipelines(base, project["default_branch"], keep)
@@ -129,6 +156,19 @@ class ProjectFetcher:
                 if convert.raw_id(item) is not None
             ]
         return listed
+
+    def _default_branch_from_pipelines(self, base: str) -> str | None:
+        """The default branch, for a token that may read pipelines but not the code.
+
+        GitLab omits default_branch without read_code; GET .../pipelines/latest without a
+        ref answers the default branch's latest pipeline (404 when it has none yet).
+        """
+        try:
+            return convert.ref(self.api.get(f"{base}/pipelines/latest"))
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
 
     def _pipeline(self, base: str, pipeline_id: int) -> Pipeline:
         raw = self.api.get(f"{base}/pipelines/{pipeline_id}")

@@ -63,11 +63,14 @@ def publishable(
         return None  # the config no longer admits it (visibility, archived, exclude, scope)
     out = cast(Project, dict(project))
     out["withheld"] = withheld(project["members_only"], source.visibility)
-    if "repository" in out["withheld"]:
+    # A feature the dashboard withholds anyway is not also reported as unreadable.
+    out["unavailable"] = [f for f in project["unavailable"] if f not in out["withheld"]]
+    empty = {*out["withheld"], *out["unavailable"]}
+    if "repository" in empty:
         out["branches"], out["branches_omitted"] = [], 0
-    if "pipelines" in out["withheld"]:
+    if "pipelines" in empty:
         out["pipelines"] = []
-    if "merge_requests" in out["withheld"]:
+    if "merge_requests" in empty:
         out["merge_requests"], out["merge_requests_omitted"] = [], 0
     branches = cap(out["branches"], settings.max_branches, _branch_age)
     out["branches_omitted"] += len(out["branches"]) - len(branches)

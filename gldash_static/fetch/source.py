@@ -11,7 +11,7 @@ from typing import Any
 
 from gldash_static.config import FetchSettings, SourceSettings
 from gldash_static.errors import FetchError
-from gldash_static.fetch import changes, convert, publish, scope
+from gldash_static.fetch import access, changes, convert, publish, scope
 from gldash_static.fetch.progress import Progress
 from gldash_static.fetch.project import ProjectFetcher, ProjectTask
 from gldash_static.gitlab import ApiClient, ApiError, CircuitOpenError, RequestStats
@@ -50,6 +50,8 @@ def refreshable(old: Project | None, fresh: Project) -> Project | None:
     """
     if old is None or old["stale"] is not None or old["withheld"] != fresh["withheld"]:
         return None  # a feature opened to the dashboard again needs its whole history
+    if set(old["unavailable"]) - set(fresh["unavailable"]):
+        return None  # so does one the token may read again (or that a 403 may refuse again)
     return old if old["path_with_namespace"] == fresh["path_with_namespace"] else None
 
 
@@ -123,6 +125,9 @@ class SourceFetch:
             "groups": sorted(groups, key=lambda g: g["full_path"]),
             "projects": sorted(records, key=lambda p: p["path_with_namespace"]),
         }
+        note = access.unavailable_note(self._previous_projects(), source["projects"])
+        if note is not None:
+            self.progress.line(f"note: {self.source.name}: {note}")
         return SourceResult(source, self.api.stats, self.errors, self.complete)
 
     # -- connection and errors -------------------------------------------------------------

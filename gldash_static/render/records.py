@@ -135,6 +135,7 @@ class ProjectView:
     unprotected_default: bool = False
     # Members-only features this dashboard left out, and what the per-project caps cut.
     withheld: tuple[str, ...] = ()
+    unavailable: tuple[str, ...] = ()  # features the fetching token may not read
     branches_omitted: int = 0
     merge_requests_omitted: int = 0
 

@@ -201,6 +201,7 @@ def project_view(
     durations = [p.duration for p in on_default if p.duration is not None]
     view.median_duration = statistics.median(durations) if durations else None
     view.withheld = tuple(f for f in FEATURES if f in (raw.get("withheld") or ()))
+    view.unavailable = tuple(f for f in FEATURES if f in (raw.get("unavailable") or ()))
     view.branches_omitted = _count(raw.get("branches_omitted"))
     view.merge_requests_omitted = _count(raw.get("merge_requests_omitted"))
     view.stale_branches = sum(b.stale for b in branches)

@@ -14,8 +14,13 @@ def test_features_follow_access_levels_and_old_flags() -> None:
     assert convert.features(open_) == convert.ProjectFeatures("open", "open", "open")
     off = convert.features({key: "disabled" for key in open_})
     assert off == convert.ProjectFeatures("off", "off", "off")
-    old = convert.features(open_ | {"jobs_enabled": False, "merge_requests_enabled": True})
-    assert old == convert.ProjectFeatures(pipelines="off", merge_requests="open", repository="open")
+    # The old flags decide only without a level: they answer "may the token use it".
+    old = convert.features({"jobs_enabled": False, "merge_requests_enabled": True})
+    assert old.pipelines == "off" and old.merge_requests == "members"
+    asked_by_outsider = convert.features(
+        open_ | {"builds_access_level": "private", "jobs_enabled": False}
+    )
+    assert asked_by_outsider.pipelines == "members"
     members = convert.features(open_ | {"builds_access_level": "private"})
     assert members.pipelines == "members" and members.members_only() == ["pipelines"]
 
@@ -54,3 +59,29 @@ def test_branch_keeps_no_email_and_project_defaults() -> None:
     assert project["empty_repo"] is True  # list endpoints may omit empty_repo
     assert project["namespace"] == "a"
     assert convert.project({"id": 2, "visibility": "weird"}, "t")["visibility"] == "private"
+
+
+def test_what_the_token_may_not_read_shows_in_the_project_answer() -> None:
+    base = {
+        "id": 1,
+        "empty_repo": False,
+        "builds_access_level": "private",
+        "merge_requests_access_level": "enabled",
+        "jobs_enabled": False,
+        "merge_requests_enabled": True,
+    }
+    # No default_branch at all: GitLab sends it only with read_code (merge requests need it).
+    record = convert.project(base, "2024-01-01T00:00:00Z")
+    assert record["unavailable"] == ["repository", "pipelines", "merge_requests"]
+    assert record["empty_repo"] is False and record["default_branch"] is None
+    readable = convert.project(
+        base | {"default_branch": "main", "jobs_enabled": True}, "2024-01-01T00:00:00Z"
+    )
+    assert readable["unavailable"] == []
+    # A disabled feature is off, not unreadable.
+    off = base | {"default_branch": "main", "builds_access_level": "disabled"}
+    assert convert.project(off, "2024-01-01T00:00:00Z")["unavailable"] == []
+    # Without empty_repo (older list answers), only a default branch sent as null means empty.
+    legacy = {"id": 2, "default_branch": None}
+    assert convert.project(legacy, "2024-01-01T00:00:00Z")["empty_repo"] is True
+    assert convert.project({"id": 3}, "2024-01-01T00:00:00Z")["empty_repo"] is False
