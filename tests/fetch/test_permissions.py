@@ -209,6 +209,9 @@ def test_build_with_a_guest_token_succeeds_and_says_what_it_cannot_read(
     for run in runs:
         assert run.returncode == 0, run.stderr
         assert "warning" not in run.stderr.lower() + run.stdout.lower()
+    # One note when the token first meets what it may not read; quiet while nothing changes.
+    assert "the token may not read" in runs[0].stderr + runs[0].stdout
+    assert "the token may not read" not in runs[1].stderr + runs[1].stdout
     snapshot = json.loads((tmp_path / "snapshot.json").read_text(encoding="utf-8"))
     records = _projects(snapshot)
     assert all(p["stale"] is None for p in records.values())
@@ -221,3 +224,22 @@ def test_build_with_a_guest_token_succeeds_and_says_what_it_cannot_read(
         if f"/{restricted[0]['path_with_namespace']}" in page.read_text(encoding="utf-8")
     )
     assert "not readable with this token" in page.read_text(encoding="utf-8")
+
+
+def test_incremental_fetch_with_a_restricted_token_equals_a_full_one(
+    psim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITLAB_TOKEN", _token(psim, "guest"))
+    config = make_config(psim, tmp_path, PRIVATE_TOO, _groups(psim))
+    full = run_fetch(config, full=True).snapshot
+    again = run_fetch(config, full.copy())
+    assert again.complete and again.snapshot["fetch"]["mode"] == "incremental"
+    assert again.snapshot["fetch"]["errors"] == []
+    before, after = _projects(full), _projects(again.snapshot)
+    assert set(before) == set(after)
+    for pid, record in after.items():
+        assert record["stale"] is None
+        assert record["unavailable"] == before[pid]["unavailable"]
+        for keys in DATA.values():
+            for key in keys:
+                assert dict(record).get(key) == dict(before[pid]).get(key), key
