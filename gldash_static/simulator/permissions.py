@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gldash_static.simulator.model import GUEST, OWNER, REPORTER, Project, User
+from gldash_static.simulator.model import (
+    DEVELOPER,
+    GUEST,
+    MAINTAINER,
+    OWNER,
+    REPORTER,
+    Project,
+    User,
+)
 
 # Abilities the simulator's endpoints check (GitLab's names).
 DOWNLOAD_CODE = "download_code"  # also `read_code`: branches, default_branch, forks_count
@@ -21,7 +29,13 @@ READ_MERGE_REQUEST = "read_merge_request"
 # ProjectFeature::PRIVATE_FEATURES_MIN_ACCESS_LEVEL; every other feature needs Guest.
 _PRIVATE_MIN_LEVEL = {"merge_requests": REPORTER}
 # GitLab's role names for `Simulator.token_for`.
-ROLES = {"guest": GUEST, "reporter": REPORTER, "developer": 30, "maintainer": 40, "owner": OWNER}
+ROLES = {
+    "guest": GUEST,
+    "reporter": REPORTER,
+    "developer": DEVELOPER,
+    "maintainer": MAINTAINER,
+    "owner": OWNER,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,5 +108,5 @@ def role_level(
     for gid in p.shared_with_group_ids:
         # A share grants the group's members at most the link's role (Developer here, as
         # the serializer's `group_access_level` says).
-        level = max(level, min(group_levels.get(gid, 0), 30))
+        level = max(level, min(group_levels.get(gid, 0), DEVELOPER))
     return level
