@@ -121,15 +121,23 @@ class ProjectRoutes:
         g = self.ctx.group(req)
         body = self.ctx.ser.group(g)
         if req.flag("with_projects", True):
-            own = [
+            # Entities::GroupDetail: up to 100 (GroupProjectsFinder::DEFAULT_PROJECTS_LIMIT)
+            # projects of the group itself and 100 shared with it, newest first, each the
+            # full project entity: costly, so clients that list projects pass false.
+            visible = [
                 p
-                for p in self.state.projects.values()
-                if p.namespace_kind == "group"
-                and p.namespace_id == g.id
-                and self.state.can_see_project(req.viewer, p)
+                for p in sorted(self.state.projects.values(), key=lambda p: -p.id)
+                if self.state.can_see_project(req.viewer, p)
             ]
+            own = [p for p in visible if p.namespace_kind == "group" and p.namespace_id == g.id]
+            shared = [p for p in visible if g.id in p.shared_with_group_ids]
+            body["shared_with_groups"] = []  # group-to-group shares are not modelled
+            if g.parent_id is None:
+                body["prevent_sharing_groups_outside_hierarchy"] = False
             body["projects"] = [self.ctx.ser.project(p, viewer=req.viewer) for p in own[:100]]
-            body["shared_projects"] = []
+            body["shared_projects"] = [
+                self.ctx.ser.project(p, viewer=req.viewer) for p in shared[:100]
+            ]
         return Reply(body)
 
     def subgroups(self, req: Request) -> Reply:

@@ -30,6 +30,9 @@ _DETAILED = {
     "skipped": ("status_skipped", "skipped"),
     "created": ("status_created", "created"),
     "manual": ("status_manual", "manual"),
+    # lib/gitlab/ci/status/canceling.rb and waiting_for_callback.rb
+    "canceling": ("status_canceled", "canceling"),
+    "waiting_for_callback": ("status_pending", "waiting"),
 }
 
 
@@ -57,6 +60,12 @@ def local_ts(dt: datetime, offset_minutes: int) -> str:
 def date_only(dt: datetime) -> str:
     """A date as GitLab writes due dates."""
     return dt.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+def default_branch_or_main(p: Project) -> str:
+    """Project#default_branch_or_main, which the API sends: an empty repository says "main"
+    (the instance default) with `empty_repo: true`, not null."""
+    return p.default_branch or "main"
 
 
 def _code_fields(body: Body, code: bool) -> Body:
@@ -207,7 +216,7 @@ class Serializer:
                 "path": p.path,
                 "path_with_namespace": p.path_with_namespace,
                 "created_at": ts(p.created_at),
-                "default_branch": p.default_branch,
+                "default_branch": default_branch_or_main(p),
                 "tag_list": list(p.topics),
                 "topics": list(p.topics),
                 **urls,
@@ -233,7 +242,7 @@ class Serializer:
         body = {
             "id": p.id,
             "description": p.description,
-            "default_branch": p.default_branch,
+            "default_branch": default_branch_or_main(p),
             "tag_list": list(p.topics),
             "topics": list(p.topics),
             "archived": p.archived,

@@ -18,7 +18,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 from gldash_static.simulator import roles
 from gldash_static.simulator.api_ci import CiRoutes
-from gldash_static.simulator.api_graphql import GRAPHQL_TEMPLATE, GraphqlLimits, GraphqlRoutes
+from gldash_static.simulator.api_graphql import (
+    GRAPHQL_TEMPLATE,
+    INVALID_TOKEN,
+    GraphqlLimits,
+    GraphqlRoutes,
+)
 from gldash_static.simulator.api_projects import ProjectRoutes
 from gldash_static.simulator.clock import SimClock
 from gldash_static.simulator.errors import ApiError
@@ -346,7 +351,9 @@ class Simulator:
                 return
         if user is None and (token or not route.anonymous):
             self._count(template, 401)
-            self._send(h, 401, _json({"message": "401 Unauthorized"}), headers)
+            # GraphQL answers a bad token in its own error shape (GraphqlController).
+            denied = INVALID_TOKEN if path == GRAPHQL_TEMPLATE else {"message": "401 Unauthorized"}
+            self._send(h, 401, _json(denied), headers)
             return
         if not self._app_limits.allows(template, token if user else h.client_address[0]):
             # check_rate_limit! answers from the endpoint: no Retry-After, and GitLab.com's

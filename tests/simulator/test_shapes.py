@@ -75,8 +75,9 @@ def test_projects_shape(sim: Simulator) -> None:
     assert items
     for p in items:
         assert_same_shape(example, p, f"project {p['id']}")
+    # An empty repository says "main" (default_branch_or_main) with empty_repo: true.
     assert any(
-        p["default_branch"] is None
+        p["default_branch"] == "main" and p["empty_repo"]
         for p in get(sim, "/projects", per_page=100)
         + [get(sim, f"/projects/{p.id}") for p in sim.state.projects.values() if p.empty_repo][:1]
     )
