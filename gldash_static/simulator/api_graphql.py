@@ -155,8 +155,16 @@ def _offset(cursor: str | None) -> int:
 
 
 def _count(total: int) -> Callable[..., int]:
-    # CountableConnectionType: "Returns limit + 1 for counts greater than the limit".
-    return lambda _info, limit=None: total if limit is None else min(total, max(0, limit) + 1)
+    """CountableConnectionType#count: "Returns limit + 1 for counts greater than the limit"."""
+
+    def count(_info: Any, limit: int | None = None) -> int:
+        if limit is None:
+            return total
+        if limit <= 0:  # its `validates: { numericality: { greater_than: 0 } }`
+            raise GraphQLError("limit must be greater than 0")
+        return min(total, limit + 1)
+
+    return count
 
 
 def _connection(

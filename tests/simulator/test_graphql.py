@@ -143,3 +143,10 @@ def test_complexity_and_page_size_limits(fresh_sim: Simulator) -> None:
     fresh_sim.graphql_limits.page_size = 7
     paged = ask(fresh_sim, PIPELINES, ids=ids, first=100)["data"]["projects"]
     assert len(paged["nodes"]) == 7 and paged["pageInfo"]["hasNextPage"] is True
+
+
+def test_counts_with_a_limit_say_limit_plus_one(sim: Simulator) -> None:
+    counts = ask(sim, "{ projects { all: count few: count(limit: 3) } }")["data"]["projects"]
+    assert counts["all"] > 4 and counts["few"] == 4  # CountableConnectionType
+    refused = ask(sim, "{ projects { count(limit: 0) } }")
+    assert refused["errors"][0]["message"] == "limit must be greater than 0"
