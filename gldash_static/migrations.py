@@ -16,15 +16,21 @@ def _projects(raw: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
-    """Version 2 records members-only features and what the per-project caps left out.
+    """Version 2 records members-only features, what the per-project caps left out, the
+    visibilities each source publishes and when each project's branches were read.
 
     Version 1 did not know about members-only features; the next listing build reads them.
     """
+    sources = raw.get("sources")
+    for source in sources if isinstance(sources, list) else []:
+        if isinstance(source, dict):
+            source.setdefault("visibility", ["public", "internal", "private"])  # not known
     for project in _projects(raw):
         project.setdefault("members_only", [])
         project.setdefault("withheld", [])
         project.setdefault("unavailable", [])  # the next fetch asks again
         project.setdefault("branches_omitted", 0)
+        project.setdefault("branches_fetched_at", None)  # unknown: re-read on the next refresh
         project.setdefault("merge_requests_omitted", 0)
     return raw
 

@@ -12,10 +12,21 @@ FetchMode = Literal["full", "incremental", "event", "shard", "merge"]
 Feature = Literal["repository", "pipelines", "merge_requests"]
 FEATURES: tuple[Feature, ...] = ("repository", "pipelines", "merge_requests")
 
-# Pipeline statuses GitLab reports; finished ones never change again unless retried.
+# Pipeline statuses GitLab reports (Ci::HasStatus); finished ones never change again unless
+# retried. `canceling` is not finished: the pipeline becomes `canceled` once its jobs stop.
 FINISHED_STATUSES = frozenset({"success", "failed", "canceled", "skipped"})
 ACTIVE_STATUSES = frozenset(
-    {"created", "waiting_for_resource", "preparing", "pending", "running", "scheduled", "manual"}
+    {
+        "created",
+        "waiting_for_resource",
+        "preparing",
+        "waiting_for_callback",
+        "pending",
+        "running",
+        "canceling",
+        "scheduled",
+        "manual",
+    }
 )
 
 
@@ -121,6 +132,9 @@ class Project(TypedDict):
     unavailable: list[Feature]
     # How many branches and open merge requests were left out by the per-project caps.
     branches_omitted: int
+    # When `branches` was read from GitLab (server clock); None: never, or not known. Branches
+    # are kept between refreshes until a sign of a push or fetch.branch_max_age_hours.
+    branches_fetched_at: str | None
     merge_requests_omitted: int
 
 
@@ -145,6 +159,9 @@ class Source(TypedDict):
     # Server time up to which every change on this instance has been fetched; the next
     # incremental fetch asks for what changed after it (minus a safety margin).
     watermark: str | None
+    # The project visibilities this source publishes (the config's `visibility`): a project
+    # of another visibility that disappeared was not removed in GitLab, only not published.
+    visibility: list[Visibility]
     groups: list[Group]
     projects: list[Project]
 

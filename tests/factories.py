@@ -171,6 +171,7 @@ def make_snapshot(projects: int = 20, seed: int = 1, now: datetime = GENERATED_A
                 "unavailable": [],
                 "branches_omitted": 0,
                 "merge_requests_omitted": 0,
+                "branches_fetched_at": iso(now - timedelta(hours=i % 7)),
             }
         )
     return {
@@ -183,6 +184,7 @@ def make_snapshot(projects: int = 20, seed: int = 1, now: datetime = GENERATED_A
                 "url": base,
                 "version": "17.6.0",
                 "watermark": iso(now - timedelta(seconds=30)),
+                "visibility": ["public", "internal"],
                 "groups": groups,
                 "projects": plist,
             }

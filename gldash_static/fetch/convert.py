@@ -148,6 +148,13 @@ def project(raw: dict[str, Any], fetched_at: str) -> Project:
     topics = raw.get("topics")
     if not isinstance(topics, list):
         topics = _list(raw.get("tag_list"))
+    # GitLab says `default_branch: "main"` for an empty repository (default_branch_or_main)
+    # and omits it without `read_code`: only `empty_repo` tells them apart. List endpoints of
+    # some GitLab versions omit empty_repo; then a missing default branch is the best guess.
+    # Only a default branch sent as null is a guess of emptiness: an absent one means the
+    # token may not read the code (unreadable below).
+    guess = "default_branch" in raw and raw["default_branch"] is None
+    empty = raw["empty_repo"] is True if "empty_repo" in raw else guess
     return {
         "id": _int(raw.get("id")),
         "path_with_namespace": path,
@@ -156,19 +163,14 @@ def project(raw: dict[str, Any], fetched_at: str) -> Project:
         "description": _opt_str(raw.get("description")) or None,
         "visibility": _visibility(raw.get("visibility")),
         "archived": bool(raw.get("archived")),
-        "default_branch": _opt_str(raw.get("default_branch")),
+        "default_branch": None if empty else _opt_str(raw.get("default_branch")),
         "topics": sorted({_text(t) for t in topics[:MAX_LIST_ITEMS] if isinstance(t, str)}),
         "last_activity_at": _str(raw.get("last_activity_at")),
         "web_url": _str(raw.get("web_url")),
         "star_count": _int(raw.get("star_count")),
         "forks_count": _int(raw.get("forks_count")),
         "open_issues_count": _opt_int(raw.get("open_issues_count")),
-        # List endpoints of some GitLab versions omit empty_repo; then a default branch sent
-        # as null means an empty repository. An absent one means the token may not read the
-        # code (unreadable below), not emptiness.
-        "empty_repo": bool(
-            raw.get("empty_repo", "default_branch" in raw and raw["default_branch"] is None)
-        ),
+        "empty_repo": empty,
         "fetched_at": fetched_at,
         "stale": None,
         "pipelines": [],
@@ -179,6 +181,7 @@ def project(raw: dict[str, Any], fetched_at: str) -> Project:
         "unavailable": unreadable(raw),
         "branches_omitted": 0,
         "merge_requests_omitted": 0,
+        "branches_fetched_at": None,
     }
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gldash_static.config import FetchSettings
-from gldash_static.fetch import access, convert, pipelines
+from gldash_static.fetch import access, convert, freshness, pipelines
 from gldash_static.fetch.convert import ProjectFeatures
 from gldash_static.gitlab import ApiClient, ApiError
 from gldash_static.model import Branch, FailedJob, Feature, MergeRequest, Pipeline, Project
@@ -68,7 +68,6 @@ class ProjectFetcher:
 
     def _fetch_once(self, task: ProjectTask) -> Project:
         project = task.project
-
         base = f"/projects/{project['id']}"
         keep = self.settings.pipelines_per_project
         branches: Future[list[Branch]] | None = None
@@ -99,12 +98,22 @@ class ProjectFetcher:
                 for item in self.api.iterate(
                     f"{base}/pipelines",
                     updated_after=task.pipelines_since,
-                    order_by="updated_at",
+                    # GitLab orders by updated_at alone: ties on a page boundary come back in
+                    # another order on the next page, repeating some and skipping others.
+                    order_by="id",
                     sort="desc",
                 )
                 if convert.raw_id(item) is not None
             ]
             candidates = [pipelines.summary_of(p) for p in previous.values()] + changed
+            old_branches = task.previous["branches"] if task.previous else []
+            if (
+                branches is None
+                and self.settings.branches
+                and has_code
+                and freshness.pipelines_show_a_push(changed, old_branches, previous)
+            ):
+                branches = self.details.submit(self._branches, base)
         selected = pipelines.select(candidates, project["default_branch"], keep)
 
         pending: list[tuple[int, Future[Pipeline]]] = []
@@ -121,9 +130,11 @@ class ProjectFetcher:
         project["pipelines"] = [kept[pid] for pid in sorted(kept, reverse=True)]
         if branches is not None:
             project["branches"] = branches.result()
+            project["branches_fetched_at"] = project["fetched_at"]
         elif task.previous is not None and self.settings.branches:
             project["branches"] = task.previous["branches"]
             project["branches_omitted"] = task.previous["branches_omitted"]
+            project["branches_fetched_at"] = task.previous["branches_fetched_at"]
         if mrs is not None:
             project["merge_requests"] = mrs.result()
         return project

@@ -13,7 +13,16 @@ from typing import Any, TypeVar, cast
 
 from gldash_static.config import FetchSettings, SourceSettings
 from gldash_static.fetch import scope
-from gldash_static.model import FEATURES, Branch, Feature, MergeRequest, Project
+from gldash_static.model import (
+    FEATURES,
+    Branch,
+    Feature,
+    Group,
+    MergeRequest,
+    Project,
+    Source,
+    Visibility,
+)
 from gldash_static.timeutil import parse_time
 
 T = TypeVar("T")
@@ -67,7 +76,7 @@ def publishable(
     out["unavailable"] = [f for f in project["unavailable"] if f not in out["withheld"]]
     empty = {*out["withheld"], *out["unavailable"]}
     if "repository" in empty:
-        out["branches"], out["branches_omitted"] = [], 0
+        out["branches"], out["branches_omitted"], out["branches_fetched_at"] = [], 0, None
     if "pipelines" in empty:
         out["pipelines"] = []
     if "merge_requests" in empty:
@@ -79,3 +88,22 @@ def publishable(
     out["merge_requests_omitted"] += len(out["merge_requests"]) - len(mrs)
     out["merge_requests"] = mrs
     return out
+
+
+def group_publishable(group: Group | dict[str, Any], source: SourceSettings) -> bool:
+    """Whether the source may publish a group: a visibility it admits, inside its scope."""
+    path = str(group.get("full_path") or "")
+    in_scope = path in source.groups or any(path.startswith(g + "/") for g in source.groups)
+    return group.get("visibility") in source.visibility and in_scope
+
+
+def source_publishable(record: Source, source: SourceSettings, settings: FetchSettings) -> Source:
+    """A whole source record as the config may publish it now (also one carried over as is)."""
+    projects = [
+        published
+        for project in record["projects"]
+        if (published := publishable(project, source, settings)) is not None
+    ]
+    groups = [g for g in record["groups"] if group_publishable(g, source)]
+    visibility = [cast(Visibility, v) for v in source.visibility]
+    return {**record, "visibility": visibility, "groups": groups, "projects": projects}

@@ -11,7 +11,7 @@ from typing import Any
 
 from gldash_static.config import FetchSettings, SourceSettings
 from gldash_static.errors import FetchError
-from gldash_static.fetch import access, changes, convert, publish, scope
+from gldash_static.fetch import access, changes, convert, freshness, publish, scope
 from gldash_static.fetch.progress import Progress
 from gldash_static.fetch.project import ProjectFetcher, ProjectTask
 from gldash_static.gitlab import ApiClient, ApiError, CircuitOpenError, RequestStats
@@ -30,6 +30,8 @@ class SourceRequest:
     previous: Source | None = None
     shard: tuple[int, int] | None = None
     event_project_id: int | None = None
+    # Server minus local time as the previous snapshot saw it: judges lone Date headers.
+    clock_anchor: float | None = None
 
 
 @dataclass
@@ -85,6 +87,7 @@ class SourceFetch:
             concurrency=settings.concurrency,
             backoff_s=backoff_s,
         )
+        self.api.stats.server_clock.anchor = request.clock_anchor
         self.errors: list[str] = []
         self.complete = True
         self._breaker_reported = False
@@ -110,11 +113,6 @@ class SourceFetch:
             raise self._fatal(exc) from None
         finally:
             self.api.close()
-        records = [
-            published
-            for record in records
-            if (published := publish.publishable(record, self.source, self.settings))
-        ]
         started = self._settle_clock(started, records)
         watermark = iso(started) if self.request.mode != "event" else self._previous_watermark()
         source: Source = {
@@ -122,13 +120,16 @@ class SourceFetch:
             "url": self.source.url,
             "version": version,
             "watermark": watermark,
+            "visibility": [],  # set from the config below
             "groups": sorted(groups, key=lambda g: g["full_path"]),
             "projects": sorted(records, key=lambda p: p["path_with_namespace"]),
         }
-        note = access.unavailable_note(self._previous_projects(), source["projects"])
+        # Last, on everything written, carried-over records included: the config of now.
+        published = publish.source_publishable(source, self.source, self.settings)
+        note = access.unavailable_note(self._previous_projects(), published["projects"])
         if note is not None:
             self.progress.line(f"note: {self.source.name}: {note}")
-        return SourceResult(source, self.api.stats, self.errors, self.complete)
+        return SourceResult(published, self.api.stats, self.errors, self.complete)
 
     # -- connection and errors -------------------------------------------------------------
 
@@ -139,8 +140,8 @@ class SourceFetch:
 
     def _server_now(self) -> datetime:
         stamp = self.api.stats.server_time_first
-        if stamp is None:
-            return datetime.now(UTC)
+        if stamp is None:  # no Date header could be trusted: the runner's clock, as offset before
+            return datetime.now(UTC) + timedelta(seconds=self.request.clock_anchor or 0.0)
         return datetime.fromtimestamp(stamp, UTC)
 
     def _fatal(self, exc: ApiError) -> FetchError:
@@ -165,6 +166,8 @@ class SourceFetch:
             for record in records:
                 if record["fetched_at"] == iso(started):
                     record["fetched_at"] = iso(settled)
+                if record["branches_fetched_at"] == iso(started):
+                    record["branches_fetched_at"] = iso(settled)
         clock = self.api.stats.server_clock.reading()
         if clock.outvoted and clock.example is not None:
             odd = iso(datetime.fromtimestamp(clock.example, UTC))
@@ -209,11 +212,11 @@ class SourceFetch:
             if scope.allowed(raw, self.source)
             and scope.in_shard(int(raw["id"]), self.request.shard)
         ]
-        groups = [
-            convert.group(g) for g in raw_groups if g.get("visibility") in self.source.visibility
-        ]
+        groups = [convert.group(g) for g in raw_groups if publish.group_publishable(g, self.source)]
         previous = {p["id"]: p for p in self._previous_projects()}
         fetched_at = iso(started)
+        bound = timedelta(hours=self.settings.branch_max_age_hours)
+        run_every = freshness.previous_run_gap(self._previous_watermark(), started)
         tasks: list[ProjectTask] = []
         for raw in raw_projects:
             record = self._record(raw, fetched_at)
@@ -224,8 +227,9 @@ class SourceFetch:
                     project=record,
                     previous=old,
                     pipelines_since=since if old is not None else None,
-                    refresh_branches=old is None
-                    or old["last_activity_at"] != record["last_activity_at"],
+                    refresh_branches=freshness.needs_branch_refresh(
+                        old, record, started, bound, run_every
+                    ),
                     fetch_merge_requests=not covered or (incremental and old is None),
                     features=convert.features(raw),
                 )
@@ -299,6 +303,10 @@ class SourceFetch:
                 "updated_after": since,
             }
         )
+        # Merge requests cannot be ordered by id; created_at never changes and GitLab breaks
+        # its ties by id (Issuable.sort_by_attribute), so offset pages neither skip nor repeat
+        # as updated_at order would when one is updated mid-listing. New ones come last.
+        params.update(order_by="created_at", sort="asc")
         found: dict[tuple[int, int], dict[str, Any]] = {}
         for group_id in group_ids:
             for raw in self.api.iterate(f"/groups/{group_id}/merge_requests", **params):

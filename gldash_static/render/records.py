@@ -138,6 +138,7 @@ class ProjectView:
     unavailable: tuple[str, ...] = ()  # features the fetching token may not read
     branches_omitted: int = 0
     merge_requests_omitted: int = 0
+    branches_as_of: datetime | None = None  # when the branches were read from GitLab
 
 
 @dataclass(slots=True)

@@ -203,6 +203,7 @@ def project_view(
     view.withheld = tuple(f for f in FEATURES if f in (raw.get("withheld") or ()))
     view.unavailable = tuple(f for f in FEATURES if f in (raw.get("unavailable") or ()))
     view.branches_omitted = _count(raw.get("branches_omitted"))
+    view.branches_as_of = parse_time(raw.get("branches_fetched_at"))
     view.merge_requests_omitted = _count(raw.get("merge_requests_omitted"))
     view.stale_branches = sum(b.stale for b in branches)
     view.merged_branches = sum(b.merged for b in branches)

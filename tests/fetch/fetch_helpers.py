@@ -50,4 +50,5 @@ def comparable(snapshot: Snapshot) -> dict[str, Any]:
         source.pop("watermark")
         for project in source["projects"]:
             project.pop("fetched_at")
+            project.pop("branches_fetched_at")  # when, not what: a refresh may keep older ones
     return data
