@@ -141,8 +141,8 @@ def diff(
                     author=clean(branch.get("author_name"), PERSON_CHARS),
                 )
             )
-        if new.get("stale"):
-            continue  # its merge requests were not refreshed: absence means nothing
+        if new.get("stale") or "merge_requests" in (new.get("unavailable") or ()):
+            continue  # not refreshed, or not readable with the token: absence means nothing
         open_now = {mr.get("iid") for mr in new.get("merge_requests") or []}
         for mr in sorted(old.get("merge_requests") or [], key=lambda m: int(m.get("iid") or 0)):
             if mr.get("iid") in open_now:

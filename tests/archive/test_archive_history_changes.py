@@ -97,6 +97,14 @@ def test_diff_finds_failing_fixed_stale_and_closed() -> None:
     assert diff(None, before).previous is None and diff(before, before).empty
 
 
+def test_merge_requests_the_token_may_no_longer_read_are_not_closed() -> None:
+    before = build_snapshot(T)
+    after = _later(before)
+    with_mr = next(p for p in after["sources"][0]["projects"] if p["merge_requests"])
+    with_mr["merge_requests"], with_mr["unavailable"] = [], ["merge_requests"]
+    assert diff(before, after).closed_merge_requests == []
+
+
 def test_diff_reports_new_and_removed_projects() -> None:
     before = build_snapshot(T)
     after = _later(before)
