@@ -150,9 +150,8 @@ def project(raw: dict[str, Any], fetched_at: str) -> Project:
         topics = _list(raw.get("tag_list"))
     # GitLab says `default_branch: "main"` for an empty repository (default_branch_or_main)
     # and omits it without `read_code`: only `empty_repo` tells them apart. List endpoints of
-    # some GitLab versions omit empty_repo; then a missing default branch is the best guess.
-    # Only a default branch sent as null is a guess of emptiness: an absent one means the
-    # token may not read the code (unreadable below).
+    # some GitLab versions omit empty_repo; then a default branch sent as null is the best
+    # guess, while an absent one means the token may not read the code (unreadable below).
     guess = "default_branch" in raw and raw["default_branch"] is None
     empty = raw["empty_repo"] is True if "empty_repo" in raw else guess
     return {
