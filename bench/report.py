@@ -6,6 +6,7 @@ import statistics
 from typing import Any
 
 MB = 1024 * 1024
+MODE_ORDER = ["gitlab.com", "self-managed", "bare 429"]  # as bench.ratelimit.HEADER_MODES
 
 
 def median(runs: list[dict[str, Any]], key: str) -> float:
@@ -132,7 +133,7 @@ def header_mode_table(modes: dict[str, Any]) -> list[str]:
             f"{r['stale']}",
             "yes" if r["complete"] and not r["errors"] else f"no ({r['errors']} errors)",
         ]
-        for mode, r in modes["modes"].items()
+        for mode, r in sorted(modes["modes"].items(), key=lambda kv: MODE_ORDER.index(kv[0]))
     ]
     return _table(
         [
@@ -330,6 +331,16 @@ def tables(results: dict[str, Any]) -> list[str]:
             "Same data in every mode: " + ("yes" if modes["same_data"] else "**no**") + ".",
             "",
         ]
+        if "run_s" in modes:
+            facts = modes.get("machine", {})
+            load = modes.get("load_average")
+            out += [
+                f"Run alone (`python -m bench --only header-modes`) at commit"
+                f" {facts.get('commit', '?')} in {modes['run_s'] / 60:.1f} minutes"
+                + (f", load average {load[0]:.1f} → {load[1]:.1f} on" if load else " on")
+                + f" {facts.get('cores', '?')} cores.",
+                "",
+            ]
     return out
 
 
