@@ -84,6 +84,23 @@ def _by_key(snapshot: Snapshot) -> dict[tuple[str, int], Project]:
     return out
 
 
+def _visibilities(snapshot: Snapshot) -> dict[str, tuple[str, ...]]:
+    """The visibilities each source of `snapshot` publishes, by source URL."""
+    return {
+        str(source.get("url") or ""): tuple(
+            source.get("visibility") or ("public", "internal", "private")
+        )
+        for source in snapshot.get("sources") or []
+    }
+
+
+def _all_merge_requests(project: Project) -> bool:
+    """Whether the project holds every open merge request (none withheld or cut by the cap)."""
+    withheld = "merge_requests" in (project.get("withheld") or ())
+    unreadable = "merge_requests" in (project.get("unavailable") or ())  # token's role
+    return not withheld and not unreadable and not project.get("merge_requests_omitted")
+
+
 def _stale_branches(project: Project, now: datetime, stale_days: int) -> set[str]:
     return {
         str(branch.get("name"))
@@ -119,8 +136,12 @@ def diff(
     changes = Changes(previous=facts.iso_utc(then), current=facts.iso_utc(now))
     for key in sorted(after.keys() - before.keys()):
         changes.new_projects.append(_path(after[key]))
+    published = _visibilities(current)
     for key in sorted(before.keys() - after.keys()):
-        changes.removed_projects.append(_path(before[key]))
+        # A project of a visibility this snapshot does not publish was not removed in GitLab,
+        # only left out (and naming it would publish it).
+        if before[key].get("visibility") in published.get(key[0], ()):
+            changes.removed_projects.append(_path(before[key]))
     for key in sorted(after.keys() & before.keys()):
         old, new = before[key], after[key]
         was, now_failing = failing_default(old), failing_default(new)
@@ -141,8 +162,8 @@ def diff(
                     author=clean(branch.get("author_name"), PERSON_CHARS),
                 )
             )
-        if new.get("stale") or "merge_requests" in (new.get("unavailable") or ()):
-            continue  # not refreshed, or not readable with the token: absence means nothing
+        if new.get("stale") or not _all_merge_requests(new):
+            continue  # not refreshed, withheld or capped: absence means nothing
         open_now = {mr.get("iid") for mr in new.get("merge_requests") or []}
         for mr in sorted(old.get("merge_requests") or [], key=lambda m: int(m.get("iid") or 0)):
             if mr.get("iid") in open_now:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from gldash_static import __version__
 from gldash_static.config import Config
 from gldash_static.errors import FetchError
+from gldash_static.fetch import publish
 from gldash_static.fetch.event import Event
 from gldash_static.fetch.progress import Progress
 from gldash_static.fetch.source import SourceFetch, SourceRequest, SourceResult
@@ -71,9 +72,30 @@ def _covering_fetch(previous: Snapshot, event: Event) -> str | None:
     return None
 
 
-def _unchanged(previous: Snapshot, fetched_at: str) -> FetchOutcome:
-    """Coalesce an event that the previous snapshot already covers: nothing is fetched."""
+def _clock_anchor(previous: Snapshot | None) -> float | None:
+    """Server minus local time when the previous snapshot was made (its date is the server's,
+    its fetch's end the runner's), or None when it does not tell."""
+    if previous is None:
+        return None
+    server = parse_time(previous.get("generated_at"))
+    local = parse_time(previous.get("fetch", {}).get("finished_at"))
+    if server is None or local is None:
+        return None
+    return (server - local).total_seconds()
+
+
+def _unchanged(previous: Snapshot, fetched_at: str, config: Config) -> FetchOutcome:
+    """Coalesce an event that the previous snapshot already covers: nothing is fetched.
+
+    The config of now still applies: a narrowed scope takes effect on this build too.
+    """
     snapshot = copy.deepcopy(previous)
+    sources = []
+    for settings in config.sources:
+        old = _previous_source(previous, settings.url)
+        if old is not None:
+            sources.append(publish.source_publishable(old, settings, config.fetch))
+    snapshot["sources"] = sources
     now = iso(datetime.now(UTC))
     snapshot["fetch"] = {
         "mode": "event",
@@ -104,7 +126,7 @@ def fetch_snapshot(
     if request.event is not None and previous is not None:
         covered = _covering_fetch(previous, request.event)
         if covered is not None:
-            return _unchanged(previous, covered)
+            return _unchanged(previous, covered, config)
     started_local = datetime.now(UTC)
     clock = time.monotonic()
     results: list[SourceResult] = []
@@ -113,8 +135,9 @@ def fetch_snapshot(
         event_id = request.event.project_id if request.event else None
         event_url = request.event.project_url if request.event else None
         if event_url and not event_url.startswith(source.url + "/"):
-            if old is not None:  # another instance's event: keep this one as it was
-                results.append(SourceResult(old, RequestStats()))
+            if old is not None:  # another instance's event: nothing fetched from this one
+                kept = publish.source_publishable(old, source, config.fetch)
+                results.append(SourceResult(kept, RequestStats()))
             continue
         progress.section(f"gldash_fetch_{len(results)}", f"Fetching from {source.name} ({mode})")
         fetch = SourceFetch(
@@ -123,6 +146,7 @@ def fetch_snapshot(
             SourceRequest(
                 mode=mode,
                 previous=old,
+                clock_anchor=_clock_anchor(previous),
                 shard=request.shard,
                 event_project_id=event_id,
             ),

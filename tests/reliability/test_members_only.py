@@ -8,11 +8,14 @@ those features out, of the snapshot and of every file, and say so on the project
 
 from __future__ import annotations
 
+import copy
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from factories import make_snapshot
 from reliability_helpers import (
     TOKEN,
     Workspace,
@@ -23,6 +26,7 @@ from reliability_helpers import (
     read_snapshot,
 )
 
+from gldash_static.archive.changes import diff
 from gldash_static.model import Project
 from gldash_static.simulator import OrgSpec, Simulator
 from gldash_static.simulator.model import Project as SimProject
@@ -185,44 +189,95 @@ def test_dashboard_that_publishes_private_projects_keeps_members_only_data(
     assert projects[restricted["merge_requests"].id]["merge_requests"]
 
 
+# Three ways an event build carries earlier data: it refreshes another project; the event is
+# already covered by the previous fetch (nothing fetched at all); the event is about another
+# GitLab instance (this source is not asked).
+EVENTS = {
+    "refresh": lambda project: {"object_attributes": {"id": 1, "status": "success"}},
+    "covered": lambda project: {
+        "object_attributes": {
+            "id": 1,
+            "status": "success",
+            "finished_at": "2001-01-01 00:00:00 UTC",
+        }
+    },
+    "other instance": lambda project: {
+        "project": {"id": project["id"], "web_url": "https://other.example.com/a/b"},
+        "object_attributes": {"id": 1, "status": "success"},
+    },
+}
+
+
+@pytest.mark.parametrize("event", list(EVENTS))
 def test_event_build_applies_a_narrowed_config_to_carried_projects(
-    sim: Simulator, restricted: dict[str, SimProject], tmp_path: Path
+    sim: Simulator, restricted: dict[str, SimProject], tmp_path: Path, event: str
 ) -> None:
     # Published once with private projects and members-only data (behind access control)...
     ws = make_workspace(
         sim, tmp_path / "ws", source="    visibility: [public, internal, private]\n"
     )
     _build(ws, "--allow-empty-history")
-    before = _projects(ws)
-    assert any(p["visibility"] == "private" for p in before.values())
+    before = read_snapshot(ws.snapshot)["sources"][0]
+    assert any(p["visibility"] == "private" for p in before["projects"])
+    assert any(g["visibility"] == "private" for g in before["groups"])
     # ...then the config narrows to the default (public and internal), and the next build is
-    # a webhook event about an unrelated project: the carried-over projects follow the new
-    # config too, instead of publishing yesterday's members-only data.
+    # a webhook event: whatever it carries over follows the new config too, instead of
+    # publishing yesterday's private projects, groups and members-only data.
     text = ws.config_path.read_text(encoding="utf-8")
     ws.config_path.write_text(
         text.replace("    visibility: [public, internal, private]\n", ""), encoding="utf-8"
     )
     other = next(
         p
-        for p in before.values()
+        for p in before["projects"]
         if p["visibility"] != "private" and p["id"] not in {r.id for r in restricted.values()}
     )
     payload = tmp_path / "event.json"
-    payload.write_text(
-        json.dumps(
-            {
-                "object_kind": "pipeline",
-                "project": {"id": other["id"], "web_url": other["web_url"]},
-                "object_attributes": {"id": 1, "status": "success"},
-            }
-        ),
-        encoding="utf-8",
-    )
+    body = {
+        "object_kind": "pipeline",
+        "project": {"id": other["id"], "web_url": other["web_url"]},
+    } | EVENTS[event](other)
+    payload.write_text(json.dumps(body), encoding="utf-8")
     _build(ws, "--event", str(payload))
-    after = _projects(ws)
-    assert all(p["visibility"] != "private" for p in after.values())
+    after = read_snapshot(ws.snapshot)["sources"][0]
+    assert all(p["visibility"] != "private" for p in after["projects"])
+    assert all(g["visibility"] != "private" for g in after["groups"])
+    projects = {p["id"]: p for p in after["projects"]}
     for kind, project in restricted.items():
-        _assert_withheld(after[project.id], kind)
+        _assert_withheld(projects[project.id], kind)
     # Dated copies archived under the earlier config keep what they held (docs/security.md).
     current = {path: data for path, data in _outputs(ws).items() if "archive" not in path.parts}
     assert _leaks(sim, restricted, current) == []
+    # A private path, not the start of a longer public one ("a/b" of "a/b-2").
+    private = [
+        re.compile(re.escape(p["path_with_namespace"].encode()) + rb"(?![\w.-])")
+        for p in before["projects"]
+        if p["visibility"] == "private"
+    ]
+    found = [path.name for path, data in current.items() if any(x.search(data) for x in private)]
+    assert found == []
+
+
+def test_changes_page_reports_no_withheld_capped_or_unpublished_data() -> None:
+    previous = make_snapshot(projects=6, seed=3)
+    current = copy.deepcopy(previous)
+    current["generated_at"] = "2026-11-29T06:00:00.000Z"
+    old_projects = previous["sources"][0]["projects"]
+    new_projects = current["sources"][0]["projects"]
+    with_mrs = [i for i, p in enumerate(old_projects) if p["merge_requests"]]
+    assert len(with_mrs) >= 2
+    # One project's merge requests became members-only, another's were cut by the cap.
+    withheld, capped = with_mrs[:2]
+    new_projects[withheld]["merge_requests"] = []
+    new_projects[withheld]["withheld"] = ["merge_requests"]
+    new_projects[capped]["merge_requests"] = []
+    new_projects[capped]["merge_requests_omitted"] = len(old_projects[capped]["merge_requests"])
+    # A private project published before is not published now (the config narrowed).
+    old_projects[-1]["visibility"] = "private"
+    del new_projects[-1]
+    changes = diff(previous, current)
+    assert changes.closed_merge_requests == []
+    assert changes.removed_projects == []
+    # Published the same way, a project that is gone was removed, and is reported.
+    current["sources"][0]["visibility"] = ["public", "internal", "private"]
+    assert diff(previous, current).removed_projects == [old_projects[-1]["path_with_namespace"]]
