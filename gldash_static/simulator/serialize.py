@@ -63,8 +63,8 @@ def date_only(dt: datetime) -> str:
 
 
 def default_branch_or_main(p: Project) -> str:
-    """Project#default_branch_or_main, which the API sends: an empty repository says "main"
-    (the instance default) with `empty_repo: true`, not null."""
+    """Project#default_branch_or_main, the `default_branch` the API sends."""
+    # An empty repository says "main" (the instance default) with empty_repo: true, not null.
     return p.default_branch or "main"
 
 
