@@ -128,13 +128,11 @@ def advance_pipeline(p: Pipeline, now: datetime) -> None:
 
 
 def _running_phase(p: Pipeline, plan: PipelinePlan, now: datetime) -> tuple[str, datetime]:
-    """The status of a started pipeline at `now`, and since when (its `updated_at`).
-
-    Ci::HasStatus also has `canceling` (jobs are being stopped before the pipeline is
-    `canceled`) and `waiting_for_callback` (a job waits for an external service); neither
-    is finished. They are derived from the pipeline id, not drawn from the generator, so the
-    rest of the history stays as it was.
-    """
+    """The status of a started pipeline at `now`, and since when (its `updated_at`)."""
+    # Ci::HasStatus also has `canceling` (jobs are being stopped before the pipeline is
+    # `canceled`) and `waiting_for_callback` (a job waits for an external service); neither
+    # is finished. Both derive from the pipeline id, not the generator, so the rest of the
+    # history stays as it was.
     if plan.status == "canceled":
         canceling = max(plan.started_at, plan.finished_at - timedelta(seconds=60 + p.id % 240))
         if now >= canceling:
