@@ -86,11 +86,7 @@ def _new_pipeline(sim: Simulator, project: Project, final: str, id_mod: int | No
 
 
 def _busy_project(sim: Simulator) -> Project:
-    return next(
-        p
-        for p in sim.state.projects.values()
-        if not p.empty_repo and not p.archived
-    )
+    return next(p for p in sim.state.projects.values() if not p.empty_repo and not p.archived)
 
 
 def test_canceling_comes_before_canceled(fresh_sim: Simulator) -> None:
