@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import random
+import zipfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from gldash_static.model import (
     SCHEMA_VERSION,
@@ -201,3 +204,13 @@ def make_snapshot(projects: int = 20, seed: int = 1, now: datetime = GENERATED_A
             "shard": None,
         },
     }
+
+
+def pages_zip(public: Path) -> bytes:
+    """The artifacts zip a `pages` job uploads: the public/ folder."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as bundle:
+        for item in sorted(public.rglob("*")):
+            if item.is_file():
+                bundle.write(item, "public/" + item.relative_to(public).as_posix())
+    return out.getvalue()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from archive_builds import build_snapshot
+from factories import pages_zip
 
 from gldash_static.archive import Archive, Limits
 from gldash_static.config import ArchiveSettings, SiteSettings
@@ -59,16 +60,6 @@ def build(
         extra_files=archive.files(),
     )
     return public
-
-
-def pages_zip(public: Path) -> bytes:
-    """The artifacts zip a `pages` job uploads: the public/ folder."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as bundle:
-        for item in sorted(public.rglob("*")):
-            if item.is_file():
-                bundle.write(item, "public/" + item.relative_to(public).as_posix())
-    return out.getvalue()
 
 
 def _tree(root: Path) -> dict[str, bytes]:

@@ -6,12 +6,9 @@ is a different host from the simulator on 127.0.0.1 without leaving the machine.
 
 from __future__ import annotations
 
-import io
 import threading
-import zipfile
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -119,13 +116,3 @@ class Recorder:
 def redirect(location: str, status: int = 302) -> Reply:
     """A simulator hook answer that sends the client to `location`."""
     return Reply(b"", status=status, headers={"Location": location}, content_type="text/html")
-
-
-def site_zip(public: Path) -> bytes:
-    """The artifacts zip a `pages` job uploads: the public/ folder."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as bundle:
-        for item in sorted(public.rglob("*")):
-            if item.is_file():
-                bundle.write(item, "public/" + item.relative_to(public).as_posix())
-    return out.getvalue()

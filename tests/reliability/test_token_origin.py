@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from origin_helpers import Recorder, Seen, redirect, site_zip
+from factories import pages_zip
+from origin_helpers import Recorder, Seen, redirect
 from reliability_helpers import TOKEN, TOKEN_PARTS, grant_token, make_workspace, read_snapshot
 
 from gldash_static.archive import Archive
@@ -162,7 +163,7 @@ def test_carry_forward_follows_the_storage_redirect_without_credentials(
         first = make_workspace(sim, tmp_path / "first")
         monkeypatch.chdir(first.root)
         assert run_cli("build", "--quiet").code == 0
-        recorder.files["/bucket/artifacts.zip"] = site_zip(first.site)
+        recorder.files["/bucket/artifacts.zip"] = pages_zip(first.site)
         # GitLab with object storage answers the download with a signed storage URL.
         storage = redirect(f"{recorder.url}/bucket/artifacts.zip?{SIGNED}")
         sim.on_request(lambda template, _path, _query: storage if template == ARTIFACTS else None)
