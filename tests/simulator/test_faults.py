@@ -98,7 +98,11 @@ def test_server_down_refuses(fresh_sim: Simulator) -> None:
 
 
 def test_rate_limit_headers_and_429() -> None:
-    # A 30 s window: a window edge between the four requests is unlikely (see test_ratelimit).
+    # A 30 s window aligned to the epoch: start well inside one, so that no edge falls
+    # between the four requests (see test_ratelimit).
+    left = 30 - time.time() % 30
+    if left < 8:
+        time.sleep(left + 0.05)
     with Simulator(
         OrgSpec(projects=10),
         rate_limit_per_minute=3,
