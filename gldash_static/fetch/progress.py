@@ -87,11 +87,20 @@ class Progress:
         self.stream.flush()
 
     def line(self, text: str) -> None:
-        """A line of its own (warnings, the final summary)."""
-        if self.tty:
-            self.stream.write("\r\x1b[K")
-        self.stream.write(text + "\n")
-        self.stream.flush()
+        """A line of its own (the final summary)."""
+        with self._lock:
+            if self.tty:
+                self.stream.write("\r\x1b[K")
+            self.stream.write(text + "\n")
+            self.stream.flush()
+
+    def warning(self, text: str) -> None:
+        """Something was lost or kept stale: the one place that writes the "warning:" prefix."""
+        self.line(f"warning: {text}")
+
+    def note(self, text: str) -> None:
+        """Something worth knowing that lost nothing (a slower path, a feature left out)."""
+        self.line(f"note: {text}")
 
 
 class Quiet(Progress):
