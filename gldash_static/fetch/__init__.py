@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from gldash_static import __version__
 from gldash_static.config import Config
 from gldash_static.errors import FetchError
-from gldash_static.fetch import publish
+from gldash_static.fetch import changes, publish
 from gldash_static.fetch.event import Event
 from gldash_static.fetch.progress import Progress
 from gldash_static.fetch.source import SourceFetch, SourceRequest, SourceResult
@@ -118,6 +118,7 @@ def fetch_snapshot(
     request: FetchRequest,
     progress: Progress,
     backoff_s: float = 0.25,
+    graphql_batch: int = changes.BATCH,
 ) -> FetchOutcome:
     """Fetch every configured source into a new snapshot (nothing is written here)."""
     mode = _mode(request, previous)
@@ -152,6 +153,7 @@ def fetch_snapshot(
             ),
             progress,
             backoff_s=backoff_s,
+            graphql_batch=graphql_batch,
         )
         try:
             results.append(fetch.run())

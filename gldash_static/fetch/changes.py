@@ -66,13 +66,17 @@ def probe(
     since: str,
     pool: Executor,
     note: Callable[[str], None],
+    batch: int = BATCH,
 ) -> dict[int, Answer] | None:
-    """Ask GraphQL about `project_ids`; None (after one note) when it cannot answer.
+    """Ask GraphQL about `project_ids`, `batch` at a time; None (after one note) when it cannot.
 
     The caller then asks each project over REST, as it would without GraphQL. Projects
     GraphQL leaves out (deleted, hidden) have no answer and are asked over REST too.
+    A smaller `batch` lets tests with small organisations still send several batches.
     """
-    batches = [list(project_ids[i : i + BATCH]) for i in range(0, len(project_ids), BATCH)]
+    if not 1 <= batch <= BATCH:
+        raise ValueError(f"GraphQL batch size must be 1..{BATCH}, not {batch}")
+    batches = [list(project_ids[i : i + batch]) for i in range(0, len(project_ids), batch)]
     futures = [pool.submit(_batch, api, batch, since) for batch in batches]
     answers: dict[int, Answer] = {}
     failure: str | None = None

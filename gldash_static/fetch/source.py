@@ -67,8 +67,10 @@ class SourceFetch:
         request: SourceRequest,
         progress: Progress,
         backoff_s: float = 0.25,
+        graphql_batch: int = changes.BATCH,
     ) -> None:
         self.source = source
+        self.graphql_batch = graphql_batch  # projects per GraphQL probe request
         self.settings = settings
         self.request = request
         self.progress = progress
@@ -274,7 +276,12 @@ class SourceFetch:
         ids = [t.project["id"] for t in asking]
         # A note, not a warning: nothing is lost, the refresh only costs more requests.
         answers = changes.probe(
-            self.api, ids, since, pool, lambda m: self.progress.line(f"note: {m}")
+            self.api,
+            ids,
+            since,
+            pool,
+            lambda m: self.progress.line(f"note: {m}"),
+            batch=self.graphql_batch,
         )
         if answers is None:
             return
