@@ -62,11 +62,6 @@ def write_bytes(path: Path, data: bytes) -> None:
     crash_point("file-replaced", path)
 
 
-def write_text(path: Path, text: str) -> None:
-    """Atomically replace `path` with UTF-8 `text`."""
-    write_bytes(path, text.encode("utf-8"))
-
-
 @contextlib.contextmanager
 def replace_dir(target: Path, kind: str, protect: Sequence[Path] = ()) -> Iterator[Path]:
     """Yield a staging folder; on success it atomically takes the place of `target`.

@@ -8,13 +8,16 @@ import os
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gldash_static.cli.serve import make_server, serve_until_interrupted
 from gldash_static.config import load_config
 from gldash_static.errors import EXIT_OK, UsageError
 from gldash_static.fetch.progress import Progress
 from gldash_static.pipeline import BuildOptions, build
-from gldash_static.simulator import OrgSpec, Simulator
+
+if TYPE_CHECKING:
+    from gldash_static.simulator import Simulator
 
 NAME = "demo"
 HELP = "build a dashboard of a simulated GitLab organisation and serve it on 127.0.0.1"
@@ -69,6 +72,9 @@ def _check_work(work: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Simulate a few days of scheduled builds, then serve the result."""
+    # The simulator (and graphql-core with it) loads only for the demo, not on every start.
+    from gldash_static.simulator import OrgSpec, Simulator
+
     work: Path = args.dir
     _check_work(work)
     work.mkdir(parents=True, exist_ok=True)

@@ -31,15 +31,7 @@ log = logging.getLogger("gldash")
 
 
 def _load_commands() -> list[ModuleType]:
-    modules = []
-    for name in COMMAND_MODULES:
-        try:
-            modules.append(importlib.import_module(f"gldash_static.cli.{name}"))
-        except ModuleNotFoundError as exc:
-            # Commands land one issue at a time; a missing module is simply not offered yet.
-            if exc.name != f"gldash_static.cli.{name}":
-                raise
-    return modules
+    return [importlib.import_module(f"gldash_static.cli.{name}") for name in COMMAND_MODULES]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from gldash_static import snapshot as snapshot_io
-from gldash_static.config.settings import Config, SiteSettings
+from gldash_static.config import Config, SiteSettings, load_config
 from gldash_static.pipeline import open_archive, render_with_archive
 from gldash_static.render import render_site
 
@@ -45,9 +45,6 @@ def _load_config(path: Path | None) -> Config | None:
     """The validated Config, or None when no config is given and none is in the current folder."""
     if path is None and not DEFAULT_CONFIG.is_file():
         return None
-    # Imported here so that `gldash render` of a snapshot never needs YAML parsing otherwise.
-    from gldash_static.config import load_config
-
     return load_config(path or DEFAULT_CONFIG)
 
 
