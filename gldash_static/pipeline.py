@@ -11,7 +11,8 @@ from gldash_static import outdir
 from gldash_static import snapshot as snapshot_file
 from gldash_static.archive import Archive
 from gldash_static.config import Config
-from gldash_static.fetch import FetchRequest, fetch_snapshot
+from gldash_static.errors import SnapshotError
+from gldash_static.fetch import FetchOutcome, FetchRequest, fetch_snapshot
 from gldash_static.fetch.progress import Progress
 from gldash_static.gitlab.origin import owner_of
 from gldash_static.model import Snapshot
@@ -50,33 +51,81 @@ def open_archive(config: Config) -> Archive | None:
     return Archive(config.archive, protect=(config.path,))
 
 
+def in_gitlab_ci() -> bool:
+    """Whether this runs as a GitLab CI job (or with its variables set, as the tests do)."""
+    return os.environ.get("GITLAB_CI") == "true" or bool(os.environ.get("CI_PROJECT_ID"))
+
+
 def carry_forward(config: Config, archive: Archive, allow_empty: bool) -> None:
     """Bring back the published archive when this checkout has none (as in a fresh CI job)."""
     if archive.rows():
         return  # the archive is already here (a local build, or a carried-forward one)
+    mode = archive.settings.carry_forward
+    if mode == "none":
+        log.info("archive: carry-forward off (archive.carry_forward: none)")
+        return
+    if mode == "artifacts" and not in_gitlab_ci():
+        # Only a CI job knows which project's Pages artifacts hold the published archive; a
+        # local build without one is the normal case, not a lost history.
+        log.info(
+            "archive: no previous archive is fetched outside GitLab CI; using the local "
+            "archive folder %s",
+            archive.root,
+        )
+        return
     server = (os.environ.get("CI_SERVER_URL") or config.sources[0].url).rstrip("/")
     # A token goes only to the instance it belongs to: the source at the origin of the server
     # holding the dashboard project. Without one, the download is tried without a token.
     owner = owner_of(server, config.sources)
     token = os.environ.get(owner.token_env) if owner is not None else None
-    result = archive.carry_forward(
+    # Archive.carry_forward reports what it brought back (or that a new history starts).
+    archive.carry_forward(
         server,
         token,
         os.environ.get("CI_PROJECT_ID"),
         os.environ.get("CI_DEFAULT_BRANCH") or os.environ.get("CI_COMMIT_REF_NAME"),
         allow_empty=allow_empty,
     )
-    log.info("archive: carried forward %d snapshot(s) (%s)", result.snapshots, result.mode)
 
 
-def previous_snapshot(path: Path, archive: Archive | None, full: bool) -> Snapshot | None:
-    """The snapshot to refresh: the file at `path`, else the newest archived one."""
-    found = snapshot_file.read_previous(path, full)
+def previous_snapshot(
+    path: Path, archive: Archive | None, full: bool, explicit: Path | None = None
+) -> Snapshot | None:
+    """The snapshot to refresh: `explicit`, else the file at `path`, else the newest archived.
+
+    Even a full fetch takes it, so that what it cannot refresh is kept marked stale; but a
+    full fetch is also the way out of a broken snapshot, so for one an unreadable file is
+    only a warning. A previous snapshot named on the command line must exist.
+    """
+    if explicit is not None and not explicit.exists():
+        raise SnapshotError(f"{explicit}: previous snapshot not found")
+    try:
+        found = snapshot_file.read_optional(explicit or path)
+    except SnapshotError as exc:
+        if not full:
+            raise
+        log.warning("%s; fetching without it", exc)
+        return None
     if found is None and archive is not None:
         rows = archive.rows()
         if rows:
             found = archive.store.load(rows[-1])
     return found
+
+
+def fetch_to(
+    config: Config,
+    request: FetchRequest,
+    path: Path,
+    progress: Progress,
+    archive: Archive | None = None,
+    explicit: Path | None = None,
+) -> FetchOutcome:
+    """Fetch on top of the previous snapshot (see previous_snapshot) and write it to `path`."""
+    previous = previous_snapshot(path, archive, request.full, explicit)
+    outcome = fetch_snapshot(config, previous, request, progress)
+    snapshot_file.write(outcome.snapshot, path)
+    return outcome
 
 
 def render_with_archive(
@@ -109,15 +158,7 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
         complete, summary = True, f"publishing {options.from_snapshot}"
         snapshot_file.write(snapshot, path)
     else:
-        # Even a full fetch gets the previous snapshot: what it cannot refresh is kept, marked
-        # stale, instead of vanishing from the site.
-        previous = (
-            snapshot_file.read(options.previous_path)
-            if options.previous_path is not None
-            else previous_snapshot(path, archive, options.fetch.full)
-        )
-        outcome = fetch_snapshot(config, previous, options.fetch, progress)
-        snapshot_file.write(outcome.snapshot, path)
+        outcome = fetch_to(config, options.fetch, path, progress, archive, options.previous_path)
         snapshot, complete, summary = outcome.snapshot, outcome.complete, outcome.summary
     if archive is not None:
         dated = archive.future_date(snapshot)
@@ -126,7 +167,7 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
         else:
             # One wrong clock must not sit in the archive as its newest snapshot for years.
             log.warning(
-                "warning: snapshot dated %s, after this machine's clock; published but not "
+                "snapshot dated %s, after this machine's clock; published but not "
                 "archived (check GitLab's and the runner's clocks)",
                 iso_utc(dated),
             )

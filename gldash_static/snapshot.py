@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import logging
 import re
 from pathlib import Path
 from typing import Any, cast
@@ -109,18 +108,3 @@ def read_optional(path: Path) -> Snapshot | None:
     if not path.exists():
         return None
     return read(path)
-
-
-def read_previous(path: Path, full: bool) -> Snapshot | None:
-    """The snapshot at `path` to refresh; for a full fetch an unreadable one is only a warning.
-
-    A full fetch still takes the previous snapshot, so that what it cannot refresh is kept
-    marked stale; but a full fetch is also the way out of a broken snapshot.
-    """
-    try:
-        return read_optional(path)
-    except SnapshotError as exc:
-        if not full:
-            raise
-        logging.getLogger("gldash").warning("warning: %s; fetching without it", exc)
-        return None

@@ -6,13 +6,13 @@ import argparse
 import re
 from pathlib import Path
 
-from gldash_static import snapshot as snapshot_file
 from gldash_static.cli.common import add_config_argument, config_from
 from gldash_static.config import Config
 from gldash_static.errors import EXIT_FAILED, EXIT_OK, UsageError
-from gldash_static.fetch import FetchOutcome, FetchRequest, fetch_snapshot
+from gldash_static.fetch import FetchOutcome, FetchRequest
 from gldash_static.fetch.event import read_event
 from gldash_static.fetch.progress import Progress, Quiet
+from gldash_static.pipeline import fetch_to
 
 NAME = "fetch"
 HELP = "fetch groups, projects, pipelines, branches and merge requests into a snapshot"
@@ -65,14 +65,10 @@ def fetch_request(args: argparse.Namespace) -> FetchRequest:
 def run_fetch(args: argparse.Namespace, config: Config) -> tuple[FetchOutcome, Path]:
     """Fetch and atomically write the snapshot; returns the outcome and where it went."""
     out = Path(args.out) if args.out else config.snapshot
-    previous_path = Path(args.previous) if args.previous else out
-    previous = snapshot_file.read_previous(previous_path, full=bool(args.full))
-    if args.previous and previous is None and not args.full:
-        raise UsageError(f"{previous_path}: previous snapshot not found")
-    request = fetch_request(args)
     progress = Quiet() if args.quiet else Progress()
-    outcome = fetch_snapshot(config, previous, request, progress)
-    snapshot_file.write(outcome.snapshot, out)
+    # The build's rules for the previous snapshot, without its archive: a shard job or a
+    # lone fetch refreshes only the snapshot it names (docs/deploy.md, sharding).
+    outcome = fetch_to(config, fetch_request(args), out, progress, explicit=args.previous)
     progress.line(f"{outcome.summary}; wrote {out}")
     return outcome, out
 

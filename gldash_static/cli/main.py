@@ -52,12 +52,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Prefixed(logging.Formatter):
+    """Messages as they are, warnings and errors prefixed as the CLI's own lines are."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        if record.levelno >= logging.ERROR:
+            return f"error: {text}"
+        if record.levelno >= logging.WARNING:
+            # The one place log messages get this prefix (Progress.warning is the other).
+            return f"warning: {text}"
+        return text
+
+
 def _configure_logging(debug: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.INFO,
-        format="%(message)s" if not debug else "%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("%(levelname)s %(name)s: %(message)s") if debug else _Prefixed()
     )
+    logging.basicConfig(level=logging.DEBUG if debug else logging.INFO, handlers=[handler])
     # Third-party loggers are chatty at INFO and may print URLs with query strings.
     for noisy in ("urllib3", "gitlab", "requests"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -92,7 +92,7 @@ def _opt_num(value: Any, what: str = "number", upper: float = MAX_SECONDS) -> fl
     if not math.isfinite(number) or not 0 <= number <= upper:
         # A value no GitLab measures (1e999, NaN, negative, centuries) would break every
         # later build that reads it; the field is left empty instead.
-        log.warning("warning: ignored an implausible %s from GitLab (%.40r)", what, value)
+        log.warning("ignored an implausible %s from GitLab (%.40r)", what, value)
         return None
     return number
 
