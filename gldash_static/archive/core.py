@@ -125,7 +125,8 @@ class Archive:
         if not source_url or project_id_or_path is None or not ref:
             raise ArchiveError(
                 "carry-forward from artifacts needs the GitLab URL, the dashboard project and "
-                "its branch (CI_SERVER_URL, CI_PROJECT_ID, CI_DEFAULT_BRANCH in GitLab CI)"
+                "its branch (CI_SERVER_URL, CI_PROJECT_ID, CI_DEFAULT_BRANCH in GitLab CI); "
+                "to build without the previous archive, set archive.carry_forward: none"
             )
         job = self.settings.pages_job
         return carry.carry(

@@ -91,6 +91,7 @@ def test_inside_ci_a_missing_project_is_still_an_error(
     result = run_cli("build", "-c", str(config), "--quiet")
     assert result.code == 1
     assert result.err.startswith("error: carry-forward from artifacts needs"), result.err
+    assert result.err.rstrip().endswith("set archive.carry_forward: none")  # names the way out
     assert not (config.parent / "public").exists()
 
 
