@@ -18,6 +18,7 @@ from gldash_static.archive.store import IndexRow, Store
 from gldash_static.config.settings import ArchiveSettings
 from gldash_static.errors import ArchiveError
 from gldash_static.model import Snapshot
+from gldash_static.rules.facts import STALE_BRANCH_DAYS
 from gldash_static.timeutil import iso_utc
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ class Archive:
         older = [r for r in self.rows() if r["time"] < stamp]
         return self.store.load(older[-1]) if older else None
 
-    def changes(self, snapshot: Snapshot, stale_days: int = 30) -> Changes:
+    def changes(self, snapshot: Snapshot, stale_days: int = STALE_BRANCH_DAYS) -> Changes:
         """What changed since the previous archived snapshot."""
         return diff(self.previous(snapshot), snapshot, stale_days)
 
@@ -262,7 +263,7 @@ class Archive:
 
     # -- the site ------------------------------------------------------------------------
 
-    def pages(self, snapshot: Snapshot, stale_days: int = 30) -> list[ExtraPage]:
+    def pages(self, snapshot: Snapshot, stale_days: int = STALE_BRANCH_DAYS) -> list[ExtraPage]:
         """The Archive, Trends and Changes pages for render_site(extra_pages=...)."""
         from gldash_static.render import ExtraPage
 

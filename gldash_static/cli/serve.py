@@ -11,6 +11,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from gldash_static.config import SiteSettings
 from gldash_static.errors import UsageError
 
 NAME = "serve"
@@ -86,7 +87,9 @@ def make_server(directory: Path, port: int = 8000, host: str = "127.0.0.1") -> T
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of `gldash serve`."""
-    parser.add_argument("--dir", type=Path, default=Path("public"), help="folder to serve")
+    parser.add_argument(
+        "--dir", type=Path, default=SiteSettings().output_dir, help="folder to serve"
+    )
     parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0: any free)")
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from gldash_static.config.kinds import (
     Bool,
     Choice,
     Int,
     Key,
+    Kind,
     ListOf,
     Nullable,
     Number,
@@ -281,3 +285,23 @@ ROOT = Section(
         Key("archive", ARCHIVE, "Archive settings.", default_doc="see below"),
     ),
 )
+
+
+def defaults(section: Section) -> dict[str, Any]:
+    """Declared defaults of `section`'s keys, typed as settings hold them (paths as given)."""
+    return {key.name: _typed(key.kind, key.default) for key in section.keys}
+
+
+def _typed(kind: Kind, value: Any) -> Any:
+    # What kind.check would return, without resolving paths against a config file's folder.
+    if value is None:
+        return None
+    if isinstance(kind, Nullable):
+        return _typed(kind.inner, value)
+    if isinstance(kind, PathKind):
+        return Path(value)
+    if isinstance(kind, Number):
+        return float(value)
+    if isinstance(kind, ListOf):
+        return tuple(_typed(kind.item, item) for item in value)
+    return value

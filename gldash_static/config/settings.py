@@ -1,10 +1,23 @@
-"""The validated configuration as typed, immutable records (what the rest of gldash reads)."""
+"""The validated configuration as typed, immutable records (what the rest of gldash reads).
+
+Every default is the one declared in config/schema.py, so that a key left out of config.yml
+and a record built in code (tests, `gldash render` without a config) agree.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from gldash_static.config import schema
+
+_SOURCE = schema.defaults(schema.SOURCE)
+_FETCH = schema.defaults(schema.FETCH)
+_SITE = schema.defaults(schema.SITE)
+_RETENTION = schema.defaults(schema.RETENTION)
+_ARCHIVE = schema.defaults(schema.ARCHIVE)
+_ROOT = schema.defaults(schema.ROOT)
 
 
 @dataclass(frozen=True)
@@ -13,45 +26,46 @@ class SourceSettings:
 
     url: str
     name: str
-    token_env: str = "GITLAB_TOKEN"
-    groups: tuple[str, ...] = ()
-    projects: tuple[str, ...] = ()
-    exclude: tuple[re.Pattern[str], ...] = ()
-    include_archived: bool = False
-    visibility: tuple[str, ...] = ("public", "internal")
+    token_env: str = _SOURCE["token_env"]
+    groups: tuple[str, ...] = _SOURCE["groups"]
+    projects: tuple[str, ...] = _SOURCE["projects"]
+    exclude: tuple[re.Pattern[str], ...] = _SOURCE["exclude"]
+    include_archived: bool = _SOURCE["include_archived"]
+    visibility: tuple[str, ...] = _SOURCE["visibility"]
 
 
 @dataclass(frozen=True)
 class FetchSettings:
     """How to fetch: concurrency, resilience and what to include."""
 
-    concurrency: int = 8
-    timeout_s: float = 30.0
-    max_retries: int = 5
-    circuit_breaker: int = 25
-    pipelines_per_project: int = 20
-    stale_branch_days: int = 30
-    branches: bool = True
-    merge_requests: bool = True
-    max_branches: int = 200
-    max_merge_requests: int = 200
-    failed_jobs: bool = True
-    branch_max_age_hours: float = 24.0
-    incremental_margin_s: int = 600
-    graphql: bool = True
+    concurrency: int = _FETCH["concurrency"]
+    timeout_s: float = _FETCH["timeout_s"]
+    max_retries: int = _FETCH["max_retries"]
+    circuit_breaker: int = _FETCH["circuit_breaker"]
+    pipelines_per_project: int = _FETCH["pipelines_per_project"]
+    stale_branch_days: int = _FETCH["stale_branch_days"]
+    branches: bool = _FETCH["branches"]
+    merge_requests: bool = _FETCH["merge_requests"]
+    max_branches: int = _FETCH["max_branches"]
+    max_merge_requests: int = _FETCH["max_merge_requests"]
+    failed_jobs: bool = _FETCH["failed_jobs"]
+    branch_max_age_hours: float = _FETCH["branch_max_age_hours"]
+    incremental_margin_s: int = _FETCH["incremental_margin_s"]
+    graphql: bool = _FETCH["graphql"]
 
 
 @dataclass(frozen=True)
 class SiteSettings:
     """How to render the site."""
 
-    title: str = "GitLab dashboard"
-    output_dir: Path = Path("public")
-    templates_dir: Path | None = None
-    pages: tuple[Path, ...] = ()
-    timezone: str = "UTC"
-    freshness_warning_hours: float = 6.0
-    stale_branch_days: int = 30
+    title: str = _SITE["title"]
+    output_dir: Path = _SITE["output_dir"]
+    templates_dir: Path | None = _SITE["templates_dir"]
+    pages: tuple[Path, ...] = _SITE["pages"]
+    timezone: str = _SITE["timezone"]
+    freshness_warning_hours: float = _SITE["freshness_warning_hours"]
+    # Not keys of site: in config.yml; validation fills them from fetch: and CI variables.
+    stale_branch_days: int = _FETCH["stale_branch_days"]
     project_url: str | None = None  # CI_PROJECT_URL of the dashboard repository, for "Refresh now"
     default_branch: str = "main"  # CI_DEFAULT_BRANCH of the dashboard repository
 
@@ -60,23 +74,23 @@ class SiteSettings:
 class RetentionSettings:
     """How many archived snapshots to keep, by age."""
 
-    all_days: int = 7
-    daily_days: int = 90
-    weekly_days: int = 730
-    monthly: bool = True
-    max_mb: float | None = 60.0
+    all_days: int = _RETENTION["all_days"]
+    daily_days: int = _RETENTION["daily_days"]
+    weekly_days: int = _RETENTION["weekly_days"]
+    monthly: bool = _RETENTION["monthly"]
+    max_mb: float | None = _RETENTION["max_mb"]
 
 
 @dataclass(frozen=True)
 class ArchiveSettings:
     """Where dated snapshots live and how they are carried between deployments."""
 
-    enabled: bool = True
-    dir: Path = Path("archive")
+    enabled: bool = _ARCHIVE["enabled"]
+    dir: Path = _ARCHIVE["dir"]
     retention: RetentionSettings = field(default_factory=RetentionSettings)
-    carry_forward: str = "artifacts"  # artifacts | url | none
-    carry_forward_url: str | None = None
-    pages_job: str = "pages"
+    carry_forward: str = _ARCHIVE["carry_forward"]  # artifacts | url | none
+    carry_forward_url: str | None = _ARCHIVE["carry_forward_url"]
+    pages_job: str = _ARCHIVE["pages_job"]
 
 
 @dataclass(frozen=True)
@@ -87,5 +101,5 @@ class Config:
     sources: tuple[SourceSettings, ...]
     fetch: FetchSettings = field(default_factory=FetchSettings)
     site: SiteSettings = field(default_factory=SiteSettings)
-    snapshot: Path = Path("snapshot.json")
+    snapshot: Path = _ROOT["snapshot"]
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)

@@ -102,18 +102,9 @@ def _build_sources(raw: tuple[dict[str, Any], ...], problems: Problems) -> list[
                 f"(also sources[{seen_urls[normalised]}]); list its groups once",
             )
         seen_urls[normalised] = index
-        sources.append(
-            settings.SourceSettings(
-                url=url,
-                name=item.get("name") or (urlsplit(url).hostname or url),
-                token_env=item.get("token_env") or "GITLAB_TOKEN",
-                groups=item.get("groups") or (),
-                projects=item.get("projects") or (),
-                exclude=item.get("exclude") or (),
-                include_archived=bool(item.get("include_archived")),
-                visibility=item.get("visibility") or ("public", "internal"),
-            )
-        )
+        # check_section filled in every default; a key it refused is absent (and reported).
+        name = item.get("name") or urlsplit(url).hostname or url
+        sources.append(settings.SourceSettings(**{**item, "url": url, "name": name}))
     return sources
 
 
