@@ -13,6 +13,7 @@ from gldash_static.config import Config
 from gldash_static.errors import FetchError
 from gldash_static.fetch import changes, publish
 from gldash_static.fetch.event import Event
+from gldash_static.fetch.info import fetch_info
 from gldash_static.fetch.progress import Progress
 from gldash_static.fetch.source import SourceFetch, SourceRequest, SourceResult
 from gldash_static.gitlab import RequestStats
@@ -97,17 +98,7 @@ def _unchanged(previous: Snapshot, fetched_at: str, config: Config) -> FetchOutc
             sources.append(publish.source_publishable(old, settings, config.fetch))
     snapshot["sources"] = sources
     now = iso(datetime.now(UTC))
-    snapshot["fetch"] = {
-        "mode": "event",
-        "started_at": now,
-        "finished_at": now,
-        "duration_s": 0.0,
-        "api_calls": {},
-        "retries": 0,
-        "rate_limited": 0,
-        "errors": [],
-        "shard": None,
-    }
+    snapshot["fetch"] = fetch_info("event", started_at=now, finished_at=now)
     summary = f"event already covered by data fetched at {fetched_at}; nothing fetched"
     return FetchOutcome(snapshot, True, summary)
 
@@ -175,19 +166,17 @@ def fetch_snapshot(
         "generated_at": iso(finished),
         "generator": f"gldash {__version__}",
         "sources": [r.source for r in results],
-        "fetch": {
-            "mode": mode,
-            "started_at": iso(started_local),
-            "finished_at": iso(datetime.now(UTC)),
-            "duration_s": round(duration, 3),
-            "api_calls": dict(sorted(calls.items())),
-            "retries": retries,
-            "rate_limited": rate_limited,
-            "errors": errors,
-            "shard": {"index": request.shard[0], "total": request.shard[1]}
-            if request.shard
-            else None,
-        },
+        "fetch": fetch_info(
+            mode,
+            started_at=iso(started_local),
+            finished_at=iso(datetime.now(UTC)),
+            duration_s=round(duration, 3),
+            api_calls=calls,
+            retries=retries,
+            rate_limited=rate_limited,
+            errors=errors,
+            shard=request.shard,
+        ),
     }
     complete = all(r.complete for r in results)
     projects = sum(len(r.source["projects"]) for r in results)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from gldash_static.errors import UsageError
+from gldash_static.fetch.info import fetch_info
 from gldash_static.model import Group, Project, Snapshot, Source
 
 
@@ -61,15 +62,14 @@ def merge_snapshots(parts: list[Snapshot], origins: list[str]) -> Snapshot:
         "generated_at": max(p["generated_at"] for p in parts),
         "generator": parts[0]["generator"],
         "sources": merged_sources,
-        "fetch": {
-            "mode": "merge",
-            "started_at": min(f["started_at"] for f in fetches),
-            "finished_at": max(f["finished_at"] for f in fetches),
-            "duration_s": max(f["duration_s"] for f in fetches),
-            "api_calls": dict(sorted(calls.items())),
-            "retries": sum(f["retries"] for f in fetches),
-            "rate_limited": sum(f["rate_limited"] for f in fetches),
-            "errors": [e for f in fetches for e in f["errors"]],
-            "shard": None,
-        },
+        "fetch": fetch_info(
+            "merge",
+            started_at=min(f["started_at"] for f in fetches),
+            finished_at=max(f["finished_at"] for f in fetches),
+            duration_s=max(f["duration_s"] for f in fetches),
+            api_calls=calls,
+            retries=sum(f["retries"] for f in fetches),
+            rate_limited=sum(f["rate_limited"] for f in fetches),
+            errors=[e for f in fetches for e in f["errors"]],
+        ),
     }

@@ -3,101 +3,71 @@
 from __future__ import annotations
 
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, field
 from typing import Any
 
 from gldash_static.config import FetchSettings
 from gldash_static.fetch import access, convert, freshness, pipelines
-from gldash_static.fetch.convert import ProjectFeatures
+from gldash_static.fetch.plan import ProjectPlan, replan_without
 from gldash_static.gitlab import ApiClient, ApiError
-from gldash_static.model import Branch, FailedJob, Feature, MergeRequest, Pipeline, Project
+from gldash_static.model import Branch, FailedJob, MergeRequest, Pipeline, Project
 
 # Listing stops after this many pages even if fewer than N default-branch pipelines were seen;
 # a direct `ref=` query then fills in the default branch.
 MAX_LIST_PAGES = 3
 
 
-@dataclass
-class ProjectTask:
-    """What to fetch for one project, and what was known about it before."""
-
-    project: Project  # fresh metadata from the project listing
-    previous: Project | None = None
-    pipelines_since: str | None = None  # None: list from scratch; else updated_after
-    pipelines_unchanged: bool = False  # GraphQL said: nothing updated after pipelines_since
-    refresh_branches: bool = True
-    fetch_merge_requests: bool = False  # through the project endpoint (not the group one)
-    features: ProjectFeatures = field(default_factory=ProjectFeatures)
-
-    def wants(self, feature: Feature) -> bool:
-        """Whether to ask for a feature: published, and readable with the token."""
-        return self.published(feature) and feature not in self.project["unavailable"]
-
-    def published(self, feature: Feature) -> bool:
-        """Whether a feature is switched on and not withheld from the dashboard."""
-        return getattr(self.features, feature) != "off" and feature not in self.project["withheld"]
-
-
 class ProjectFetcher:
-    """Runs ProjectTasks; detail requests fan out over a shared executor."""
+    """Carries out ProjectPlans; detail requests fan out over a shared executor."""
 
     def __init__(self, api: ApiClient, settings: FetchSettings, details: Executor) -> None:
         self.api = api
         self.settings = settings
         self.details = details
 
-    def fetch(self, task: ProjectTask) -> Project:
-        """Fill `task.project` with everything fetched; raises ApiError on failure.
+    def fetch(self, project: Project, plan: ProjectPlan) -> Project:
+        """Fill `project` (fresh from the listing) as `plan` says; raises ApiError on failure.
 
         A 403 on one feature means the token's role may not read it: the feature is listed
-        as unavailable and the project fetched again without it, so that its other data
-        stays (GitLab usually forbids the first request of a feature, a list, so the repeat
-        costs little; the project answer already reveals most such features, see
+        as unavailable and the project fetched again by a plan without it, so that its other
+        data stays (GitLab usually forbids the first request of a feature, a list, so the
+        repeat costs little; the project answer already reveals most such features, see
         convert.unreadable).
         """
         while True:
             try:
-                return self._fetch_once(task)
+                return self._fetch_once(project, plan)
             except ApiError as exc:
                 feature = access.forbidden_feature(exc.path) if exc.status == 403 else None
-                if feature is None or feature in task.project["unavailable"]:
+                if feature is None or feature in plan.basis.unavailable:
                     raise
-                task.project["unavailable"] = access.with_feature(
-                    task.project["unavailable"], feature
-                )
+                plan = replan_without(plan, feature)
+                project["unavailable"] = access.with_feature(project["unavailable"], feature)
 
-    def _fetch_once(self, task: ProjectTask) -> Project:
-        project = task.project
+    def _fetch_once(self, project: Project, plan: ProjectPlan) -> Project:
         base = f"/projects/{project['id']}"
         keep = self.settings.pipelines_per_project
         branches: Future[list[Branch]] | None = None
-        has_code = not project["empty_repo"] and task.wants("repository")
-        if self.settings.branches and task.refresh_branches and has_code:
+        if plan.branches == "fetch":
             branches = self.details.submit(self._branches, base)
         mrs: Future[list[MergeRequest]] | None = None
-        if (
-            self.settings.merge_requests
-            and task.fetch_merge_requests
-            and task.wants("merge_requests")
-        ):
+        if plan.merge_requests == "project":
             mrs = self.details.submit(self._merge_requests, base)
 
-        previous = {p["id"]: p for p in (task.previous["pipelines"] if task.previous else [])}
-        code = not project["empty_repo"] and task.published("repository")  # may be unreadable
-        if code and project["default_branch"] is None and task.wants("pipelines"):
+        previous = {p["id"]: p for p in (plan.previous["pipelines"] if plan.previous else [])}
+        if plan.pipelines != "none" and project["default_branch"] is None:
             project["default_branch"] = self._default_branch_from_pipelines(base)
-        if not code or not task.wants("pipelines"):
-            candidates = []  # no commit, CI/CD off or withheld: nothing to ask (GitLab: 403)
-        elif task.pipelines_since is None:
+        if plan.pipelines == "none":
+            candidates = []
+        elif plan.pipelines == "list":
             candidates = self._list_pipelines(base, project["default_branch"], keep)
-        elif task.pipelines_unchanged:
+        elif plan.pipelines == "reuse":
             candidates = [pipelines.summary_of(p) for p in previous.values()]
         else:
             changed = [
                 item
                 for item in self.api.iterate(
                     f"{base}/pipelines",
-                    updated_after=task.pipelines_since,
+                    updated_after=plan.since,
                     # GitLab orders by updated_at alone: ties on a page boundary come back in
                     # another order on the next page, repeating some and skipping others.
                     order_by="id",
@@ -106,12 +76,9 @@ class ProjectFetcher:
                 if convert.raw_id(item) is not None
             ]
             candidates = [pipelines.summary_of(p) for p in previous.values()] + changed
-            old_branches = task.previous["branches"] if task.previous else []
-            if (
-                branches is None
-                and self.settings.branches
-                and has_code
-                and freshness.pipelines_show_a_push(changed, old_branches, previous)
+            old_branches = plan.previous["branches"] if plan.previous else []
+            if plan.branches == "if_pushed" and freshness.pipelines_show_a_push(
+                changed, old_branches, previous
             ):
                 branches = self.details.submit(self._branches, base)
         selected = pipelines.select(candidates, project["default_branch"], keep)
@@ -131,10 +98,10 @@ class ProjectFetcher:
         if branches is not None:
             project["branches"] = branches.result()
             project["branches_fetched_at"] = project["fetched_at"]
-        elif task.previous is not None and self.settings.branches:
-            project["branches"] = task.previous["branches"]
-            project["branches_omitted"] = task.previous["branches_omitted"]
-            project["branches_fetched_at"] = task.previous["branches_fetched_at"]
+        elif plan.branches != "none" and plan.previous is not None:  # keep, or no push seen
+            project["branches"] = plan.previous["branches"]
+            project["branches_omitted"] = plan.previous["branches_omitted"]
+            project["branches_fetched_at"] = plan.previous["branches_fetched_at"]
         if mrs is not None:
             project["merge_requests"] = mrs.result()
         return project

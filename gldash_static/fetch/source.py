@@ -11,13 +11,13 @@ from typing import Any
 
 from gldash_static.config import FetchSettings, SourceSettings
 from gldash_static.errors import FetchError
-from gldash_static.fetch import access, changes, convert, freshness, publish, scope
+from gldash_static.fetch import access, changes, convert, group_mrs, plan, publish, scope
+from gldash_static.fetch.plan import FetchPlan, ProjectPlan
 from gldash_static.fetch.progress import Progress
-from gldash_static.fetch.project import ProjectFetcher, ProjectTask
+from gldash_static.fetch.project import ProjectFetcher
 from gldash_static.gitlab import ApiClient, ApiError, CircuitOpenError, RequestStats
-from gldash_static.model import Group, MergeRequest, Project, Source
+from gldash_static.model import FetchMode, Group, Project, Source
 from gldash_static.timeutil import gitlab_time as iso
-from gldash_static.timeutil import parse_time
 
 log = logging.getLogger("gldash.fetch")
 
@@ -26,7 +26,7 @@ log = logging.getLogger("gldash.fetch")
 class SourceRequest:
     """What to fetch from one source."""
 
-    mode: str  # full | incremental | event | shard (a full fetch of 1/N of the projects)
+    mode: FetchMode  # full | incremental | event | shard (a full fetch of 1/N of the projects)
     previous: Source | None = None
     shard: tuple[int, int] | None = None
     event_project_id: int | None = None
@@ -42,19 +42,6 @@ class SourceResult:
     stats: RequestStats
     errors: list[str] = field(default_factory=list)
     complete: bool = True
-
-
-def refreshable(old: Project | None, fresh: Project) -> Project | None:
-    """The previous record to refresh incrementally, or None to fetch the project afresh.
-
-    A renamed or moved project changed every URL; a stale one missed changes since its
-    data was kept, which "updated after the last fetch" would not bring back.
-    """
-    if old is None or old["stale"] is not None or old["withheld"] != fresh["withheld"]:
-        return None  # a feature opened to the dashboard again needs its whole history
-    if set(old["unavailable"]) - set(fresh["unavailable"]):
-        return None  # so does one the token may read again (or that a 403 may refuse again)
-    return old if old["path_with_namespace"] == fresh["path_with_namespace"] else None
 
 
 class SourceFetch:
@@ -130,7 +117,7 @@ class SourceFetch:
         published = publish.source_publishable(source, self.source, self.settings)
         note = access.unavailable_note(self._previous_projects(), published["projects"])
         if note is not None:
-            self.progress.line(f"note: {self.source.name}: {note}")
+            self.progress.note(f"{self.source.name}: {note}")
         return SourceResult(published, self.api.stats, self.errors, self.complete)
 
     # -- connection and errors -------------------------------------------------------------
@@ -185,15 +172,6 @@ class SourceFetch:
     def _previous_projects(self) -> list[Project]:
         return self.request.previous["projects"] if self.request.previous else []
 
-    def _since(self) -> str | None:
-        mark = self._previous_watermark()
-        if mark is None:
-            return None
-        moment = parse_time(mark)
-        if moment is None:
-            return None  # an unreadable watermark: fetch this source from scratch
-        return iso(moment - timedelta(seconds=self.settings.incremental_margin_s))
-
     # -- listing-based modes (full, incremental, shard) ----------------------------------------
 
     def _listing(
@@ -203,11 +181,13 @@ class SourceFetch:
         top_ids = [
             int(g["id"]) for g in raw_groups if g.get("full_path") in self.source.groups
         ]  # list_groups kept only groups with valid ids
-        incremental = self.request.mode == "incremental" and self.request.previous is not None
-        since = self._since() if incremental else None
-        group_mrs: Future[list[dict[str, Any]]] | None = None
+        previous = self.request.previous
+        since = plan.listing_since(
+            self.request.mode, previous is not None, self._previous_watermark(), self.settings
+        )
+        group_listing: Future[list[dict[str, Any]]] | None = None
         if self.settings.merge_requests and top_ids:
-            group_mrs = pool.submit(self._group_merge_requests, top_ids, since)
+            group_listing = pool.submit(group_mrs.listing, self.api, top_ids, since)
         raw_projects = [
             raw
             for raw in scope.list_projects(self.api, self.source, top_ids)
@@ -215,33 +195,29 @@ class SourceFetch:
             and scope.in_shard(int(raw["id"]), self.request.shard)
         ]
         groups = [convert.group(g) for g in raw_groups if publish.group_publishable(g, self.source)]
-        previous = {p["id"]: p for p in self._previous_projects()}
         fetched_at = iso(started)
-        bound = timedelta(hours=self.settings.branch_max_age_hours)
-        run_every = freshness.previous_run_gap(self._previous_watermark(), started)
-        tasks: list[ProjectTask] = []
-        for raw in raw_projects:
-            record = self._record(raw, fetched_at)
-            old = refreshable(previous.get(record["id"]), record) if incremental else None
-            covered = scope.covered_by_groups(record["path_with_namespace"], self.source)
-            tasks.append(
-                ProjectTask(
-                    project=record,
-                    previous=old,
-                    pipelines_since=since if old is not None else None,
-                    refresh_branches=freshness.needs_branch_refresh(
-                        old, record, started, bound, run_every
-                    ),
-                    fetch_merge_requests=not covered or (incremental and old is None),
-                    features=convert.features(raw),
-                )
+        records = [self._record(raw, fetched_at) for raw in raw_projects]
+        listed = [
+            plan.Listed(
+                record=record,
+                features=convert.features(raw),
+                covered=scope.covered_by_groups(record["path_with_namespace"], self.source),
             )
-        if since is not None and self.settings.graphql:
-            self._skip_unchanged(tasks, since, pool)
-        records = self._run_tasks(fetcher, pool, tasks)
-        if group_mrs is not None:
+            for raw, record in zip(raw_projects, records, strict=True)
+        ]
+        fetch_plan = plan.plan_projects(
+            listed,
+            previous["projects"] if previous is not None else None,
+            mode=self.request.mode,
+            watermark=self._previous_watermark(),
+            now=started,
+            settings=self.settings,
+        )
+        fetch_plan = self._probe(fetch_plan, pool)
+        done = self._run_plan(fetcher, pool, records, fetch_plan)
+        if group_listing is not None:
             try:
-                self._assign_merge_requests(records, tasks, group_mrs.result(), since is not None)
+                group_mrs.assign(done, fetch_plan, group_listing.result())
             except CircuitOpenError:
                 self._breaker_tripped()
             except ApiError as exc:
@@ -250,8 +226,8 @@ class SourceFetch:
                 # The projects' own data is good; only their merge requests stay as they were.
                 self._warn(f"{self.source.name}: group merge requests: {exc}; previous ones kept")
                 self.complete = False
-                self._keep_previous_merge_requests(records)
-        return groups, records
+                group_mrs.keep_previous(done, fetch_plan, self._previous_projects())
+        return groups, done
 
     def _record(self, raw: dict[str, Any], fetched_at: str) -> Project:
         """A project record from its API answer, with what this dashboard withholds."""
@@ -259,129 +235,59 @@ class SourceFetch:
         record["withheld"] = publish.withheld(record["members_only"], self.source.visibility)
         return record
 
-    def _skip_unchanged(
-        self, tasks: list[ProjectTask], since: str, pool: ThreadPoolExecutor
-    ) -> None:
-        """Mark the tasks whose pipelines GraphQL says did not change since `since`."""
-        asking = [
-            t
-            for t in tasks
-            if t.pipelines_since is not None
-            and t.wants("pipelines")
-            and t.wants("repository")
-            and not t.project["empty_repo"]  # these never ask for pipelines anyway
-        ]
-        if not asking:
-            return
-        ids = [t.project["id"] for t in asking]
+    def _probe(self, fetch_plan: FetchPlan, pool: ThreadPoolExecutor) -> FetchPlan:
+        """The plan after asking GraphQL which projects' pipelines changed since the last run."""
+        ids = fetch_plan.probe_ids()
+        if not ids or fetch_plan.since is None:
+            return fetch_plan
         # A note, not a warning: nothing is lost, the refresh only costs more requests.
         answers = changes.probe(
             self.api,
             ids,
-            since,
+            fetch_plan.since,
             pool,
-            lambda m: self.progress.line(f"note: {m}"),
+            self.progress.note,
             batch=self.graphql_batch,
         )
-        if answers is None:
-            return
-        for task in asking:
-            previous = task.previous["pipelines"] if task.previous else []
-            task.pipelines_unchanged = changes.unchanged(
-                answers.get(task.project["id"]), [p["id"] for p in previous]
-            )
+        return plan.after_probe(fetch_plan, answers)
 
-    def _keep_previous_merge_requests(self, records: list[Project]) -> None:
-        prior = {p["id"]: p for p in self._previous_projects()}
-        for record in records:
-            old = prior.get(record["id"])
-            if old is not None and not record["merge_requests"]:
-                record["merge_requests"] = old["merge_requests"]
-                record["merge_requests_omitted"] = old["merge_requests_omitted"]
-
-    def _group_merge_requests(
-        self, group_ids: list[int], since: str | None
-    ) -> list[dict[str, Any]]:
-        params: dict[str, Any] = (
-            {"state": "opened"}
-            if since is None
-            else {
-                "state": "all",
-                "updated_after": since,
-            }
-        )
-        # Merge requests cannot be ordered by id; created_at never changes and GitLab breaks
-        # its ties by id (Issuable.sort_by_attribute), so offset pages neither skip nor repeat
-        # as updated_at order would when one is updated mid-listing. New ones come last.
-        params.update(order_by="created_at", sort="asc")
-        found: dict[tuple[int, int], dict[str, Any]] = {}
-        for group_id in group_ids:
-            for raw in self.api.iterate(f"/groups/{group_id}/merge_requests", **params):
-                project_id, iid = convert.raw_id(raw, "project_id"), convert.raw_id(raw, "iid")
-                if project_id is not None and iid is not None:
-                    found[(project_id, iid)] = raw
-        return list(found.values())
-
-    def _assign_merge_requests(
+    def _run_plan(
         self,
+        fetcher: ProjectFetcher,
+        pool: ThreadPoolExecutor,
         records: list[Project],
-        tasks: list[ProjectTask],
-        raws: list[dict[str, Any]],
-        incremental: bool,
-    ) -> None:
-        by_project: dict[int, dict[int, MergeRequest]] = {}
-        omitted: dict[int, int] = {}
-        for task in tasks:
-            if task.fetch_merge_requests or not task.wants("merge_requests"):
-                continue  # fetched through the project, or not to be published at all
-            start = task.previous["merge_requests"] if (incremental and task.previous) else []
-            by_project[task.project["id"]] = {mr["iid"]: mr for mr in start}
-            if incremental and task.previous:
-                omitted[task.project["id"]] = task.previous["merge_requests_omitted"]
-        for raw in raws:
-            mrs = by_project.get(int(raw["project_id"]))  # checked when listed
-            if mrs is None:
-                continue
-            if raw.get("state") == "opened":
-                mrs[int(raw["iid"])] = convert.merge_request(raw)
-            else:
-                mrs.pop(int(raw["iid"]), None)  # merged or closed since last time
-        for record in records:
-            mrs = by_project.get(record["id"])
-            if mrs is not None and record["stale"] is None:
-                record["merge_requests"] = [mrs[i] for i in sorted(mrs)]
-                record["merge_requests_omitted"] = omitted.get(record["id"], 0)
-
-    def _run_tasks(
-        self, fetcher: ProjectFetcher, pool: ThreadPoolExecutor, tasks: list[ProjectTask]
+        fetch_plan: FetchPlan,
     ) -> list[Project]:
         self.progress.start(
-            len(tasks), lambda: self.api.stats.total, lambda: self.api.stats.retries
+            len(records), lambda: self.api.stats.total, lambda: self.api.stats.retries
         )
-        futures = [(task, pool.submit(fetcher.fetch, task)) for task in tasks]
-        records: list[Project] = []
-        for task, future in futures:
+        futures = [
+            (record, project, pool.submit(fetcher.fetch, record, project))
+            for record, project in zip(records, fetch_plan.projects, strict=True)
+        ]
+        done: list[Project] = []
+        for record, project, future in futures:
             try:
-                records.append(future.result())
+                done.append(future.result())
             except (ApiError, CircuitOpenError) as exc:
                 if isinstance(exc, ApiError) and exc.status == 401:
                     # The token stopped working: drop the queue instead of sending every
                     # queued project's requests with a revoked token.
                     pool.shutdown(wait=False, cancel_futures=True)
-                kept = self._on_project_error(task, exc)
+                kept = self._on_project_error(record, project, exc)
                 if kept is not None:
-                    records.append(kept)
+                    done.append(kept)
             finally:
                 self.progress.advance()
-        return records
+        return done
 
     def _on_project_error(
-        self, task: ProjectTask, exc: ApiError | CircuitOpenError
+        self, record: Project, project: ProjectPlan, exc: ApiError | CircuitOpenError
     ) -> Project | None:
         if isinstance(exc, CircuitOpenError):
             self._breaker_tripped()
-            return self._keep_stale(task, "not refreshed: GitLab kept failing")
-        path = task.project["path_with_namespace"]
+            return self._keep_stale(record, project, "not refreshed: GitLab kept failing")
+        path = record["path_with_namespace"]
         if exc.status == 401:
             raise exc  # the token stopped working: nothing more can be trusted
         if exc.status == 404:
@@ -389,10 +295,10 @@ class SourceFetch:
             return None
         if exc.status == 403:
             self._warn(f"{path}: access denied (403); previous data kept")
-            return self._keep_stale(task, "access denied (403)")
+            return self._keep_stale(record, project, "access denied (403)")
         self._warn(f"{path}: {exc}; previous data kept")
         self.complete = False
-        return self._keep_stale(task, f"fetch failed: {exc}")
+        return self._keep_stale(record, project, f"fetch failed: {exc}")
 
     def _breaker_tripped(self) -> None:
         if not self._breaker_reported:
@@ -403,13 +309,13 @@ class SourceFetch:
             )
         self.complete = False
 
-    def _keep_stale(self, task: ProjectTask, reason: str) -> Project | None:
-        previous = task.previous
-        if previous is None:
+    def _keep_stale(self, record: Project, project: ProjectPlan, reason: str) -> Project | None:
+        previous = project.previous
+        if previous is None:  # fetched afresh (renamed, stale...): still the last data known
             prior = {p["id"]: p for p in self._previous_projects()}
-            previous = prior.get(task.project["id"])
+            previous = prior.get(record["id"])
         if previous is None:
-            self.errors.append(f"{task.project['path_with_namespace']}: {reason}; no earlier data")
+            self.errors.append(f"{record['path_with_namespace']}: {reason}; no earlier data")
             return None
         kept: Project = dict(previous)  # type: ignore[assignment]
         since = previous["stale"]["since"] if previous["stale"] else previous["fetched_at"]
@@ -418,7 +324,7 @@ class SourceFetch:
 
     def _warn(self, message: str) -> None:
         self.errors.append(message)
-        self.progress.line(f"warning: {message}")
+        self.progress.warning(message)
 
     # -- event mode ------------------------------------------------------------------------------
 
@@ -446,20 +352,13 @@ class SourceFetch:
         if not (scope.in_configured_scope(path, self.source) and scope.allowed(raw, self.source)):
             return previous["groups"], others  # not ours to publish (any more)
         record = self._record(raw, iso(started))
-        old = refreshable(old, record)
-        task = ProjectTask(
-            project=record,
-            previous=old,
-            pipelines_since=self._since() if old is not None else None,
-            refresh_branches=True,
-            fetch_merge_requests=True,
-            features=convert.features(raw),
-        )
+        listed = plan.Listed(record, convert.features(raw), covered=False)
+        project = plan.plan_event(listed, old, self._previous_watermark(), self.settings)
         self.progress.start(1, lambda: self.api.stats.total, lambda: self.api.stats.retries)
         try:
-            fresh = fetcher.fetch(task)
+            fresh = fetcher.fetch(record, project)
         except (ApiError, CircuitOpenError) as exc:
-            kept = self._on_project_error(task, exc)
+            kept = self._on_project_error(record, project, exc)
             return previous["groups"], others + ([kept] if kept else [])
         finally:
             self.progress.advance()
