@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gldash_static import outdir
 from gldash_static.archive import carry, facts, pages, retention
@@ -247,7 +247,7 @@ class Archive:
         grown = project_growth(loaded[0] if len(loaded) > 1 else None, loaded[-1])[:3]
         if not grown:
             return ""
-        return "; grew most: " + ", ".join(f"{path} (+{size:,} bytes)" for path, size in grown)
+        return "; grew most: " + ", ".join(f"{g.path} (+{g.bytes:,} bytes)" for g in grown)
 
     def rebuild(self) -> int:
         """Recreate index.json and history.json from the dated files (reads every snapshot)."""
@@ -311,8 +311,15 @@ def _project_sizes(snapshot: Snapshot | None) -> dict[str, int]:
     return sizes
 
 
-def project_growth(older: Snapshot | None, newer: Snapshot) -> list[tuple[str, int]]:
+class Growth(NamedTuple):
+    """How much one project's stored data grew between two snapshots."""
+
+    path: str
+    bytes: int
+
+
+def project_growth(older: Snapshot | None, newer: Snapshot) -> list[Growth]:
     """Projects whose stored data grew from `older` to `newer`, largest growth first."""
     before, after = _project_sizes(older), _project_sizes(newer)
-    grown = [(path, size - before.get(path, 0)) for path, size in after.items()]
-    return sorted((g for g in grown if g[1] > 0), key=lambda g: (-g[1], g[0]))
+    grown = [Growth(path, size - before.get(path, 0)) for path, size in after.items()]
+    return sorted((g for g in grown if g.bytes > 0), key=lambda g: (-g.bytes, g.path))

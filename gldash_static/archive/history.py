@@ -6,11 +6,12 @@ Layout (format 1)::
      "days": [{"date": "2026-11-28", "updated": "...Z", "total": ROW,
                "groups": [[g, *ROW], ...], "projects": [[p, *ROW], ...]}, ...]}
 
-ROW is `[pipelines, success, failed, p50, p95, failing]`: pipelines that finished that UTC
-day (success, failed or canceled), p50/p95 of their durations in seconds, and how many
-default branches were failing at the day's last snapshot. Project and group paths are
-stored once and referred to by position, and per-project rows are kept for
-retention.daily_days only, which keeps two years of a large organisation small.
+ROW is `[pipelines, success, failed, p50, p95, failing]` (a Figures record in memory):
+pipelines that finished that UTC day (success, failed or canceled), p50/p95 of their
+durations in seconds, and how many default branches were failing at the day's last
+snapshot. Project and group paths are stored once and referred to by position, and
+per-project rows are kept for retention.daily_days only, which keeps two years of a large
+organisation small.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gldash_static import bounded, jsonsafe
 from gldash_static.archive import facts
@@ -27,12 +28,24 @@ from gldash_static.errors import ArchiveError
 from gldash_static.model import Snapshot
 
 FORMAT = 1
-FIELDS = ["pipelines", "success", "failed", "p50", "p95", "failing"]
 # A snapshot also improves the day before its own: pipelines that finished after that day's
 # last build show up only in the next one.
 LOOKBACK_DAYS = 1
 
-Row = list[Any]  # [pipelines, success, failed, p50, p95, failing]
+
+class Figures(NamedTuple):
+    """One day's figures for everything, a group or a project (a ROW of history.json)."""
+
+    pipelines: int  # finished that day: success, failed or canceled
+    success: int
+    failed: int
+    p50: float | None  # of their durations, in seconds
+    p95: float | None
+    failing: int  # default branches failing at the day's last snapshot
+
+
+# Stored once in the file, in the order of each row's values.
+FIELDS = list(Figures._fields)
 
 
 @dataclass
@@ -43,16 +56,16 @@ class _Tally:
     durations: list[float] = field(default_factory=list)
     failing: int = 0
 
-    def row(self) -> Row:
+    def row(self) -> Figures:
         ordered = sorted(self.durations)
-        return [
-            self.success + self.failed + self.canceled,
-            self.success,
-            self.failed,
-            facts.percentile(ordered, 0.5),
-            facts.percentile(ordered, 0.95),
-            self.failing,
-        ]
+        return Figures(
+            pipelines=self.success + self.failed + self.canceled,
+            success=self.success,
+            failed=self.failed,
+            p50=facts.percentile(ordered, 0.5),
+            p95=facts.percentile(ordered, 0.95),
+            failing=self.failing,
+        )
 
 
 @dataclass
@@ -61,9 +74,9 @@ class Day:
 
     date: str
     updated: str
-    total: Row
-    groups: dict[str, Row]
-    projects: dict[str, Row]
+    total: Figures
+    groups: dict[str, Figures]
+    projects: dict[str, Figures]
 
 
 @dataclass
@@ -109,13 +122,13 @@ def _tallies(snapshot: Snapshot, dates: set[str]) -> dict[str, dict[str, _Tally]
     return out
 
 
-def _merge(old: Row | None, new: Row, own_day: bool) -> Row:
+def _merge(old: Figures | None, new: Figures, own_day: bool) -> Figures:
     # A later snapshot may have lost some of a day's pipelines off its per-project window, so
     # the view that counted more wins; the failing count comes from the day's newest snapshot.
     if old is None:
-        return new if own_day else [*new[:5], 0]
-    counts = new[:5] if new[0] >= old[0] else old[:5]
-    return [*counts, new[5] if own_day else old[5]]
+        return new if own_day else new._replace(failing=0)
+    counts = new if new.pipelines >= old.pipelines else old
+    return counts._replace(failing=new.failing if own_day else old.failing)
 
 
 def update(history: History, snapshot: Snapshot, project_days: int | None = None) -> History:
@@ -152,13 +165,13 @@ def update(history: History, snapshot: Snapshot, project_days: int | None = None
             for prefix, table in (("g:", groups), ("p:", projects)):
                 for key, row in table.items():
                     if prefix + key not in rows:
-                        table[key] = [*row[:5], 0]
+                        table[key] = row._replace(failing=0)
         days[date] = Day(
             date=date,
             updated=stamp if own or old is None else old.updated,
             total=total,
             groups=groups,
-            projects={k: v for k, v in projects.items() if v[0] or v[5]},
+            projects={k: v for k, v in projects.items() if v.pipelines or v.failing},
         )
     if project_days is not None:
         horizon = (moment - timedelta(days=project_days)).strftime("%Y-%m-%d")
@@ -178,7 +191,7 @@ def encode(history: History) -> bytes:
         {
             "date": d.date,
             "updated": d.updated,
-            "total": d.total,
+            "total": list(d.total),
             "groups": [[gpos[g], *row] for g, row in sorted(d.groups.items())],
             "projects": [[ppos[p], *row] for p, row in sorted(d.projects.items())],
         }
@@ -189,16 +202,16 @@ def encode(history: History) -> bytes:
     return (text + "\n").encode()
 
 
-def _row(value: object, where: str) -> Row:
+def _row(value: object, where: str) -> Figures:
     if not isinstance(value, list) or len(value) != len(FIELDS):
         raise ArchiveError(f"{where}: corrupt history (bad row {str(value)[:60]!r})")
-    return value
+    return Figures(*value)
 
 
-def _table(raw: object, names: list[str], where: str) -> dict[str, Row]:
+def _table(raw: object, names: list[str], where: str) -> dict[str, Figures]:
     if not isinstance(raw, list):
         raise ArchiveError(f"{where}: corrupt history (a day's table is not a list)")
-    out: dict[str, Row] = {}
+    out: dict[str, Figures] = {}
     for item in raw:
         if not isinstance(item, list) or not item or not isinstance(item[0], int):
             raise ArchiveError(f"{where}: corrupt history (bad entry {str(item)[:60]!r})")

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from gldash_static.archive import charts, facts
 from gldash_static.archive.changes import Changes
-from gldash_static.archive.history import History, Row
+from gldash_static.archive.history import Figures, History
 from gldash_static.archive.store import IndexRow
 from gldash_static.rules.facts import success_rate
 from gldash_static.rules.text import PATH_CHARS, clean
@@ -122,22 +122,22 @@ class TrendsView:
     series: list[SeriesView]
 
 
-def _figures(date: str, row: Row | None) -> DayFigures:
+def _figures(date: str, row: Figures | None) -> DayFigures:
     if row is None:
         return DayFigures(date, 0, None, None, None, 0)
-    pipelines, success, failed, p50, p95, failing = row
-    return DayFigures(date, pipelines, success_rate(success, failed), p50, p95, failing)
+    rate = success_rate(row.success, row.failed)
+    return DayFigures(date, row.pipelines, rate, row.p50, row.p95, row.failing)
 
 
-def _series(group: str, title: str, dates: list[str], rows: list[Row | None]) -> SeriesView:
+def _series(group: str, title: str, dates: list[str], rows: list[Figures | None]) -> SeriesView:
     # Group paths in history.json come from the snapshot: untrusted text like any other.
     key = clean(group, PATH_CHARS)
     title = clean(title, PATH_CHARS)
     figures = [_figures(d, r) for d, r in zip(dates, rows, strict=True)]
     rates = [f.success_rate for f in figures]
     label = f"{title}: {dates[0]} to {dates[-1]}" if dates else title
-    success = sum(r[1] for r in rows if r)
-    failed = sum(r[2] for r in rows if r)
+    success = sum(r.success for r in rows if r is not None)
+    failed = sum(r.failed for r in rows if r is not None)
     return SeriesView(
         key=key,
         title=title,
