@@ -150,16 +150,18 @@ def _gitlab_download(
     out: IO[bytes],
     limits: Limits,
 ) -> None:
-    import gitlab  # imported late: URL mode and tests of other parts do not need it
-
+    # Imported late: URL mode, local builds and tests of other parts need no python-gitlab.
     from gldash_static.gitlab import http
+    from gldash_static.gitlab.errors import FAILURES, failure
 
-    # GitLab with object storage answers with a redirect to a signed storage URL: a download
-    # session follows it without the token.
-    session = _download_session(source_url, "the GitLab URL")
-    client = http.gitlab_client(
-        source_url, token=token, timeout=TIMEOUT_S, http=session, retry_transient_errors=True
-    )
+    try:
+        # GitLab with object storage answers with a redirect to a signed storage URL: a
+        # download client follows it without the token.
+        client = http.gitlab_client(
+            source_url, token=token, timeout=TIMEOUT_S, downloads=True, retry_transient_errors=True
+        )
+    except ValueError:
+        raise ArchiveError("the GitLab URL is not an http(s) URL with a host") from None
     written = 0
 
     def sink(chunk: bytes) -> None:
@@ -175,16 +177,11 @@ def _gitlab_download(
             client.projects.get(project, lazy=True).artifacts.download(
                 ref_name=ref, job=job, streamed=True, action=sink, chunk_size=_CHUNK
             )
-    except gitlab.exceptions.GitlabAuthenticationError:
-        raise ArchiveError(f"{where}: GitLab refused the token (401)") from None
-    except gitlab.exceptions.GitlabError as exc:
-        if exc.response_code == 404:
+    except FAILURES as exc:
+        failed = failure(exc, TIMEOUT_S)
+        if failed.status == 404:
             raise NothingToCarry(f"{where}: not found (no successful Pages job yet?)") from None
-        raise ArchiveError(f"{where}: download failed (HTTP {exc.response_code})") from None
-    except http.ForeignOriginError as exc:
-        raise ArchiveError(f"{where}: {exc}") from None
-    except requests.RequestException as exc:
-        raise ArchiveError(f"{where}: download failed ({type(exc).__name__})") from None
+        raise ArchiveError(f"{where}: download failed: {failed.message}") from None
 
 
 def from_artifacts(
@@ -205,7 +202,7 @@ def from_artifacts(
 
 
 def _download_session(url: str, what: str) -> OriginSession:
-    from gldash_static.gitlab import http  # imported late, as gitlab in _gitlab_download
+    from gldash_static.gitlab import http  # imported late, as in _gitlab_download
 
     try:
         return http.session(url, downloads=True)

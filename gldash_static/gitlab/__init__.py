@@ -1,7 +1,6 @@
 """Client side of fetching: python-gitlab setup, retries, rate-limit pacing, circuit breaker."""
 
-from gldash_static.gitlab.client import ApiClient, ApiError, CircuitOpenError
-from gldash_static.gitlab.pacing import CircuitBreaker, Pacer
-from gldash_static.gitlab.transport import RequestStats
+from gldash_static.gitlab.client import ApiClient, ApiError
+from gldash_static.gitlab.transport import CircuitOpenError, RequestStats
 
-__all__ = ["ApiClient", "ApiError", "CircuitBreaker", "CircuitOpenError", "Pacer", "RequestStats"]
+__all__ = ["ApiClient", "ApiError", "CircuitOpenError", "RequestStats"]

@@ -140,7 +140,6 @@ class ClassPacer:
         self.stall_s = STALL_S if stall_s is None else stall_s
         self._lock = threading.Lock()
         self._classes: dict[str, ClassState] = {}
-        self.waited_s = 0.0
 
     def state(self, endpoint: str) -> ClassState:
         """The state of one class (for tests and statistics)."""
@@ -157,7 +156,6 @@ class ClassPacer:
                 if delay <= 0:
                     return Ticket(endpoint, now, probe)
                 spaced = not state.probing and now >= state.blocked_until
-                self.waited_s += delay
             if not spaced:
                 self._sleep(min(delay, 1.0))  # blocked: look again, the block may end early
                 continue
@@ -185,12 +183,3 @@ class ClassPacer:
             now = self._clock()
             state.limited(now, ticket, self._random.random())
             return not state.stalled(now, self.stall_s)
-
-    def rates(self) -> dict[str, float]:
-        """The learnt rate of every class that has one, requests a second."""
-        with self._lock:
-            return {
-                k: round(s.rate, 2)
-                for k, s in sorted(self._classes.items())
-                if s.rate is not None and math.isfinite(s.rate)
-            }

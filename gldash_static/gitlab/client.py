@@ -8,21 +8,19 @@ from typing import Any
 from urllib.parse import quote
 
 import gitlab
-import gitlab.exceptions
 import requests
 
-from gldash_static.errors import FetchError
+from gldash_static.config.settings import FetchSettings
 from gldash_static.gitlab import http
+from gldash_static.gitlab.errors import FAILURES, failure
 from gldash_static.gitlab.pacing import CircuitBreaker, Pacer
 from gldash_static.gitlab.paging import PageGuard, next_page_url, total_of
 from gldash_static.gitlab.transport import RequestStats, ResilientAdapter
 
 PER_PAGE = 100
 GRAPHQL_BREAKER = 3  # consecutive failed GraphQL attempts before the fetch stops asking it
-
-
-class CircuitOpenError(FetchError):
-    """The circuit breaker is open: the fetch has stopped asking GitLab."""
+# The config's defaults, so a client built without a config (tests, tools) fetches alike.
+_DEFAULTS = FetchSettings()
 
 
 class ApiError(Exception):
@@ -46,10 +44,10 @@ class ApiClient:
         self,
         url: str,
         token: str,
-        timeout_s: float = 30.0,
-        max_retries: int = 5,
-        breaker_threshold: int = 25,
-        concurrency: int = 8,
+        timeout_s: float = _DEFAULTS.timeout_s,
+        max_retries: int = _DEFAULTS.max_retries,
+        breaker_threshold: int = _DEFAULTS.circuit_breaker,
+        concurrency: int = _DEFAULTS.concurrency,
         backoff_s: float = 0.25,
     ) -> None:
         self.url = url.rstrip("/")
@@ -224,29 +222,12 @@ class ApiClient:
         return data
 
     def _call(self, path: str, action: Any, graphql: bool = False) -> Any:
+        # transport.CircuitOpenError is none of FAILURES: it reaches the caller as it is.
         try:
             return action(self._gitlab(graphql))
-        except CircuitOpenError:
-            raise
-        # `from None`: requests' exceptions carry full URLs and python-gitlab's the response
-        # body; the clean ApiError is all a log or traceback needs.
-        except gitlab.exceptions.GitlabAuthenticationError:
-            raise ApiError(401, "401 Unauthorized", path) from None
-        except (gitlab.exceptions.GitlabParsingError, RecursionError):
-            # RecursionError: JSON nested deeper than Python's parser can follow.
-            raise ApiError(None, "GitLab sent a response that is not valid JSON", path) from None
-        except gitlab.exceptions.GitlabError as exc:
-            status = exc.response_code
-            message = str(exc.error_message or "")[:200] if exc.error_message else ""
-            raise ApiError(status, f"HTTP {status}: {message}".strip(": "), path) from None
-        except http.ForeignOriginError as exc:
-            raise ApiError(None, str(exc), path) from None
-        except requests.Timeout:
-            raise ApiError(None, f"timed out after {self.timeout_s:g} s", path) from None
-        except requests.ConnectionError:
-            raise ApiError(None, "cannot connect", path) from None
-        except requests.RequestException as exc:
-            raise ApiError(None, f"request failed ({type(exc).__name__})", path) from None
+        except FAILURES as exc:
+            failed = failure(exc, self.timeout_s)
+            raise ApiError(failed.status, failed.message, path) from None  # see gitlab.errors
 
 
 def _json_list(response: requests.Response, path: str) -> list[Any]:

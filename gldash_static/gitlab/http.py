@@ -99,15 +99,17 @@ def gitlab_client(
     token: str | None = None,
     timeout: float,
     http: OriginSession | None = None,
+    downloads: bool = False,
     per_page: int | None = None,
     retry_transient_errors: bool = False,
 ) -> gitlab.Gitlab:
-    """A python-gitlab client whose requests stay at `url`'s origin.
+    """A python-gitlab client whose requests stay at `url`'s origin (see OriginSession).
 
     `keep_base_url`: GitLab's `Link` headers name its external URL, which may differ from the
-    URL this runner uses; pages are read from our own base URL instead.
+    URL this runner uses; pages are read from our own base URL instead. ValueError if `url`
+    is not an http(s) URL with a host.
     """
-    bound = http if http is not None else session(url)
+    bound = http if http is not None else session(url, downloads=downloads)
     if bound.home != origin(url):
         raise ValueError("the session belongs to another origin")
     return gitlab.Gitlab(

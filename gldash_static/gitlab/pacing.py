@@ -18,7 +18,7 @@ class Pacer:
 
     def __init__(
         self,
-        reserve: int = 8,
+        reserve: int,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -31,8 +31,11 @@ class Pacer:
         self._remaining: int | None = None
         self._reset_at: float | None = None
         self._blocked_until = 0.0
-        self.waited_s = 0.0
         self.classes = ClassPacer(clock=clock, sleep=sleep)
+
+    def now(self) -> float:
+        """The pacer's clock: Unix time, as RateLimit-Reset and HTTP dates count it."""
+        return self._clock()
 
     def wait(self) -> None:
         """Block until the next request may be sent."""
@@ -50,7 +53,7 @@ class Pacer:
                         self._remaining -= 1  # count requests in flight against the window
                 if delay <= 0:
                     return
-                self.waited_s += delay
+            # In steps: a worker woken early sees a window another answer has opened.
             self._sleep(min(delay, 5.0))
 
     def observe(self, headers: Mapping[str, str]) -> None:
@@ -69,7 +72,7 @@ class Pacer:
                 self._reset_at = float(reset)
 
     def block_for(self, seconds: float) -> None:
-        """Hold every worker back for `seconds` (a 429's Retry-After)."""
+        """Hold every worker back for `seconds` (a 429's Retry-After or RateLimit-Reset)."""
         with self._lock:
             self._blocked_until = max(self._blocked_until, self._clock() + max(0.0, seconds))
             self._remaining = 0
@@ -106,7 +109,7 @@ def retry_after_seconds(headers: Mapping[str, str], now: float) -> float:
 
 
 class CircuitBreaker:
-    """Opens after `threshold` consecutive failed requests; an open breaker refuses all requests."""
+    """Opens after `threshold` consecutive failed attempts; an open breaker refuses all requests."""
 
     def __init__(self, threshold: int) -> None:
         self.threshold = threshold
@@ -127,7 +130,7 @@ class CircuitBreaker:
             self.opened = True
 
     def failure(self, what: str) -> None:
-        """A request failed after its retries."""
+        """An attempt failed; each retry counts, so an outage opens it within a few requests."""
         with self._lock:
             self._consecutive += 1
             self.last_failure = what

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import gitlab
-import gitlab.exceptions
-import requests
 
 from gldash_static.errors import GldashError
 from gldash_static.gitlab import http
+from gldash_static.gitlab.errors import FAILURES, failure
 
 TIMEOUT_S = 30.0
 SCOPE_HINT = "schedules need a token with the `api` scope (read_api is not enough)"
@@ -58,26 +57,13 @@ def _client(url: str, token: str | None) -> gitlab.Gitlab:
 
 def _guard(what: str, action: Callable[[], T], not_found: str, forbidden: str) -> T:
     """Run `action`, turning python-gitlab and requests failures into one clean line."""
-    # `from None` throughout: python-gitlab's exceptions carry response bodies and requests'
-    # carry full URLs; neither belongs in a log line.
     try:
         return action()
-    except gitlab.exceptions.GitlabAuthenticationError:
-        raise PipelineApiError(f"{what}: GitLab refused the token (401)") from None
-    except gitlab.exceptions.GitlabError as exc:
-        code = exc.response_code
-        if code == 404:
-            raise PipelineApiError(f"{what}: {not_found}") from None
-        if code == 403:
-            raise PipelineApiError(f"{what}: {forbidden}") from None
-        detail = str(exc.error_message or "")[:200]
-        raise PipelineApiError(f"{what}: HTTP {code}: {detail}".rstrip(": ")) from None
-    except http.ForeignOriginError as exc:
-        raise PipelineApiError(f"{what}: {exc}") from None
-    except requests.Timeout:
-        raise PipelineApiError(f"{what}: timed out after {TIMEOUT_S:g} s") from None
-    except requests.RequestException as exc:
-        raise PipelineApiError(f"{what}: cannot reach GitLab ({type(exc).__name__})") from None
+    except FAILURES as exc:
+        failed = failure(exc, TIMEOUT_S)
+        # 404 and 403 mean different things for a trigger and a schedule: the caller says.
+        reason = {404: not_found, 403: forbidden}.get(failed.status or 0, failed.message)
+        raise PipelineApiError(f"{what}: {reason}") from None  # see gitlab.errors
 
 
 def trigger_pipeline(

@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
+from gldash_static.errors import FetchError
 from gldash_static.gitlab.adaptive import Ticket
 from gldash_static.gitlab.pacing import CircuitBreaker, Pacer, is_bare_429, retry_after_seconds
 from gldash_static.gitlab.server_clock import ServerClock
@@ -47,6 +48,10 @@ def endpoint_of(method: str, url: str) -> str:
         else:
             out.append(unquote(part) if part.isascii() and part.isidentifier() else ":value")
     return f"{method} /" + "/".join(out)
+
+
+class CircuitOpenError(FetchError):
+    """The circuit breaker is open: the fetch has stopped asking GitLab."""
 
 
 class TransientResponseError(Exception):
@@ -131,9 +136,7 @@ class ResilientAdapter(HTTPAdapter):
         # Full jitter keeps a burst of failing workers from retrying in lockstep.
         self._sleep(self._random.uniform(0, min(10.0, self.backoff_s * 2**attempt)))
 
-    def _circuit_open(self) -> Exception:
-        from gldash_static.gitlab.client import CircuitOpenError
-
+    def _circuit_open(self) -> CircuitOpenError:
         return CircuitOpenError(
             f"GitLab kept failing ({self.breaker.last_failure}); stopped asking"
         )
@@ -174,7 +177,7 @@ class ResilientAdapter(HTTPAdapter):
                     limited += 1
                     if limited > MAX_RATE_LIMITED_RETRIES:
                         return response
-                    self.pacer.block_for(retry_after_seconds(response.headers, time.time()))
+                    self.pacer.block_for(retry_after_seconds(response.headers, self.pacer.now()))
                     self.stats.retried(rate_limited=True)
                     continue
                 if response.status_code in TRANSIENT_STATUSES:
@@ -219,18 +222,18 @@ MAX_BODY_BYTES = 64 * 1024 * 1024
 MAX_BODY_SECONDS = 300.0
 
 
-def read_bounded(response: requests.Response) -> None:
+def read_bounded(response: requests.Response, clock: Callable[[], float] = time.monotonic) -> None:
     """Read the body now, within MAX_BODY_BYTES and MAX_BODY_SECONDS; ResponseTooLarge if not."""
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         response.close()
         raise ResponseTooLarge(f"answer of {int(declared):,} bytes is over the read limit")
-    deadline = time.monotonic() + MAX_BODY_SECONDS
+    deadline = clock() + MAX_BODY_SECONDS
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_content(1 << 16):
         size += len(chunk)
-        if size > MAX_BODY_BYTES or time.monotonic() > deadline:
+        if size > MAX_BODY_BYTES or clock() > deadline:
             response.close()
             raise ResponseTooLarge(
                 f"answer over {MAX_BODY_BYTES:,} bytes or {MAX_BODY_SECONDS:g} s; not read"

@@ -6,25 +6,11 @@ import math
 import random
 
 import pytest
+from gitlab_fakes import FakeTime
 
 from gldash_static.gitlab import adaptive
 from gldash_static.gitlab.adaptive import ClassPacer, ClassState, Ticket
 from gldash_static.gitlab.pacing import CircuitBreaker, is_bare_429
-
-
-class FakeTime:
-    """A clock that only moves when something sleeps."""
-
-    def __init__(self, start: float = 1000.3) -> None:
-        self.now = start
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def _pacer(time: FakeTime, seed: int = 1, stall_s: float | None = None) -> ClassPacer:
