@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 from reliability_helpers import (
     TOKEN,
     assert_one_clear_error,
-    gldash,
     grant_token,
     make_workspace,
     read_snapshot,
@@ -27,18 +27,19 @@ from gldash_static.gitlab.server_clock import ServerClock, reading
 from gldash_static.simulator import Faults, OrgSpec, Reply, Simulator
 from gldash_static.timeutil import parse_time
 
-ENV = {"GITLAB_TOKEN": TOKEN}
 FUTURE_DATE = "Fri, 01 Jan 2100 00:00:00 GMT"
-DAYS = 11
+# Daily builds; retention anchored on a build dated 2100 would keep one of them per month.
+DAYS = 4
 
 
 @pytest.fixture
-def sim() -> Iterator[Simulator]:
+def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulator]:
     # Started DAYS + 1 days ago, so that every build below is dated before the wall clock.
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=DAYS + 1)
-    spec = OrgSpec(projects=40, seed=12, pipelines_per_project=4, now=start)
+    spec = OrgSpec(projects=12, seed=12, pipelines_per_project=4, now=start)
     with Simulator(spec) as server:
         grant_token(server)
+        monkeypatch.setenv("GITLAB_TOKEN", TOKEN)
         yield server
 
 
@@ -96,29 +97,34 @@ def test_server_clock_keeps_first_and_latest_answers() -> None:
 # -- end to end: one Date header from 2100 ----------------------------------------------------
 
 
-def _build(ws_root: Path, config: Path, *extra: str) -> str:
-    result = gldash(
-        "build", "-c", str(config), "--allow-empty-history", *extra, cwd=ws_root, env=ENV
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stderr + result.stdout
+@pytest.fixture
+def build(run_cli: Any, caplog: pytest.LogCaptureFixture) -> Callable[..., str]:
+    """`gldash build` in-process; returns what it printed and logged."""
+
+    def run(config: Path, *extra: str) -> str:
+        caplog.clear()
+        result = run_cli("build", "-c", str(config), "--allow-empty-history", *extra)
+        assert result.code == 0, result.err
+        return result.err + result.out + caplog.text
+
+    return run
 
 
 def test_one_answer_dated_2100_changes_neither_archive_nor_watermark(
-    sim: Simulator, tmp_path: Path
+    sim: Simulator, tmp_path: Path, build: Callable[..., str]
 ) -> None:
     ws = make_workspace(sim, tmp_path / "ws")
     for day in range(DAYS):
         if day:
             sim.clock.advance(days=1)
-        _build(ws.root, ws.config_path)
+        build(ws.config_path)
     rows_before = Archive(ws.config().archive).rows()
     assert len(rows_before) == DAYS
     sim.clock.advance(hours=6)
     now = sim.clock.now
     # GET /version is the run's first answer: the one that used to set the watermark.
     sim.set_faults(Faults(routes={"GET /version": Faults(date=FUTURE_DATE)}))
-    output = _build(ws.root, ws.config_path)
+    output = build(ws.config_path)
     sim.set_faults(Faults())
     snapshot = read_snapshot(ws.snapshot)
     generated = parse_time(snapshot["generated_at"])
@@ -131,7 +137,7 @@ def test_one_answer_dated_2100_changes_neither_archive_nor_watermark(
     assert "Date header far from the others" in output
     # And the next refresh still sees a pipeline that appears after it.
     sim.clock.advance(hours=12)
-    _build(ws.root, ws.config_path)
+    build(ws.config_path)
     after = read_snapshot(ws.snapshot)
     newest = max(pl["created_at"] for p in after["sources"][0]["projects"] for pl in p["pipelines"])
     newest_time = parse_time(newest)
@@ -146,15 +152,15 @@ def _event_payload(path: Path, project_id: int) -> Path:
 
 
 def test_an_event_build_with_two_answers_is_not_dated_by_one(
-    sim: Simulator, tmp_path: Path
+    sim: Simulator, tmp_path: Path, build: Callable[..., str]
 ) -> None:
     ws = make_workspace(sim, tmp_path / "ws")
-    _build(ws.root, ws.config_path)
+    build(ws.config_path)
     sim.clock.advance(hours=3)
     now = sim.clock.now
     # An event about a project that no longer exists: /version and one 404 are the run.
     sim.set_faults(Faults(routes={"GET /version": Faults(date=FUTURE_DATE)}))
-    _build(ws.root, ws.config_path, "--event", str(_event_payload(tmp_path / "e.json", 999_999)))
+    build(ws.config_path, "--event", str(_event_payload(tmp_path / "e.json", 999_999)))
     sim.set_faults(Faults())
     generated = parse_time(read_snapshot(ws.snapshot)["generated_at"])
     assert generated is not None and abs((generated - now).total_seconds()) < 120
@@ -162,16 +168,16 @@ def test_an_event_build_with_two_answers_is_not_dated_by_one(
 
 
 def test_a_snapshot_dated_after_the_machines_clock_is_published_but_not_archived(
-    sim: Simulator, tmp_path: Path
+    sim: Simulator, tmp_path: Path, build: Callable[..., str]
 ) -> None:
     ws = make_workspace(sim, tmp_path / "ws")
-    _build(ws.root, ws.config_path)
+    build(ws.config_path)
     rows = Archive(ws.config().archive).rows()
     sim.clock.advance(hours=3)
     # Every answer agrees on 2100: the server's clock is wrong, and believed for the data,
     # but the archive does not take the snapshot as its newest for the next 74 years.
     sim.set_faults(Faults(date=FUTURE_DATE))
-    output = _build(ws.root, ws.config_path)
+    output = build(ws.config_path)
     sim.set_faults(Faults())
     assert read_snapshot(ws.snapshot)["generated_at"].startswith("2100-01-01")
     assert "published but not archived" in output
@@ -221,7 +227,10 @@ def test_archive_keeps_everything_when_a_future_snapshot_arrives(tmp_path: Path)
     assert after[:-1] == before and after[-1].startswith("2100-01-01")
 
 
-def test_archive_add_of_a_future_snapshot_needs_force(tmp_path: Path) -> None:
+def test_archive_add_of_a_future_snapshot_needs_force(
+    tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "config.yml").write_text(
         "sources:\n  - url: https://gitlab.example.com\n    groups: [acme]\n"
         "archive:\n  dir: archive\n  carry_forward: none\n",
@@ -229,19 +238,19 @@ def test_archive_add_of_a_future_snapshot_needs_force(tmp_path: Path) -> None:
     )
     path = tmp_path / "future.json"
     snapshot_io.write(_snapshot_at(datetime(2100, 1, 1, tzinfo=UTC)), path)  # type: ignore[arg-type]
-    refused = gldash("archive", "add", str(path), "-c", "config.yml", cwd=tmp_path)
-    assert refused.returncode == 2
-    assert_one_clear_error(refused.stderr, "2100-01-01", "--force")
+    refused = run_cli("archive", "add", str(path), "-c", "config.yml")
+    assert refused.code == 2
+    assert_one_clear_error(refused.err, "2100-01-01", "--force")
     assert not (tmp_path / "archive" / "index.json").exists()
-    forced = gldash("archive", "add", str(path), "-c", "config.yml", "--force", cwd=tmp_path)
-    assert forced.returncode == 0, forced.stderr
+    forced = run_cli("archive", "add", str(path), "-c", "config.yml", "--force")
+    assert forced.code == 0, forced.err
 
 
 # -- non-finite and absurd numbers -----------------------------------------------------------
 
 
 def test_infinite_duration_from_gitlab_is_dropped_with_a_warning(
-    sim: Simulator, tmp_path: Path
+    sim: Simulator, tmp_path: Path, build: Callable[..., str]
 ) -> None:
     with sim.state.lock:
         project = next(
@@ -263,7 +272,7 @@ def test_infinite_duration_from_gitlab_is_dropped_with_a_warning(
     sim.on_request(answer)
     ws = make_workspace(sim, tmp_path / "ws", fetch="  pipelines_per_project: 20")
     try:
-        output = _build(ws.root, ws.config_path)
+        output = build(ws.config_path)
     finally:
         sim.on_request(None)
     assert "implausible pipeline duration" in output
@@ -272,10 +281,12 @@ def test_infinite_duration_from_gitlab_is_dropped_with_a_warning(
     assert stored["duration"] is None and stored["queued_duration"] is None
     assert "Infinity" not in ws.snapshot.read_text(encoding="utf-8")
     sim.clock.advance(hours=2)
-    _build(ws.root, ws.config_path)  # and every later build works
+    build(ws.config_path)  # and every later build works
 
 
-def test_stored_non_finite_numbers_still_render(tmp_path: Path) -> None:
+def test_stored_non_finite_numbers_still_render(
+    tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from factories import make_snapshot
 
     text = json.dumps(make_snapshot(projects=3, seed=2), indent=1)
@@ -285,8 +296,9 @@ def test_stored_non_finite_numbers_still_render(tmp_path: Path) -> None:
     assert "1e999" in text and "NaN" in text
     path = tmp_path / "snapshot.json"
     path.write_text(text, encoding="utf-8")
-    result = gldash("render", "--snapshot", str(path), "--out", "site", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("render", "--snapshot", str(path), "--out", "site")
+    assert result.code == 0, result.err
     assert (tmp_path / "site" / "index.html").is_file()
     loaded = snapshot_io.read(path)
     durations = [pl["duration"] for p in loaded["sources"][0]["projects"] for pl in p["pipelines"]]
