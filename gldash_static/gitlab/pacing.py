@@ -53,7 +53,7 @@ class Pacer:
                         self._remaining -= 1  # count requests in flight against the window
                 if delay <= 0:
                     return
-            # In steps: a worker woken early sees a window another answer has opened.
+            # In steps of at most 5 s: an answer meanwhile may show a fresh window early.
             self._sleep(min(delay, 5.0))
 
     def observe(self, headers: Mapping[str, str]) -> None:
