@@ -11,8 +11,9 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from factories import make_snapshot
@@ -20,7 +21,6 @@ from reliability_helpers import (
     TOKEN,
     Workspace,
     decoded,
-    gldash,
     grant_token,
     make_workspace,
     read_snapshot,
@@ -31,7 +31,7 @@ from gldash_static.model import Project
 from gldash_static.simulator import OrgSpec, Simulator
 from gldash_static.simulator.model import Project as SimProject
 
-ENV = {"GITLAB_TOKEN": TOKEN}
+Builder = Callable[..., None]
 
 # How each chosen project is restricted, and the features the dashboard must withhold.
 RESTRICTIONS: dict[str, tuple[dict[str, object], list[str]]] = {
@@ -62,7 +62,8 @@ def _candidates(sim: Simulator) -> list[SimProject]:
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[Simulator]:
-    with Simulator(OrgSpec(projects=150, seed=6, pipelines_per_project=4)) as server:
+    # The smallest organisation of this seed with a candidate for every kind of restriction.
+    with Simulator(OrgSpec(projects=40, seed=6, pipelines_per_project=4)) as server:
         grant_token(server)
         yield server
 
@@ -126,9 +127,16 @@ def _assert_withheld(record: Project, kind: str) -> None:
         assert record["merge_requests"] == [], kind
 
 
-def _build(ws: Workspace, *extra: str) -> None:
-    result = gldash("build", "-c", str(ws.config_path), "--quiet", *extra, cwd=ws.root, env=ENV)
-    assert result.returncode == 0, result.stderr
+@pytest.fixture
+def build(run_cli: Any, monkeypatch: pytest.MonkeyPatch) -> Builder:
+    """`gldash build --quiet` of a workspace, in-process."""
+    monkeypatch.setenv("GITLAB_TOKEN", TOKEN)
+
+    def run(ws: Workspace, *extra: str) -> None:
+        result = run_cli("build", "-c", str(ws.config_path), "--quiet", *extra)
+        assert result.code == 0, result.err
+
+    return run
 
 
 def _outputs(ws: Workspace) -> dict[Path, bytes]:
@@ -136,10 +144,10 @@ def _outputs(ws: Workspace) -> dict[Path, bytes]:
 
 
 def test_members_only_features_are_left_out_of_every_output(
-    sim: Simulator, restricted: dict[str, SimProject], tmp_path: Path
+    sim: Simulator, restricted: dict[str, SimProject], tmp_path: Path, build: Builder
 ) -> None:
     ws = make_workspace(sim, tmp_path / "ws")
-    _build(ws, "--allow-empty-history")
+    build(ws, "--allow-empty-history")
     projects = _projects(ws)
     assert _leaks(sim, restricted, _outputs(ws)) == []
     for kind, project in restricted.items():
@@ -153,10 +161,10 @@ def test_members_only_features_are_left_out_of_every_output(
 
 
 def test_project_page_says_restricted_to_members(
-    sim: Simulator, restricted: dict[str, SimProject], tmp_path: Path
+    sim: Simulator, restricted: dict[str, SimProject], tmp_path: Path, build: Builder
 ) -> None:
     ws = make_workspace(sim, tmp_path / "ws")
-    _build(ws, "--allow-empty-history")
+    build(ws, "--allow-empty-history")
     snapshot = read_snapshot(ws.snapshot)
     pages = {p.read_text(encoding="utf-8"): p.name for p in sorted((ws.site / "p").glob("*.html"))}
     for kind, project in restricted.items():
@@ -173,12 +181,12 @@ def test_project_page_says_restricted_to_members(
 
 
 def test_dashboard_that_publishes_private_projects_keeps_members_only_data(
-    sim: Simulator, restricted: dict[str, SimProject], tmp_path: Path
+    sim: Simulator, restricted: dict[str, SimProject], tmp_path: Path, build: Builder
 ) -> None:
     ws = make_workspace(
         sim, tmp_path / "ws", source="    visibility: [public, internal, private]\n"
     )
-    _build(ws, "--allow-empty-history")
+    build(ws, "--allow-empty-history")
     projects = _projects(ws)
     for kind, project in restricted.items():
         record = projects[project.id]
@@ -210,13 +218,17 @@ EVENTS = {
 
 @pytest.mark.parametrize("event", list(EVENTS))
 def test_event_build_applies_a_narrowed_config_to_carried_projects(
-    sim: Simulator, restricted: dict[str, SimProject], tmp_path: Path, event: str
+    sim: Simulator,
+    restricted: dict[str, SimProject],
+    tmp_path: Path,
+    build: Builder,
+    event: str,
 ) -> None:
     # Published once with private projects and members-only data (behind access control)...
     ws = make_workspace(
         sim, tmp_path / "ws", source="    visibility: [public, internal, private]\n"
     )
-    _build(ws, "--allow-empty-history")
+    build(ws, "--allow-empty-history")
     before = read_snapshot(ws.snapshot)["sources"][0]
     assert any(p["visibility"] == "private" for p in before["projects"])
     assert any(g["visibility"] == "private" for g in before["groups"])
@@ -238,7 +250,7 @@ def test_event_build_applies_a_narrowed_config_to_carried_projects(
         "project": {"id": other["id"], "web_url": other["web_url"]},
     } | EVENTS[event](other)
     payload.write_text(json.dumps(body), encoding="utf-8")
-    _build(ws, "--event", str(payload))
+    build(ws, "--event", str(payload))
     after = read_snapshot(ws.snapshot)["sources"][0]
     assert all(p["visibility"] != "private" for p in after["projects"])
     assert all(g["visibility"] != "private" for g in after["groups"])
