@@ -24,7 +24,10 @@ def add_fetch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, help="snapshot to write (default: config 'snapshot')")
     parser.add_argument("--full", action="store_true", help="ignore the previous snapshot")
     parser.add_argument(
-        "--previous", type=Path, help="previous snapshot to refresh (default: the output path)"
+        "--previous",
+        type=Path,
+        help="previous snapshot to refresh (default: the output path; for build, else the "
+        "newest archived one)",
     )
     parser.add_argument(
         "--shard", type=parse_shard, metavar="I/N", help="fetch only shard I of N (1-based)"
