@@ -75,7 +75,7 @@ class ProjectPlan:
 class FetchPlan:
     """How to fetch one source's listed projects, in listing order."""
 
-    since: str | None  # incremental: changes after this; None: everything afresh
+    since: str | None  # incremental: changes after this; None: lists read afresh
     projects: tuple[ProjectPlan, ...]
     graphql: bool = False  # ask GraphQL which "since" projects changed at all
 
