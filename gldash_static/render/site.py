@@ -89,6 +89,16 @@ def _check_path(path: str) -> str:
     return path
 
 
+def _site_root(site_url: str | None) -> str:
+    """The published site's URL ending in "/", or "" when it is not known."""
+    if not site_url:
+        return ""
+    url = safe_url(site_url)
+    if url is None:
+        raise RenderError(f"the site URL must be an absolute http(s) URL: {site_url[:80]!r}")
+    return url.rstrip("/") + "/"
+
+
 def _gzip(data: bytes) -> bytes:
     # mtime=0 and no file name in the header keep the copy byte-identical across renders.
     return gzip.compress(data, compresslevel=9, mtime=0)
@@ -142,7 +152,13 @@ class _Writer:
 class _Site:
     """The render of one snapshot: environment, shared context and page writers."""
 
-    def __init__(self, snapshot: Snapshot, site: SiteSettings, extra: Sequence[ExtraPage]) -> None:
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        site: SiteSettings,
+        extra: Sequence[ExtraPage],
+        site_url: str | None = None,
+    ) -> None:
         try:
             zone = ZoneInfo(site.timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -182,6 +198,8 @@ class _Site:
                 "refresh_url": refresh_url(site),
                 "asset_version": self.asset_version,
                 "reload_minutes": RADIATOR_RELOAD_MINUTES,
+                # Where the site is published, ending in "/", or "": only the 404 page needs it.
+                "url": _site_root(site_url),
             },
         }
 
@@ -237,12 +255,15 @@ def render_site(
     extra_pages: Sequence[ExtraPage] = (),
     extra_files: Sequence[ExtraFile] = (),
     protect: Sequence[Path] = (),
+    site_url: str | None = None,
 ) -> RenderResult:
     """Render every page of `snapshot` into `out_dir`, replacing it atomically.
 
     `out_dir` must be new, empty or gldash's own site (outdir), and hold none of `protect`.
+    `site_url`, where the site is published (CI_PAGES_URL in GitLab CI), gives the 404 page,
+    which Pages serves at any depth, absolute links; every other link stays relative.
     """
-    renderer = _Site(snapshot, site, extra_pages)
+    renderer = _Site(snapshot, site, extra_pages, site_url)
     with atomic.replace_dir(out_dir, "site", protect) as staging:
         # mkdtemp makes the folder private; a published site must be readable by the web server.
         staging.chmod(0o755)

@@ -96,12 +96,21 @@ def test_page_type_loads_cleanly(site: tuple[Any, Watch, str], path: str) -> Non
         assert "ago" in page.locator("#freshness").inner_text(), "freshness script ran"
 
 
-def _visible_rows(page: Any) -> list[dict[str, str]]:
-    return page.eval_on_selector_all(
-        "#projects tbody tr:not([hidden])",
-        "rows => rows.map(r => ({path: r.cells[0].innerText, s: r.dataset.s,"
-        " f: r.hasAttribute('data-f'), d: r.cells[3].innerText}))",
-    )
+# Cells are found by their column's header key, as gldash.js finds them, so these helpers
+# keep working when a test moves columns.
+ROWS_BY_KEY = """rows => {
+  const col = {};
+  for (const th of document.querySelectorAll("#projects th[data-k]")) {
+    col[th.dataset.k] = th.cellIndex;
+  }
+  return rows.map(r => ({path: r.cells[col.path].querySelector("a").innerText, s: r.dataset.s,
+    f: r.hasAttribute("data-f"), d: r.cells[col.duration].innerText,
+    success: r.cells[col.success].innerText}));
+}"""
+
+
+def _visible_rows(page: Any) -> list[dict[str, Any]]:
+    return page.eval_on_selector_all("#projects tbody tr:not([hidden])", ROWS_BY_KEY)
 
 
 def _seconds(text: str) -> int:
@@ -151,14 +160,42 @@ def test_projects_filter_sort_and_url_state(site: tuple[Any, Watch, str]) -> Non
 def test_projects_sort_orders_by_value(site: tuple[Any, Watch, str]) -> None:
     page, _, base = site
     page.goto(base + "projects.html?sort=-success")
-    values = page.evaluate(
-        "Array.from(document.querySelectorAll('#projects tbody tr'),"
-        " r => parseFloat(r.cells[5].innerText) || -1)"
-    )
+    values = [_percent(r["success"]) for r in _visible_rows(page)]
     assert values == sorted(values, reverse=True)
     page.click("th[data-k=path] button")
     paths = [r["path"] for r in _visible_rows(page)]
     assert paths == sorted(paths, key=str.lower)
+
+
+def _percent(text: str) -> float:
+    return float(text.rstrip("%")) if text.rstrip("%").isdigit() else -1.0
+
+
+# Reverses the order of every column, header and cells alike, as a template change might.
+REVERSE_COLUMNS = """() => {
+  const table = document.getElementById("projects");
+  for (const row of [table.tHead.rows[0], ...table.tBodies[0].rows]) {
+    for (const cell of Array.from(row.cells).reverse()) row.appendChild(cell);
+  }
+}"""
+
+
+def test_projects_sort_by_header_key_when_columns_move(site: tuple[Any, Watch, str]) -> None:
+    page, watch, base = site
+    page.goto(base + "projects.html")
+    natural = [r["path"] for r in _visible_rows(page)]
+    page.evaluate(REVERSE_COLUMNS)
+    assert page.evaluate("document.querySelector('#projects th').dataset.k") == "vis"
+    page.click("th[data-k=duration] button")
+    durations = [_seconds(r["d"]) for r in _visible_rows(page)]
+    assert durations == sorted(durations, reverse=True) and len(set(durations)) > 2
+    page.click("th[data-k=success] button")
+    rates = [_percent(r["success"]) for r in _visible_rows(page)]
+    assert rates == sorted(rates, reverse=True) and len(set(rates)) > 2
+    page.click("th[data-k=path] button")
+    paths = [r["path"] for r in _visible_rows(page)]
+    assert paths == sorted(natural, key=str.lower)
+    assert watch.errors == []
 
 
 def test_projects_group_and_failing_filters_from_url(site: tuple[Any, Watch, str]) -> None:
@@ -202,7 +239,9 @@ def test_merge_request_filters(site: tuple[Any, Watch, str]) -> None:
     page.select_option("#mr-draft", "")
     page.fill("#mr-q", "acme/web")
     projects = page.eval_on_selector_all(
-        "#mrs tbody tr:not([hidden])", "rs => rs.map(r => r.cells[1].innerText)"
+        "#mrs tbody tr:not([hidden])",
+        "rs => rs.map(r => r.cells[document.querySelector('#mrs th[data-k=project]').cellIndex]"
+        ".innerText)",
     )
     assert projects and all(p.startswith("acme/web") for p in projects)
 
@@ -258,26 +297,89 @@ def test_no_injected_script_runs(browser: Any, hostile_url: str) -> None:
     context.close()
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_finds_no_wcag_violations(browser: Any, site_url: str, scheme: str) -> None:
+def test_axe_finds_no_wcag_violations(browser: Any, site_url: str) -> None:
     require(AXE, "axe-core (npm install)")
-    # Only the test injects axe, so only the test needs the policy lifted.
-    context, page, _ = _open(browser, site_url, bypass_csp=True, color_scheme=scheme)
+    # Only the test injects axe, so only the test needs the policy lifted. Each page is loaded
+    # once and checked in both colour schemes: the palettes switch on a media query.
+    context, page, _ = _open(browser, site_url, bypass_csp=True)
     problems: dict[str, list[str]] = {}
     for path in PAGE_TYPES:
+        page.emulate_media(color_scheme="light")
         page.goto(site_url + path)
         page.add_script_tag(path=str(AXE))
-        result = page.evaluate(
-            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
-        )
-        found = [
-            f"{v['id']}: {v['help']} ({len(v['nodes'])}x, e.g. {v['nodes'][0]['html'][:120]})"
-            for v in result["violations"]
-        ]
-        if found:
-            problems[path] = found
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            result = page.evaluate(
+                "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+            )
+            found = [
+                f"{v['id']}: {v['help']} ({len(v['nodes'])}x, e.g. {v['nodes'][0]['html'][:120]})"
+                for v in result["violations"]
+            ]
+            if found:
+                problems[f"{path} ({scheme})"] = found
     context.close()
     assert problems == {}
+
+
+PAGES = "http://pages.test/dash/"
+
+
+def _pages_context(browser: Any, site: Path) -> tuple[Any, Any, list[str]]:
+    """A page whose requests GitLab Pages answers: `site` under PAGES, 404.html for the rest."""
+    context = browser.new_context()
+    problems: list[str] = []
+
+    def route(route: Any) -> None:
+        url = route.request.url.split("#")[0].split("?")[0]
+        if not url.startswith(PAGES):
+            problems.append(f"outside the site: {url}")
+            route.abort()
+            return
+        target = site / (url[len(PAGES) :] or "index.html")
+        if target.is_file():
+            route.fulfill(status=200, path=target)
+        else:
+            route.fulfill(status=404, path=site / "404.html", content_type="text/html")
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
+    page.on(
+        "response",
+        lambda r: (
+            problems.append(f"HTTP {r.status}: {r.url}")
+            if r.status >= 400 and r.request.resource_type != "document"
+            else None
+        ),
+    )
+    return context, page, problems
+
+
+@pytest.mark.parametrize(
+    ("site_url", "missing"),
+    [(PAGES, "a/b/missing.html"), (None, "missing.html")],
+    ids=["two-folders-deep", "top-without-site-url"],
+)
+def test_404_page_loads_and_leads_home(
+    browser: Any, tmp_path: Path, site_url: str | None, missing: str
+) -> None:
+    out = tmp_path / "public"
+    render_site(make_snapshot(projects=2, seed=1), out, SiteSettings(), site_url=site_url)
+    context, page, problems = _pages_context(browser, out)
+    response = page.goto(PAGES + missing, wait_until="load")
+    assert response is not None and response.status == 404
+    assert page.locator("h1").inner_text() == "Page not found"
+    assert page.evaluate("getComputedStyle(document.body).textAlign") == "center", "inline style"
+    with page.expect_navigation() as home:
+        page.click("main a")
+    assert home.value is not None and home.value.status == 200
+    assert page.url == PAGES + "index.html"
+    assert page.title().startswith("Overview")
+    page.wait_for_timeout(50)
+    assert problems == []
+    context.close()
 
 
 def test_large_tables_page_rows_with_show_more(browser: Any, tmp_path: Path) -> None:
