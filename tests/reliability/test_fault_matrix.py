@@ -14,6 +14,7 @@ recorded in docs/security.md.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,7 +37,8 @@ from reliability_helpers import (
 from gldash_static.archive import Archive, facts
 from gldash_static.simulator import Faults, OrgSpec, Simulator
 
-Inject = Callable[[Simulator], None]
+# Injects a fault; may return a check that the fault really happened during the run.
+Inject = Callable[[Simulator], "Callable[[], bool] | None"]
 
 
 @dataclass(frozen=True)
@@ -47,12 +49,13 @@ class Case:
     inject: Inject
     expect: str  # "data" or "error"
     error_has: tuple[str, ...] = ()
-    projects: int = 70
+    projects: int = 20  # 5 published projects, 28 pipelines: every fault below still hits
     seed: int = 4
     groups: list[str] | None = None
     fetch: str = ""
     args: tuple[str, ...] = ()
     proof: str = ""  # a snapshot["fetch"] counter that must be > 0: the fault really hit
+    per_page: int | None = None  # the server's largest page (GitLab's: 100)
 
 
 def _faults(**kwargs: Any) -> Inject:
@@ -67,42 +70,34 @@ def _storm(sim: Simulator) -> None:
 
 
 def _stall(sim: Simulator) -> None:
-    sim.set_faults(Faults(stall_rate=0.04, stall_s=3.0, seed=5))
+    sim.set_faults(Faults(stall_rate=0.04, stall_s=1.0, seed=5))
 
 
 def _down(sim: Simulator) -> None:
     sim.stop()
 
 
-def _delete_mid_fetch(sim: Simulator) -> None:
-    victim = _first_active(sim)
+def _delete_mid_fetch(sim: Simulator) -> Callable[[], bool]:
+    # The first project the run asks about by id (one the refresh really reads, whatever the
+    # organisation's size) is deleted while it is being read.
     done: list[int] = []
 
     def hook(template: str, path: str, query: list[tuple[str, str]]) -> None:
-        if not done and path.startswith(f"/api/v4/projects/{victim}/"):
+        found = re.match(r"/api/v4/projects/(\d+)/", path)
+        if not done and found:
+            victim = int(found.group(1))
             done.append(victim)
             sim.delete_project(victim)  # this very request then gets 404
 
     sim.on_request(hook)
+    return lambda: bool(done)
 
 
-def _first_active(sim: Simulator, group: str | None = None) -> int:
-    with sim.state.lock:
-        ids = sorted(
-            p.id
-            for p in sim.state.projects.values()
-            if not p.archived
-            and p.visibility != "private"
-            and p.namespace_kind == "group"
-            and (group is None or p.path_with_namespace.startswith(group + "/"))
-        )
-    return ids[0]
-
-
-def _shift_pages(sim: Simulator) -> None:
-    # The group lists more than 100 projects (two pages). While page 2 is requested, projects
+def _shift_pages(sim: Simulator) -> Callable[[], bool]:
+    # The group lists more than one page of projects. While page 2 is requested, projects
     # from page 1 are deleted, so the rest move up: the first published project of page 2
     # slides onto page 1, which the client has already read.
+    page = sim.max_per_page
     with sim.state.lock:
         group = next(g for g in sim.state.groups.values() if g.full_path == "platform")
         subtree = sim.state.subtree(group.id)
@@ -114,9 +109,9 @@ def _shift_pages(sim: Simulator) -> None:
             ),
             key=lambda p: p.id,
         )
-    assert len(listed) > 100
-    hidden = next(i for i in range(100, len(listed)) if listed[i].visibility != "private")
-    victims = [p.id for p in listed[: hidden - 100 + 1]]
+    assert len(listed) > page
+    hidden = next(i for i in range(page, len(listed)) if listed[i].visibility != "private")
+    victims = [p.id for p in listed[: hidden - page + 1]]
     done: list[bool] = []
 
     def hook(template: str, path: str, query: list[tuple[str, str]]) -> None:
@@ -126,6 +121,7 @@ def _shift_pages(sim: Simulator) -> None:
                 sim.delete_project(victim)
 
     sim.on_request(hook)
+    return lambda: bool(done)
 
 
 CASES = [
@@ -142,7 +138,7 @@ CASES = [
     Case("truncated JSON", _faults(truncate_rate=0.15, seed=6), "data", proof="retries"),
     Case(
         "token revoked mid-run",
-        _faults(revoke_after=8),  # a refresh of this org makes about 17 requests
+        _faults(revoke_after=8),  # a refresh of this org makes more than 8 requests
         "error",
         ("GITLAB_TOKEN", "401", "read_api"),
     ),
@@ -158,8 +154,9 @@ CASES = [
         "items shift between pages",
         _shift_pages,
         "data",
-        projects=340,
+        projects=40,  # 25 listed in platform: three pages of 10
         seed=7,
+        per_page=10,
         groups=["platform"],
         fetch="  pipelines_per_project: 1\n  branches: false\n  failed_jobs: false\n",
     ),
@@ -180,7 +177,8 @@ def _reset(sim: Simulator) -> None:
 def test_fault_matrix(
     case: Case, tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sim = Simulator(OrgSpec(projects=case.projects, seed=case.seed, pipelines_per_project=6))
+    spec = OrgSpec(projects=case.projects, seed=case.seed, pipelines_per_project=6)
+    sim = Simulator(spec, **({"max_per_page": case.per_page} if case.per_page else {}))
     sim.start()
     try:
         grant_token(sim)
@@ -194,9 +192,10 @@ def test_fault_matrix(
         archive_before = tmp_path / "archive-before"
         shutil.copytree(ws.archive, archive_before)
 
-        case.inject(sim)
+        happened = case.inject(sim)
         result = run_cli("build", "-c", str(ws.config_path), "--quiet", *case.args)
         _reset(sim)
+        assert happened is None or happened(), "the fault never hit the run"
         assert TOKEN not in result.out + result.err
 
         after = ws.digests()
