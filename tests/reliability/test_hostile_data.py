@@ -56,7 +56,7 @@ def in_ci() -> bool:
 @pytest.fixture(scope="module")
 def fetched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Snapshot, list[int]]]:
     """A site built by `gldash build` from a simulator full of hostile text."""
-    with Simulator(OrgSpec(projects=40, seed=2, pipelines_per_project=6)) as sim:
+    with Simulator(OrgSpec(projects=20, seed=2, pipelines_per_project=6)) as sim:
         grant_token(sim)
         with sim.state.lock:
             ids = sorted(
