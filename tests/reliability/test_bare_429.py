@@ -27,12 +27,12 @@ from gldash_static.simulator import OrgSpec, Reply, Simulator
 from gldash_static.simulator.ratelimit import APP_LIMIT_BODY
 
 EVERY_VISIBILITY = "    visibility: [public, internal, private]\n"
-# "Per minute" limits scaled to half-second windows, so the fetch meets them many times in a
-# few seconds: the busiest routes of this organisation's fetch (about 500 requests).
+# "Per minute" limits scaled to half-second windows, so the fetch meets them several times in
+# a couple of seconds: the busiest routes of this organisation's fetch (about 170 requests).
 APP_LIMITS = {
-    "GET /projects/:id/pipelines/:pipeline_id": 30,
-    "GET /projects/:id/pipelines": 12,
-    "GET /projects/:id/repository/branches": 12,
+    "GET /projects/:id/pipelines/:pipeline_id": 24,
+    "GET /projects/:id/pipelines": 6,
+    "GET /projects/:id/repository/branches": 6,
     "GET /groups/:id/projects": 600,  # GitLab.com's own limit: never reached here
 }
 
@@ -41,8 +41,8 @@ def test_bare_429s_end_with_the_data_of_a_clean_fetch(
     tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with Simulator(
-        OrgSpec(projects=90, seed=4, pipelines_per_project=6),
-        rate_limit_per_minute=80,  # the throttle: its 429s carry Retry-After and RateLimit-*
+        OrgSpec(projects=30, seed=4, pipelines_per_project=6),
+        rate_limit_per_minute=60,  # the throttle: its 429s carry Retry-After and RateLimit-*
         rate_limit_window_s=0.5,
         rate_limit_headers="self-managed",
         app_limits=APP_LIMITS,
@@ -59,7 +59,7 @@ def test_bare_429s_end_with_the_data_of_a_clean_fetch(
         reference = clean_fetch(ws.config())
     snapshot = read_snapshot(ws.snapshot)
     projects = snapshot["sources"][0]["projects"]
-    assert 60 <= len(projects) <= 120
+    assert len(projects) >= 20
     assert not [p["path_with_namespace"] for p in projects if p["stale"]]
     assert snapshot["fetch"]["rate_limited"] > 0
     assert snapshot["fetch"]["errors"] == []
@@ -69,7 +69,7 @@ def test_bare_429s_end_with_the_data_of_a_clean_fetch(
 def test_only_429s_end_the_run_with_one_clear_error(
     tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(adaptive, "STALL_S", 1.5)  # GitLab's patience is 15 minutes
+    monkeypatch.setattr(adaptive, "STALL_S", 0.5)  # GitLab's patience is 15 minutes
     with Simulator(OrgSpec(projects=10, seed=4)) as sim:
         grant_token(sim)
         monkeypatch.setenv("GITLAB_TOKEN", TOKEN)
