@@ -54,7 +54,9 @@
   /* The header cell of each key; a cell's column is looked up when it is read, so even a
      column moved after the page loaded is found. */
   function headers(table) {
-    const byKey = {};
+    // No prototype: a key from the URL such as "constructor" must not find anything.
+    const byKey = Object.create(null);
+    if (!table.tHead) return byKey;
     for (const th of table.tHead.rows[0].cells) {
       const key = th.getAttribute("data-k");
       if (key) byKey[key] = th;

@@ -158,7 +158,9 @@ def test_projects_filter_sort_and_url_state(site: tuple[Any, Watch, str]) -> Non
 
 
 def test_projects_sort_orders_by_value(site: tuple[Any, Watch, str]) -> None:
-    page, _, base = site
+    page, watch, base = site
+    page.goto(base + "projects.html?sort=constructor")  # a name every object has, not a key
+    assert len(_visible_rows(page)) == 12 and watch.errors == []
     page.goto(base + "projects.html?sort=-success")
     values = [_percent(r["success"]) for r in _visible_rows(page)]
     assert values == sorted(values, reverse=True)
