@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +13,27 @@ from gldash_static.config import Config, parse_config
 from gldash_static.fetch import FetchOutcome, FetchRequest, fetch_snapshot
 from gldash_static.fetch.progress import Quiet
 from gldash_static.model import Snapshot
-from gldash_static.simulator import Simulator
+from gldash_static.simulator import Faults, OrgSpec, Simulator
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[2] / "docs" / "snapshot.schema.json").read_text()
+)
+# 100 projects, 48 of them published: failing and running pipelines, open merge requests, an
+# empty repository, archived, private, personal and shared projects, three top-level groups.
+# About 8 pipelines a project, all kept: BIG's ground truth covers keeping the latest 20.
+SMALL = OrgSpec(projects=100, seed=2, pipelines_per_project=8)
+# 60 projects, 8 of them published: for tests about one project or about failures.
+TINY = OrgSpec(projects=60, seed=11, pipelines_per_project=8)
+# Today's size of a test organisation: 500 projects, 150 published (two GraphQL batches).
+BIG = OrgSpec(projects=500, seed=2)
+# Projects per GraphQL request unless a test says otherwise: SMALL's refresh asks in three
+# batches, as a large organisation's does in many (GitLab's own batch is 100).
+GRAPHQL_BATCH = 16
+# For tests of which projects and groups are fetched, not what: one pipeline each and
+# nothing else keeps such a fetch quick.
+SELECTION_ONLY = (
+    "fetch:\n  pipelines_per_project: 1\n  branches: false\n"
+    "  merge_requests: false\n  failed_jobs: false\n"
 )
 
 
@@ -36,9 +55,22 @@ def make_config(
     return parse_config(text, path)
 
 
-def run_fetch(config: Config, previous: Snapshot | None = None, **request: Any) -> FetchOutcome:
-    """Fetch in-process with quiet progress and fast retries."""
-    return fetch_snapshot(config, previous, FetchRequest(**request), Quiet(), backoff_s=0.01)
+def run_fetch(
+    config: Config,
+    previous: Snapshot | None = None,
+    *,
+    graphql_batch: int = GRAPHQL_BATCH,
+    **request: Any,
+) -> FetchOutcome:
+    """Fetch in-process with quiet progress, fast retries and `graphql_batch` per probe."""
+    return fetch_snapshot(
+        config,
+        previous,
+        FetchRequest(**request),
+        Quiet(),
+        backoff_s=0.01,
+        graphql_batch=graphql_batch,
+    )
 
 
 def comparable(snapshot: Snapshot) -> dict[str, Any]:
@@ -52,3 +84,18 @@ def comparable(snapshot: Snapshot) -> dict[str, Any]:
             project.pop("fetched_at")
             project.pop("branches_fetched_at")  # when, not what: a refresh may keep older ones
     return data
+
+
+@contextlib.contextmanager
+def left_as_found(sim: Simulator) -> Iterator[None]:
+    """Undo a test's faults, hooks and GraphQL limits; fail if it moved the clock."""
+    now = sim.clock.now
+    limits = (sim.graphql_limits.max_complexity, sim.graphql_limits.page_size)
+    try:
+        yield
+    finally:
+        sim.on_request(None)
+        sim.set_faults(Faults())
+        sim.graphql_limits.max_complexity, sim.graphql_limits.page_size = limits
+    # Later tests of the module read this organisation as it was.
+    assert sim.clock.now == now, "a test changed the shared organisation"

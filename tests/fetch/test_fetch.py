@@ -1,19 +1,34 @@
-"""Fetching from the simulator through python-gitlab: full, incremental, shards, events."""
+"""Fetching from the simulator through python-gitlab: full, incremental, shards, events.
+
+The ground-truth tests fetch a BIG organisation (once for all that only read it) with
+GitLab's own GraphQL batch; the others a SMALL one, asking GraphQL in smaller batches.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jsonschema
 import pytest
-from fetch_helpers import SCHEMA, comparable, run_fetch
+from fetch_helpers import (
+    BIG,
+    GRAPHQL_BATCH,
+    SCHEMA,
+    SELECTION_ONLY,
+    SMALL,
+    comparable,
+    left_as_found,
+    make_config,
+    run_fetch,
+)
 
 from gldash_static.config import Config
-from gldash_static.fetch.changes import Answer, unchanged
+from gldash_static.fetch.changes import BATCH, Answer, unchanged
 from gldash_static.fetch.event import parse_event
 from gldash_static.fetch.merge import merge_snapshots
 from gldash_static.model import Project, Snapshot
@@ -92,41 +107,68 @@ def check_against_ground_truth(sim: Simulator, snapshot: Snapshot, keep: int) ->
         assert [m["iid"] for m in record["merge_requests"]] == opened
 
 
-def test_full_fetch_matches_ground_truth_and_schema(
-    sim: Simulator, config_for: Callable[..., Config]
-) -> None:
-    config = config_for(sim)
-    outcome = run_fetch(config)
-    assert outcome.complete
-    jsonschema.validate(outcome.snapshot, SCHEMA)
-    check_against_ground_truth(sim, outcome.snapshot, config.fetch.pipelines_per_project)
-    projects = outcome.snapshot["sources"][0]["projects"]
-    assert len(projects) > 20
+@dataclass(frozen=True)
+class Fetched:
+    """An organisation, its config and a full fetch of it."""
+
+    sim: Simulator
+    config: Config
+    snapshot: Snapshot
+    complete: bool
+
+
+@pytest.fixture(scope="module")
+def _big_fetched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fetched]:
+    with Simulator(BIG) as server:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("GITLAB_TOKEN", server.token)
+            config = make_config(server, tmp_path_factory.mktemp("big"))
+            outcome = run_fetch(config, graphql_batch=BATCH)
+        yield Fetched(server, config, outcome.snapshot, outcome.complete)
+
+
+@pytest.fixture
+def big(_big_fetched: Fetched, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fetched]:
+    """BIG and a full fetch of it, shared by the tests that only read the organisation."""
+    monkeypatch.setenv("GITLAB_TOKEN", _big_fetched.sim.token)
+    with left_as_found(_big_fetched.sim):
+        yield _big_fetched
+
+
+def test_full_fetch_matches_ground_truth_and_schema(big: Fetched) -> None:
+    assert big.complete
+    jsonschema.validate(big.snapshot, SCHEMA)
+    check_against_ground_truth(big.sim, big.snapshot, big.config.fetch.pipelines_per_project)
+    projects = big.snapshot["sources"][0]["projects"]
+    assert len(projects) > 100
     assert any(p["pipelines"] and p["pipelines"][0]["failed_jobs"] for p in projects)
     assert any(p["merge_requests"] for p in projects)
-    assert outcome.snapshot["fetch"]["api_calls"]["GET /version"] == 1
+    assert big.snapshot["fetch"]["api_calls"]["GET /version"] == 1
 
 
 def test_incremental_after_changes_equals_full_with_fewer_calls(
-    sim: Simulator, config_for: Callable[..., Config]
+    big_sim: Simulator, config_for: Callable[..., Config]
 ) -> None:
-    config = config_for(sim)
-    first = run_fetch(config).snapshot
-    sim.clock.advance(hours=6)
+    config = config_for(big_sim)
+    first = run_fetch(config, graphql_batch=BATCH).snapshot
+    big_sim.clock.advance(hours=6)
     some = sorted(first["sources"][0]["projects"], key=lambda p: p["id"])
-    sim.delete_project(some[0]["id"])
-    sim.rename_project(some[1]["id"], some[1]["path_with_namespace"].split("/")[-1] + "-renamed")
-    incremental = run_fetch(config, previous=first)
-    full = run_fetch(config, full=True)
+    big_sim.delete_project(some[0]["id"])
+    big_sim.rename_project(
+        some[1]["id"], some[1]["path_with_namespace"].split("/")[-1] + "-renamed"
+    )
+    incremental = run_fetch(config, previous=first, graphql_batch=BATCH)
+    full = run_fetch(config, full=True, graphql_batch=BATCH)
     assert incremental.snapshot["fetch"]["mode"] == "incremental"
     assert comparable(incremental.snapshot) == comparable(full.snapshot)
-    check_against_ground_truth(sim, incremental.snapshot, config.fetch.pipelines_per_project)
+    check_against_ground_truth(big_sim, incremental.snapshot, config.fetch.pipelines_per_project)
     inc_calls = sum(incremental.snapshot["fetch"]["api_calls"].values())
     full_calls = sum(full.snapshot["fetch"]["api_calls"].values())
     assert inc_calls < full_calls / 3, (inc_calls, full_calls)
     print(f"500-project org, 6 h later: incremental {inc_calls} calls, full {full_calls} calls")
-    ids = {p["id"] for p in incremental.snapshot["sources"][0]["projects"]}
-    assert some[0]["id"] not in ids
+    by_id = {p["id"]: p for p in incremental.snapshot["sources"][0]["projects"]}
+    assert some[0]["id"] not in by_id
+    assert by_id[some[1]["id"]]["path_with_namespace"].endswith("-renamed")
 
 
 def moment(stamp: str | None) -> datetime:
@@ -145,18 +187,15 @@ def unfinished_pipelines(snapshot: Snapshot) -> int:
     )
 
 
-def test_no_change_refresh_asks_graphql_which_projects_changed(
-    sim: Simulator, config_for: Callable[..., Config]
-) -> None:
-    config = config_for(sim)
-    first = run_fetch(config).snapshot
-    again = run_fetch(config, previous=first).snapshot
+def test_no_change_refresh_asks_graphql_which_projects_changed(big: Fetched) -> None:
+    first = big.snapshot
+    again = run_fetch(big.config, previous=first, graphql_batch=BATCH).snapshot
     assert comparable(again) == comparable(first)
     calls = again["fetch"]["api_calls"]
     projects = first["sources"][0]["projects"]
     # One GraphQL request per 100 projects replaces one REST query per project; REST is
     # asked only about projects with a pipeline updated inside the safety margin.
-    assert calls["POST /api/graphql"] == -(-len(projects) // 100)
+    assert calls["POST /api/graphql"] == -(-len(projects) // BATCH) > 1
     since = moment(first["sources"][0]["watermark"]) - timedelta(seconds=600)
     recent = [p for p in projects if any(moment(pl["updated_at"]) > since for pl in p["pipelines"])]
     assert calls.get("GET /projects/:id/pipelines", 0) == len(recent) < len(projects) // 10
@@ -182,11 +221,42 @@ def test_no_change_refresh_over_rest_only(
     assert "GET /projects/:id/repository/branches" not in calls
 
 
-def first_and_later(sim: Simulator, config: Config) -> tuple[Snapshot, Snapshot]:
+@dataclass(frozen=True)
+class Later:
     """A fetch, then a full fetch of the state two hours later: what a refresh must equal."""
-    first = run_fetch(config).snapshot
-    sim.clock.advance(hours=2)
-    return first, run_fetch(config, full=True).snapshot
+
+    sim: Simulator
+    config: Config
+    first: Snapshot
+    later: Snapshot
+
+    def asked(self) -> int:
+        """Projects a refresh asks GraphQL about: those with commits."""
+        return sum(1 for p in self.first["sources"][0]["projects"] if not p["empty_repo"])
+
+
+@pytest.fixture(scope="module")
+def _two_hours_later(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Later]:
+    with Simulator(SMALL) as server:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("GITLAB_TOKEN", server.token)
+            # Default retries and a breaker lower than the probe's attempts: GraphQL failing
+            # must neither trip the fetch's breaker nor lose anything.
+            config = make_config(
+                server, tmp_path_factory.mktemp("later"), "fetch:\n  circuit_breaker: 4\n"
+            )
+            first = run_fetch(config).snapshot
+            server.clock.advance(hours=2)
+            later = run_fetch(config, full=True).snapshot
+        yield Later(server, config, first, later)
+
+
+@pytest.fixture
+def two_hours_later(_two_hours_later: Later, monkeypatch: pytest.MonkeyPatch) -> Iterator[Later]:
+    """SMALL fetched, then fetched in full two hours later; tests refresh the first fetch."""
+    monkeypatch.setenv("GITLAB_TOKEN", _two_hours_later.sim.token)
+    with left_as_found(_two_hours_later.sim):
+        yield _two_hours_later
 
 
 def graphql_down(status: int) -> Callable[[Simulator], None]:
@@ -206,34 +276,31 @@ def graphql_refuses_the_query(sim: Simulator) -> None:
     ids=["404", "500", "errors-in-200"],
 )
 def test_refresh_without_working_graphql_asks_each_project(
-    sim: Simulator, config_for: Callable[..., Config], break_graphql: Callable[[Simulator], None]
+    two_hours_later: Later, break_graphql: Callable[[Simulator], None]
 ) -> None:
-    # Default retries and a breaker lower than the probe's attempts: GraphQL failing must
-    # neither trip the fetch's breaker nor lose anything.
-    config = config_for(sim, "fetch:\n  circuit_breaker: 4\n")
-    first, later = first_and_later(sim, config)
-    break_graphql(sim)
-    refreshed = run_fetch(config, previous=first)
+    case = two_hours_later
+    break_graphql(case.sim)
+    refreshed = run_fetch(case.config, previous=case.first)
     assert refreshed.complete, refreshed.snapshot["fetch"]["errors"]
-    assert comparable(refreshed.snapshot) == comparable(later)
+    assert comparable(refreshed.snapshot) == comparable(case.later)
     calls = refreshed.snapshot["fetch"]["api_calls"]
-    with_commits = sum(1 for p in later["sources"][0]["projects"] if not p["empty_repo"])
+    with_commits = sum(1 for p in case.later["sources"][0]["projects"] if not p["empty_repo"])
     assert calls["GET /projects/:id/pipelines"] >= with_commits
-    assert calls["POST /api/graphql"] <= 4  # two batches, at most two attempts each
+    batches = -(-case.asked() // GRAPHQL_BATCH)
+    assert batches > 1
+    assert 1 <= calls["POST /api/graphql"] <= 2 * batches  # at most two attempts each
 
 
-def test_graphql_pages_below_100_are_followed(
-    sim: Simulator, config_for: Callable[..., Config]
-) -> None:
-    config = config_for(sim)
-    first, later = first_and_later(sim, config)
-    sim.graphql_limits.page_size = 30
-    refreshed = run_fetch(config, previous=first).snapshot
-    assert comparable(refreshed) == comparable(later)
-    asked = sum(1 for p in first["sources"][0]["projects"] if not p["empty_repo"])
+def test_graphql_pages_smaller_than_a_batch_are_followed(two_hours_later: Later) -> None:
+    case = two_hours_later
+    case.sim.graphql_limits.page_size = 5
+    refreshed = run_fetch(case.config, previous=case.first).snapshot
+    assert comparable(refreshed) == comparable(case.later)
+    asked = case.asked()
     calls = refreshed["fetch"]["api_calls"]
-    batches = [min(100, asked - start) for start in range(0, asked, 100)]
-    assert calls["POST /api/graphql"] == sum(-(-size // 30) for size in batches) > len(batches)
+    batches = [min(GRAPHQL_BATCH, asked - start) for start in range(0, asked, GRAPHQL_BATCH)]
+    assert len(batches) > 1
+    assert calls["POST /api/graphql"] == sum(-(-size // 5) for size in batches) > 2 * len(batches)
     assert calls["GET /projects/:id/pipelines"] < asked // 2  # the answers were used
 
 
@@ -279,9 +346,9 @@ def test_only_a_confirmed_unchanged_project_skips_rest(
 
 
 def test_four_shards_merged_equal_the_unsharded_fetch(
-    sim: Simulator, config_for: Callable[..., Config]
+    shared_sim: Simulator, config_for: Callable[..., Config]
 ) -> None:
-    config = config_for(sim)
+    config = config_for(shared_sim)
     whole = run_fetch(config, full=True).snapshot
     parts = [run_fetch(config, shard=(i, 4)).snapshot for i in range(1, 5)]
     sizes = [len(p["sources"][0]["projects"]) for p in parts]
@@ -319,42 +386,41 @@ def test_event_refreshes_only_its_project(
     assert after["sources"][0]["watermark"] == first["sources"][0]["watermark"]
 
 
+PRIVATE_TOO = "    visibility: [public, internal, private]\n"
+
+
 def test_private_projects_absent_unless_opted_in(
-    small_sim: Simulator, config_for: Callable[..., Config]
+    shared_sim: Simulator, config_for: Callable[..., Config]
 ) -> None:
-    default = run_fetch(config_for(small_sim)).snapshot
+    default = run_fetch(config_for(shared_sim, SELECTION_ONLY)).snapshot
     assert all(p["visibility"] != "private" for p in default["sources"][0]["projects"])
     assert all(g["visibility"] != "private" for g in default["sources"][0]["groups"])
-    opted = run_fetch(
-        config_for(small_sim, "    visibility: [public, internal, private]\n")
-    ).snapshot
+    opted = run_fetch(config_for(shared_sim, PRIVATE_TOO + SELECTION_ONLY)).snapshot
     assert any(p["visibility"] == "private" for p in opted["sources"][0]["projects"])
+    assert any(g["visibility"] == "private" for g in opted["sources"][0]["groups"])
 
 
-def test_exclude_and_archived(small_sim: Simulator, config_for: Callable[..., Config]) -> None:
-    base = run_fetch(config_for(small_sim)).snapshot["sources"][0]["projects"]
+def test_exclude_and_archived(shared_sim: Simulator, config_for: Callable[..., Config]) -> None:
+    base = run_fetch(config_for(shared_sim, SELECTION_ONLY)).snapshot["sources"][0]["projects"]
     victim = base[0]["path_with_namespace"]
-    excluded = run_fetch(
-        config_for(small_sim, f"    exclude: [{json.dumps('^' + re.escape(victim) + '$')}]\n")
-    ).snapshot["sources"][0]["projects"]
-    assert victim not in {p["path_with_namespace"] for p in excluded}
-    assert len(excluded) == len(base) - 1
-    everything = "    include_archived: true\n    visibility: [public, internal, private]\n"
-    with_archived = run_fetch(config_for(small_sim, everything)).snapshot["sources"][0]["projects"]
+    exclude = f"    exclude: [{json.dumps('^' + re.escape(victim) + '$')}]\n"
+    excluded = run_fetch(config_for(shared_sim, exclude + SELECTION_ONLY)).snapshot
+    paths = {p["path_with_namespace"] for p in excluded["sources"][0]["projects"]}
+    assert victim not in paths and len(paths) == len(base) - 1
+    everything = "    include_archived: true\n" + PRIVATE_TOO + SELECTION_ONLY
+    with_archived = run_fetch(config_for(shared_sim, everything)).snapshot["sources"][0]["projects"]
     archived = {
         p.id
-        for p in small_sim.state.projects.values()
+        for p in shared_sim.state.projects.values()
         if p.archived and p.namespace_kind == "group"
     }
     assert archived
     assert {p["id"] for p in with_archived if p["archived"]} == archived
 
 
-def test_no_email_and_no_token_in_snapshot(
-    sim: Simulator, config_for: Callable[..., Config]
-) -> None:
-    text = json.dumps(run_fetch(config_for(sim)).snapshot)
-    assert sim.token not in text
+def test_no_email_and_no_token_in_snapshot(big: Fetched) -> None:
+    text = json.dumps(big.snapshot)
+    assert big.sim.token not in text
     assert not EMAIL.findall(text)
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from fetch_helpers import run_fetch
+from fetch_helpers import SELECTION_ONLY, run_fetch
 
 from gldash_static.config import Config
 from gldash_static.fetch import convert
@@ -28,17 +28,17 @@ def test_empty_repo_decides_over_the_default_branch() -> None:
 
 
 def test_configured_groups_are_read_without_their_embedded_projects(
-    small_sim: Simulator, config_for: Callable[..., Config]
+    tiny_sim: Simulator, config_for: Callable[..., Config]
 ) -> None:
+    sim = tiny_sim
     asked: list[list[tuple[str, str]]] = []
 
     def watch(template: str, _path: str, query: list[tuple[str, str]]) -> None:
         if template == "GET /groups/:id":
             asked.append(query)
 
-    sim = small_sim
     sim.on_request(watch)
-    assert run_fetch(config_for(sim)).complete
+    assert run_fetch(config_for(sim, SELECTION_ONLY)).complete
     assert asked and all(("with_projects", "false") in q for q in asked)
 
 
@@ -85,11 +85,11 @@ def _records(snapshot: Snapshot, project_id: int, pipeline_id: int) -> list[Any]
 
 
 def test_a_pipeline_updated_exactly_at_the_watermark_is_read_again_once(
-    small_sim: Simulator, config_for: Callable[..., Config]
+    tiny_sim: Simulator, config_for: Callable[..., Config]
 ) -> None:
     # No margin: the refresh asks for updated_after = the previous fetch's start, exactly
     # when this pipeline finishes (GitLab's `>=` includes it; `>` would keep it running).
-    sim = small_sim
+    sim = tiny_sim
     config = config_for(sim, "fetch:\n  incremental_margin_s: 0\n")
     watermark = sim.state.now
     project_id, pipeline = _still_going(sim, "success", -timedelta(milliseconds=10))
@@ -104,9 +104,9 @@ def test_a_pipeline_updated_exactly_at_the_watermark_is_read_again_once(
 
 
 def test_a_canceling_pipeline_is_read_again_until_canceled(
-    small_sim: Simulator, config_for: Callable[..., Config]
+    tiny_sim: Simulator, config_for: Callable[..., Config]
 ) -> None:
-    sim = small_sim
+    sim = tiny_sim
     config = config_for(sim)
     project_id, pipeline = _still_going(sim, "canceled", timedelta(seconds=30))
     first = run_fetch(config).snapshot

@@ -24,7 +24,7 @@ from gldash_static.simulator.activity import RESET_PROJECT_ACTIVITY_INTERVAL
 from gldash_static.timeutil import gitlab_time as iso
 from gldash_static.timeutil import parse_time
 
-ORG = OrgSpec(projects=80, seed=11)
+ORG = OrgSpec(projects=80, seed=11, pipelines_per_project=8)  # short histories: quick fetches
 BOUND = timedelta(hours=24)  # fetch.branch_max_age_hours by default
 BRANCHES = "GET /projects/:id/repository/branches"
 T0 = datetime(2026, 11, 28, 6, tzinfo=UTC)
