@@ -95,10 +95,17 @@ def test_pipelines_shapes(sim: Simulator) -> None:
     single = load_example("pipeline_single.json")
     statuses = set()
     for pid in _busy_projects(sim):
+        coverage = {pl.id: pl.coverage is None for pl in sim.state.pipelines(pid)}
+        detailed: set[tuple[str, bool]] = set()
         for item in get(sim, f"/projects/{pid}/pipelines", per_page=100):
             assert_same_shape(slim, item, f"pipeline {item['id']}")
-            detail = get(sim, f"/projects/{pid}/pipelines/{item['id']}")
-            assert_same_shape(single, detail, f"pipeline {item['id']}")
+            # Every listed pipeline, but one detail per kind and project: a detail's optional
+            # fields follow its status (times, duration) and whether it has a coverage.
+            kind = (item["status"], coverage[item["id"]])
+            if kind not in detailed:
+                detailed.add(kind)
+                detail = get(sim, f"/projects/{pid}/pipelines/{item['id']}")
+                assert_same_shape(single, detail, f"pipeline {item['id']}")
             statuses.add(item["status"])
     assert {"success", "failed", "running"} <= statuses
 
@@ -145,7 +152,7 @@ def test_timestamps_are_gitlab_formatted(sim: Simulator) -> None:
 
 
 def _bodies(sim: Simulator) -> list[bytes]:
-    pids = sorted(sim.state.projects)[:15]
+    pids = sorted(sim.state.projects)[:8]
     paths = ["/groups?per_page=100", "/projects?per_page=100", "/projects?per_page=100&page=2"]
     for pid in pids:
         paths += [
