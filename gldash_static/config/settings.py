@@ -68,6 +68,8 @@ class SiteSettings:
     stale_branch_days: int = _FETCH["stale_branch_days"]
     project_url: str | None = None  # CI_PROJECT_URL of the dashboard repository, for "Refresh now"
     default_branch: str = "main"  # CI_DEFAULT_BRANCH of the dashboard repository
+    # CI_PAGES_URL: where Pages publishes the site; the 404 page links to it from any depth.
+    pages_url: str | None = None
 
 
 @dataclass(frozen=True)

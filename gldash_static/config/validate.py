@@ -14,6 +14,7 @@ from gldash_static.config.kinds import Invalid, Problems, Section, render_path, 
 from gldash_static.config.schema import ROOT, SOURCE
 from gldash_static.config.yaml_lines import ConfigPath, YamlSyntaxError, load
 from gldash_static.errors import ConfigError
+from gldash_static.rules.urls import safe_url
 
 # GitLab token prefixes (personal, deploy, runner, trigger, feed, OAuth, agent, CI build, ...).
 TOKEN_PATTERN = re.compile(
@@ -174,6 +175,8 @@ def parse_config(text: str, path: Path) -> settings.Config:
             stale_branch_days=fetch["stale_branch_days"],
             project_url=os.environ.get("CI_PROJECT_URL") or None,
             default_branch=os.environ.get("CI_DEFAULT_BRANCH") or "main",
+            # An unusable address is no reason to fail a build: the 404 page stays relative.
+            pages_url=safe_url(os.environ.get("CI_PAGES_URL")),
         ),
         snapshot=values["snapshot"],
         archive=settings.ArchiveSettings(

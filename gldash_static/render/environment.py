@@ -11,7 +11,7 @@ import jinja2
 from markupsafe import Markup
 
 from gldash_static import resources
-from gldash_static.render import charts, records, text
+from gldash_static.render import charts, text
 from gldash_static.render.views import STATE_ICON, STATE_LABEL, STATES
 from gldash_static.rules import limits
 
@@ -90,8 +90,8 @@ def make_environment(zone: tzinfo, user_dir: Path | None = None) -> jinja2.Envir
         # List limits live in Python (rules.limits); templates cut lists with these.
         LIST_LIMIT=limits.LIST_LIMIT,
         MERGE_REQUEST_LIMIT=limits.MERGE_REQUEST_LIMIT,
-        OVERVIEW_BROKEN=records.OVERVIEW_BROKEN,
-        OVERVIEW_FETCH_ERRORS=records.OVERVIEW_FETCH_ERRORS,
-        PROJECT_FAILED_PIPELINES=records.PROJECT_FAILED_PIPELINES,
+        OVERVIEW_BROKEN=limits.OVERVIEW_BROKEN,
+        OVERVIEW_FETCH_ERRORS=limits.OVERVIEW_FETCH_ERRORS,
+        PROJECT_FAILED_PIPELINES=limits.PROJECT_FAILED_PIPELINES,
     )
     return env

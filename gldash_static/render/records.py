@@ -22,11 +22,6 @@ STATE_RANK = {key: rank for rank, (key, _, _) in enumerate(STATES)}
 STATE_LABEL = {key: label for key, label, _ in STATES}
 STATE_ICON = {key: icon for key, _, icon in STATES}
 WINDOW = timedelta(days=7)
-RECENT_FAILURES = 200  # pipelines listed on the failures page; older ones are in project pages
-# Short lists that point to a full one elsewhere; templates get them as globals, never literals.
-OVERVIEW_BROKEN = 50  # failing default branches on the overview; all are on the failures page
-OVERVIEW_FETCH_ERRORS = 20  # fetch errors on the overview; all are in health.json
-PROJECT_FAILED_PIPELINES = 10  # failed pipelines whose jobs a project page lists
 
 
 def state_of(status: str) -> str:

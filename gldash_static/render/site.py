@@ -260,10 +260,11 @@ def render_site(
     """Render every page of `snapshot` into `out_dir`, replacing it atomically.
 
     `out_dir` must be new, empty or gldash's own site (outdir), and hold none of `protect`.
-    `site_url`, where the site is published (CI_PAGES_URL in GitLab CI), gives the 404 page,
-    which Pages serves at any depth, absolute links; every other link stays relative.
+    `site_url`, where the site is published (default: site.pages_url, CI_PAGES_URL in GitLab
+    CI), gives the 404 page, which Pages serves at any depth, absolute links; every other link
+    stays relative.
     """
-    renderer = _Site(snapshot, site, extra_pages, site_url)
+    renderer = _Site(snapshot, site, extra_pages, site_url or site.pages_url)
     with atomic.replace_dir(out_dir, "site", protect) as staging:
         # mkdtemp makes the folder private; a published site must be readable by the web server.
         staging.chmod(0o755)

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from gldash_static.errors import RenderError
 from gldash_static.model import FEATURES, Branch, MergeRequest, Pipeline, Project, Snapshot
 from gldash_static.render.records import (
-    RECENT_FAILURES,
     STATE_ICON,
     STATE_LABEL,
     STATE_RANK,
@@ -34,6 +33,7 @@ from gldash_static.rules.facts import (
     is_stale_branch,
     success_rate,
 )
+from gldash_static.rules.limits import RECENT_FAILURES
 from gldash_static.rules.text import PATH_CHARS, PERSON_CHARS, REF_CHARS, TITLE_CHARS, clean
 from gldash_static.rules.urls import safe_url
 from gldash_static.timeutil import parse_time

@@ -5,3 +5,8 @@ from __future__ import annotations
 LIST_LIMIT = 1000  # rows per cross-project list, so that pages stay loadable at 10,000 projects
 # Merge requests are one short row each and the list is filtered in the browser: more fit.
 MERGE_REQUEST_LIMIT = 2000
+RECENT_FAILURES = 200  # pipelines listed on the failures page; older ones are in project pages
+# Short lists that point to a full one elsewhere; templates get them as globals, never literals.
+OVERVIEW_BROKEN = 50  # failing default branches on the overview; all are on the failures page
+OVERVIEW_FETCH_ERRORS = 20  # fetch errors on the overview; all are in health.json
+PROJECT_FAILED_PIPELINES = 10  # failed pipelines whose jobs a project page lists

@@ -33,6 +33,7 @@ RECORDS: list[tuple[str, Section, type[Any], dict[str, Any]]] = [
             "stale_branch_days": defaults(FETCH)["stale_branch_days"],
             "project_url": None,
             "default_branch": "main",
+            "pages_url": None,
         },
     ),
     ("archive.retention", RETENTION, settings.RetentionSettings, {}),
@@ -42,7 +43,7 @@ RECORDS: list[tuple[str, Section, type[Any], dict[str, Any]]] = [
 
 @pytest.fixture
 def minimal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> settings.Config:
-    for name in ("CI_PROJECT_URL", "CI_DEFAULT_BRANCH", "CI_SERVER_URL"):
+    for name in ("CI_PROJECT_URL", "CI_DEFAULT_BRANCH", "CI_SERVER_URL", "CI_PAGES_URL"):
         monkeypatch.delenv(name, raising=False)
     return parse_config(MINIMAL, tmp_path / "config.yml")
 
