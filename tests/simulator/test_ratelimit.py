@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 
 from gldash_static.simulator import OrgSpec, Simulator
 from gldash_static.simulator.ratelimit import APP_LIMIT_BODY, AppLimits, RateLimiter
 
-# Counting tests use 30 s windows, aligned to the epoch like GitLab's; each starts well inside
-# one (see _inside_one_window), so no edge falls between a test's few requests.
+# Counting tests use 30 s windows, aligned to the epoch like GitLab's, on a clock that stays in
+# the middle of one (_steady): no window edge can fall between a test's few requests (one did
+# in CI: [200, 200, 200]), and no test waits for a window to begin.
 LONG = 30.0
-MARGIN_S = 8.0  # a loaded CI machine takes seconds to start a simulator and send 3 requests
+MIDDLE = 1_000 * LONG + LONG / 2
 
 
-@pytest.fixture(autouse=True)
-def _inside_one_window() -> None:
-    # An edge between the requests restarted the count once in CI ([200, 200, 200]).
-    left = LONG - time.time() % LONG
-    if left < MARGIN_S:
-        time.sleep(left + 0.05)
+def _steady(sim: Simulator, now: list[float] | None = None) -> Simulator:
+    """`sim` with its throttle and application limits on a clock that reads `now[0]`.
+
+    Without `now`, the clock stands still in the middle of a window.
+    """
+    clock = (lambda: now[0]) if now is not None else (lambda: MIDDLE)
+    limiter = sim._limiter
+    if limiter is not None:
+        sim._limiter = RateLimiter(
+            limiter.limit, limiter.window_s, limiter.name, limiter.headers, clock=clock
+        )
+    limits = sim._app_limits
+    sim._app_limits = AppLimits(limits.per_minute, limits._windows.window_s, clock=clock)
+    return sim
 
 
 COMMON = {
@@ -44,11 +51,13 @@ def _ratelimit_headers(response: requests.Response) -> set[str]:
 
 
 def test_gitlab_com_mode_sends_headers_on_every_answer() -> None:
-    with Simulator(
-        OrgSpec(projects=5),
-        rate_limit_per_minute=2,
-        rate_limit_window_s=LONG,
-        rate_limit_headers="gitlab.com",
+    with _steady(
+        Simulator(
+            OrgSpec(projects=5),
+            rate_limit_per_minute=2,
+            rate_limit_window_s=LONG,
+            rate_limit_headers="gitlab.com",
+        )
     ) as sim:
         answers = [_get(sim, "/version") for _ in range(3)]
     assert [r.status_code for r in answers] == [200, 200, 429]
@@ -59,7 +68,9 @@ def test_gitlab_com_mode_sends_headers_on_every_answer() -> None:
 
 
 def test_self_managed_mode_is_the_default_and_sends_headers_only_when_throttled() -> None:
-    with Simulator(OrgSpec(projects=5), rate_limit_per_minute=2, rate_limit_window_s=LONG) as sim:
+    with _steady(
+        Simulator(OrgSpec(projects=5), rate_limit_per_minute=2, rate_limit_window_s=LONG)
+    ) as sim:
         assert sim.rate_limit_headers == "self-managed"
         answers = [_get(sim, "/version") for _ in range(3)]
     assert [r.status_code for r in answers] == [200, 200, 429]
@@ -74,12 +85,14 @@ def test_unknown_header_mode_is_refused() -> None:
 
 
 def test_application_limit_is_a_bare_429_per_route_and_user() -> None:
-    with Simulator(
-        OrgSpec(projects=5),
-        rate_limit_per_minute=1000,
-        rate_limit_window_s=LONG,
-        rate_limit_headers="gitlab.com",
-        app_limits={"GET /projects/:id": 2},
+    with _steady(
+        Simulator(
+            OrgSpec(projects=5),
+            rate_limit_per_minute=1000,
+            rate_limit_window_s=LONG,
+            rate_limit_headers="gitlab.com",
+            app_limits={"GET /projects/:id": 2},
+        )
     ) as sim:
         pid = next(iter(sim.state.projects))
         other = sim.user_token(sim.state.users[2].username)
@@ -99,18 +112,22 @@ def test_application_limit_is_a_bare_429_per_route_and_user() -> None:
 
 def test_application_limit_window_scales_and_opens_again() -> None:
     # 2 "a minute" scaled to 0.5 s windows: a third request waits for the next window.
-    with Simulator(
-        OrgSpec(projects=5), rate_limit_window_s=0.5, app_limits={"GET /version": 2}
+    now = [1_000.0]  # the start of a window
+    with _steady(
+        Simulator(OrgSpec(projects=5), rate_limit_window_s=0.5, app_limits={"GET /version": 2}),
+        now,
     ) as sim:
-        start = time.time()
-        time.sleep(0.5 - start % 0.5 + 0.01)  # the start of a window
         assert [_get(sim, "/version").status_code for _ in range(3)] == [200, 200, 429]
-        time.sleep(0.5 - time.time() % 0.5 + 0.01)
+        now[0] += 0.49  # still the same window
+        assert _get(sim, "/version").status_code == 429
+        now[0] += 0.01  # the next one
         assert _get(sim, "/version").status_code == 200
 
 
 def test_all_routes_limit_shares_one_bucket_per_user() -> None:
-    with Simulator(OrgSpec(projects=5), rate_limit_window_s=LONG, app_limits={"*": 3}) as sim:
+    with _steady(
+        Simulator(OrgSpec(projects=5), rate_limit_window_s=LONG, app_limits={"*": 3})
+    ) as sim:
         codes = [_get(sim, path).status_code for path in ("/version", "/projects", "/groups")]
         assert codes == [200, 200, 200]
         limited = _get(sim, "/user")
