@@ -10,7 +10,9 @@ from typing import Any
 import gitlab
 
 from gldash_static.simulator import Simulator
+from gldash_static.simulator.ratelimit import AppLimits, RateLimiter
 
+STEADY_NOW = 60_000.5  # just after a window starts, for windows that divide a minute
 EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "gitlab-api-examples"
 
 
@@ -26,3 +28,21 @@ def client(sim: Simulator, token: str | None = None, **kwargs: Any) -> gitlab.Gi
     """python-gitlab pointed at the simulator, as the fetcher would configure it."""
     kwargs.setdefault("timeout", 10)
     return gitlab.Gitlab(sim.url, private_token=token or sim.token, **kwargs)
+
+
+def steady(sim: Simulator, now: list[float] | None = None) -> Simulator:
+    """`sim` with its throttle and application limits on a clock that reads `now[0]`.
+
+    Without `now`, the clock stands still, so no window edge falls between a test's requests
+    and none is waited for. The simulator has no option for this clock yet; its own tests
+    may set its parts.
+    """
+    clock = (lambda: now[0]) if now is not None else (lambda: STEADY_NOW)
+    limiter = sim._limiter
+    if limiter is not None:
+        sim._limiter = RateLimiter(
+            limiter.limit, limiter.window_s, limiter.name, limiter.headers, clock=clock
+        )
+    limits = sim._app_limits
+    sim._app_limits = AppLimits(limits.per_minute, limits._windows.window_s, clock=clock)
+    return sim

@@ -9,7 +9,7 @@ import time
 import gitlab
 import pytest
 import requests
-from sim_helpers import client
+from sim_helpers import client, steady
 
 from gldash_static.simulator import Faults, OrgSpec, Simulator
 
@@ -98,16 +98,14 @@ def test_server_down_refuses(fresh_sim: Simulator) -> None:
 
 
 def test_rate_limit_headers_and_429() -> None:
-    # A 30 s window aligned to the epoch: start well inside one, so that no edge falls
-    # between the four requests (see test_ratelimit).
-    left = 30 - time.time() % 30
-    if left < 8:
-        time.sleep(left + 0.05)
-    with Simulator(
-        OrgSpec(projects=10),
-        rate_limit_per_minute=3,
-        rate_limit_window_s=30,
-        rate_limit_headers="gitlab.com",
+    # A 30 s window aligned to the epoch, on a clock that stays inside one (see test_ratelimit).
+    with steady(
+        Simulator(
+            OrgSpec(projects=10),
+            rate_limit_per_minute=3,
+            rate_limit_window_s=30,
+            rate_limit_headers="gitlab.com",
+        )
     ) as sim:
         rs = [_get(sim, "/version") for _ in range(4)]
         assert [r.status_code for r in rs] == [200, 200, 200, 429]

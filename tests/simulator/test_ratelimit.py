@@ -4,32 +4,15 @@ from __future__ import annotations
 
 import pytest
 import requests
+from sim_helpers import steady
 
 from gldash_static.simulator import OrgSpec, Simulator
 from gldash_static.simulator.ratelimit import APP_LIMIT_BODY, AppLimits, RateLimiter
 
-# Counting tests use 30 s windows, aligned to the epoch like GitLab's, on a clock that stays in
-# the middle of one (_steady): no window edge can fall between a test's few requests (one did
-# in CI: [200, 200, 200]), and no test waits for a window to begin.
+# Counting tests use 30 s windows, aligned to the epoch like GitLab's, on a clock that stays
+# inside one (sim_helpers.steady): no window edge can fall between a test's few requests (one
+# did in CI: [200, 200, 200]), and no test waits for a window to begin.
 LONG = 30.0
-MIDDLE = 1_000 * LONG + LONG / 2
-
-
-def _steady(sim: Simulator, now: list[float] | None = None) -> Simulator:
-    """`sim` with its throttle and application limits on a clock that reads `now[0]`.
-
-    Without `now`, the clock stands still in the middle of a window.
-    """
-    clock = (lambda: now[0]) if now is not None else (lambda: MIDDLE)
-    limiter = sim._limiter
-    if limiter is not None:
-        sim._limiter = RateLimiter(
-            limiter.limit, limiter.window_s, limiter.name, limiter.headers, clock=clock
-        )
-    limits = sim._app_limits
-    sim._app_limits = AppLimits(limits.per_minute, limits._windows.window_s, clock=clock)
-    return sim
-
 
 COMMON = {
     "RateLimit-Name",
@@ -51,7 +34,7 @@ def _ratelimit_headers(response: requests.Response) -> set[str]:
 
 
 def test_gitlab_com_mode_sends_headers_on_every_answer() -> None:
-    with _steady(
+    with steady(
         Simulator(
             OrgSpec(projects=5),
             rate_limit_per_minute=2,
@@ -68,7 +51,7 @@ def test_gitlab_com_mode_sends_headers_on_every_answer() -> None:
 
 
 def test_self_managed_mode_is_the_default_and_sends_headers_only_when_throttled() -> None:
-    with _steady(
+    with steady(
         Simulator(OrgSpec(projects=5), rate_limit_per_minute=2, rate_limit_window_s=LONG)
     ) as sim:
         assert sim.rate_limit_headers == "self-managed"
@@ -85,7 +68,7 @@ def test_unknown_header_mode_is_refused() -> None:
 
 
 def test_application_limit_is_a_bare_429_per_route_and_user() -> None:
-    with _steady(
+    with steady(
         Simulator(
             OrgSpec(projects=5),
             rate_limit_per_minute=1000,
@@ -113,7 +96,7 @@ def test_application_limit_is_a_bare_429_per_route_and_user() -> None:
 def test_application_limit_window_scales_and_opens_again() -> None:
     # 2 "a minute" scaled to 0.5 s windows: a third request waits for the next window.
     now = [1_000.0]  # the start of a window
-    with _steady(
+    with steady(
         Simulator(OrgSpec(projects=5), rate_limit_window_s=0.5, app_limits={"GET /version": 2}),
         now,
     ) as sim:
@@ -125,7 +108,7 @@ def test_application_limit_window_scales_and_opens_again() -> None:
 
 
 def test_all_routes_limit_shares_one_bucket_per_user() -> None:
-    with _steady(
+    with steady(
         Simulator(OrgSpec(projects=5), rate_limit_window_s=LONG, app_limits={"*": 3})
     ) as sim:
         codes = [_get(sim, path).status_code for path in ("/version", "/projects", "/groups")]
