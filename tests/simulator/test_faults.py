@@ -20,16 +20,22 @@ def _get(sim: Simulator, path: str, timeout: float = 10) -> requests.Response:
     )
 
 
-def test_errors_and_python_gitlab_retries(fresh_sim: Simulator) -> None:
+def test_errors_and_python_gitlab_retries(
+    fresh_sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fresh_sim.set_faults(Faults(error_rate=1.0, seed=1))
     statuses = {_get(fresh_sim, "/projects").status_code for _ in range(30)}
     assert statuses == {500, 502, 503}
     fresh_sim.set_faults(Faults(error_rate=0.5, seed=1))
+    # python-gitlab's backoff between retries is recorded, not slept through.
+    waits: list[float] = []
+    monkeypatch.setattr("gitlab.utils.time.sleep", waits.append)
     gl = client(fresh_sim, retry_transient_errors=True)
     got = gl.projects.list(get_all=True, per_page=5, max_retries=30)
     assert len(got) == len(fresh_sim.state.projects)
     counts = fresh_sim.counters
-    assert sum(n for (route, s), n in counts.items() if s >= 500) > 0
+    failed = sum(n for (route, s), n in counts.items() if s >= 500)
+    assert failed > 30 and len(waits) == failed - 30  # every retry after a 5xx waited first
 
 
 def test_faults_per_route_pattern(fresh_sim: Simulator) -> None:
