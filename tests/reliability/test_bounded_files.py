@@ -11,8 +11,8 @@ from __future__ import annotations
 import gzip
 import importlib
 import io
+import json
 import os
-import resource
 import subprocess
 import sys
 import zipfile
@@ -262,28 +262,62 @@ YAML_BOMBS = {
 }
 
 
-def _limited_memory() -> None:
-    # 1 GiB of address space: an expanding bomb fails fast instead of taking the machine.
-    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+# One child process validates every bomb with a 1 GiB address space: an expanding bomb fails
+# fast instead of taking the machine. One child, not one per bomb: interpreter start-up is
+# most of the cost and would be paid six times.
+BOMB_SCRIPT = """
+import contextlib, io, json, logging, resource, sys, traceback
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+from gldash_static.cli.main import main
+results = {}
+for kind, path in json.loads(sys.argv[1]).items():
+    logging.root.handlers.clear()  # each run's log handler writes to its own capture
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        try:
+            code = main(["validate", "-c", path])
+        except SystemExit as exc:
+            code = exc.code
+        except BaseException:
+            code = "crashed"
+            traceback.print_exc()
+    results[kind] = [code, err.getvalue()]
+print(json.dumps(results))
+"""
+
+
+@pytest.fixture(scope="module")
+def bomb_answers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Any, str, Path]]:
+    """Exit status and stderr of `gldash validate` on each YAML bomb (one memory-capped child)."""
+    folder = tmp_path_factory.mktemp("bombs")
+    paths = {}
+    for n, (kind, text) in enumerate(YAML_BOMBS.items()):
+        path = folder / f"bomb-{n}" / "config.yml"
+        path.parent.mkdir()
+        path.write_text(text)
+        paths[kind] = path
+    proc = subprocess.run(
+        [sys.executable, "-c", BOMB_SCRIPT, json.dumps({k: str(p) for k, p in paths.items()})],
+        capture_output=True,
+        text=True,
+        # Wall clock, generous for a loaded CI machine (interpreter start-up dominates): each
+        # refusal itself takes milliseconds, and an expanding bomb hits the memory cap first.
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": PACKAGE_ROOT},
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    answers = json.loads(proc.stdout)
+    return {kind: (*answers[kind], paths[kind]) for kind in YAML_BOMBS}
 
 
 @pytest.mark.parametrize("kind", list(YAML_BOMBS))
-def test_yaml_bomb_is_refused_quickly(kind: str, tmp_path: Path) -> None:
-    path = tmp_path / "config.yml"
-    path.write_text(YAML_BOMBS[kind])
-    proc = subprocess.run(
-        [sys.executable, "-m", "gldash_static", "validate", "-c", str(path)],
-        capture_output=True,
-        text=True,
-        # Wall clock, generous for a loaded CI machine (interpreter start-up dominates): the
-        # refusal itself takes milliseconds, and an expanding bomb hits the memory cap first.
-        timeout=60,
-        preexec_fn=_limited_memory,
-        env={**os.environ, "PYTHONPATH": PACKAGE_ROOT},
-    )
-    assert proc.returncode == 2, proc.stderr[-2000:]
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr[-2000:]
+def test_yaml_bomb_is_refused_quickly(
+    kind: str, bomb_answers: dict[str, tuple[Any, str, Path]]
+) -> None:
+    code, err, path = bomb_answers[kind]
+    assert code == 2, err[-2000:]
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err[-2000:]
     assert lines[0].startswith(f"{path}:"), lines[0]
     assert len(lines[0]) < 300
 
