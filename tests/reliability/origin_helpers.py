@@ -78,7 +78,10 @@ class Recorder:
         self.files: dict[str, bytes] = {}
         self._server = _Server((OTHER_HOST, 0), _Handler)
         self._server.recorder = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # shutdown() waits for the loop's next poll: 0.5 s by default, per test.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -255,7 +255,9 @@ def _visit(browser: Any, site: Path, pages: list[str]) -> list[str]:
         found.append(f"{current[0]}: {event}")
 
     server = make_server(site, 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
     base = f"http://127.0.0.1:{server.server_address[1]}/"
     context = browser.new_context()
 

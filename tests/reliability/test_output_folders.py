@@ -262,7 +262,9 @@ def published_site(tmp_path: Path) -> Iterator[str]:
     (root / "archive" / "index.json").write_text(json.dumps({"format": 1, "snapshots": []}))
     handler = partial(_QuietHandler, directory=str(root))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"
