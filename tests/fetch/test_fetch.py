@@ -17,6 +17,7 @@ import jsonschema
 import pytest
 from fetch_helpers import (
     BIG,
+    BIG_FETCH,
     GRAPHQL_BATCH,
     SCHEMA,
     SELECTION_ONLY,
@@ -122,7 +123,7 @@ def _big_fetched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fetched]:
     with Simulator(BIG) as server:
         with pytest.MonkeyPatch.context() as env:
             env.setenv("GITLAB_TOKEN", server.token)
-            config = make_config(server, tmp_path_factory.mktemp("big"))
+            config = make_config(server, tmp_path_factory.mktemp("big"), BIG_FETCH)
             outcome = run_fetch(config, graphql_batch=BATCH)
         yield Fetched(server, config, outcome.snapshot, outcome.complete)
 
@@ -149,7 +150,7 @@ def test_full_fetch_matches_ground_truth_and_schema(big: Fetched) -> None:
 def test_incremental_after_changes_equals_full_with_fewer_calls(
     big_sim: Simulator, config_for: Callable[..., Config]
 ) -> None:
-    config = config_for(big_sim)
+    config = config_for(big_sim, BIG_FETCH)
     first = run_fetch(config, graphql_batch=BATCH).snapshot
     big_sim.clock.advance(hours=6)
     some = sorted(first["sources"][0]["projects"], key=lambda p: p["id"])
@@ -305,8 +306,9 @@ def test_graphql_pages_smaller_than_a_batch_are_followed(two_hours_later: Later)
 
 
 def test_a_project_graphql_leaves_out_is_asked_over_rest(
-    sim: Simulator, config_for: Callable[..., Config]
+    tiny_sim: Simulator, config_for: Callable[..., Config]
 ) -> None:
+    sim = tiny_sim  # one project matters: eight suffice
     config = config_for(sim)
     first = run_fetch(config).snapshot
     quiet = [p for p in first["sources"][0]["projects"] if not p["empty_repo"]]
@@ -348,7 +350,7 @@ def test_only_a_confirmed_unchanged_project_skips_rest(
 def test_four_shards_merged_equal_the_unsharded_fetch(
     shared_sim: Simulator, config_for: Callable[..., Config]
 ) -> None:
-    config = config_for(shared_sim)
+    config = config_for(shared_sim, "fetch:\n  pipelines_per_project: 3\n")  # fewer to merge
     whole = run_fetch(config, full=True).snapshot
     parts = [run_fetch(config, shard=(i, 4)).snapshot for i in range(1, 5)]
     sizes = [len(p["sources"][0]["projects"]) for p in parts]
@@ -359,8 +361,9 @@ def test_four_shards_merged_equal_the_unsharded_fetch(
 
 
 def test_event_refreshes_only_its_project(
-    sim: Simulator, config_for: Callable[..., Config]
+    tiny_sim: Simulator, config_for: Callable[..., Config]
 ) -> None:
+    sim = tiny_sim  # one project matters: eight suffice
     config = config_for(sim)
     first = run_fetch(config).snapshot
     sim.clock.advance(hours=3)
@@ -461,8 +464,9 @@ def _pipeline_event(project: Project, finished: datetime) -> dict[str, Any]:
 
 
 def test_events_already_covered_are_coalesced_without_api_calls(
-    sim: Simulator, config_for: Callable[..., Config]
+    tiny_sim: Simulator, config_for: Callable[..., Config]
 ) -> None:
+    sim = tiny_sim  # one project matters: eight suffice
     config = config_for(sim)
     before_fetch = sim.clock.now - timedelta(minutes=5)
     first = run_fetch(config).snapshot

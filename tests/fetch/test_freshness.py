@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fetch_helpers import comparable, make_config, run_fetch
+from fetch_helpers import TINY, comparable, make_config, run_fetch
 
 from gldash_static.config import Config
 from gldash_static.fetch.freshness import (
@@ -133,7 +133,7 @@ def test_updated_after_listing_loses_no_pipeline_to_ties_on_a_page_boundary(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # Four items a page, as max_per_page shrinks them: ten ties span three pages.
-    with Simulator(OrgSpec(projects=60, seed=11), max_per_page=4) as sim:
+    with Simulator(TINY, max_per_page=4) as sim:
         monkeypatch.setenv("GITLAB_TOKEN", sim.token)
         config = make_config(sim, tmp_path)
         first = run_fetch(config).snapshot
@@ -165,7 +165,8 @@ def test_full_and_incremental_fetch_read_pages_on_our_base_url_whatever_link_nam
 ) -> None:
     # GitLab writes its external URL into Link headers; here it names a host nobody serves.
     elsewhere = "http://127.0.0.2:9/"
-    with Simulator(OrgSpec(projects=60, seed=4), max_per_page=5, external_url=elsewhere) as sim:
+    org = OrgSpec(projects=60, seed=4, pipelines_per_project=8)
+    with Simulator(org, max_per_page=5, external_url=elsewhere) as sim:
         monkeypatch.setenv("GITLAB_TOKEN", sim.token)
         # Branches on every refresh: this test compares refreshes with full fetches.
         config = make_config(sim, tmp_path, "fetch:\n  branch_max_age_hours: 0\n")
