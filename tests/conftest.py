@@ -36,7 +36,8 @@ class _CompiledTemplates(jinja2.BytecodeCache):
         syntax = (env.block_start_string, env.variable_start_string, env.comment_start_string)
         layout = (env.trim_blocks, env.lstrip_blocks, env.keep_trailing_newline)
         options = (repr(env.autoescape), env.optimized, tuple(sorted(env.extensions)))
-        return (bucket.key, bucket.checksum, syntax, layout, options)
+        generator = (type(env), env.code_generator_class)
+        return (bucket.key, bucket.checksum, syntax, layout, options, generator)
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         """Fill `bucket` from an earlier compile of the same template, if any."""
