@@ -280,6 +280,7 @@ def test_refresh_without_working_graphql_asks_each_project(
     two_hours_later: Later, break_graphql: Callable[[Simulator], None]
 ) -> None:
     case = two_hours_later
+    assert comparable(case.later) != comparable(case.first)  # a refresh has work to do
     break_graphql(case.sim)
     refreshed = run_fetch(case.config, previous=case.first)
     assert refreshed.complete, refreshed.snapshot["fetch"]["errors"]
@@ -294,6 +295,7 @@ def test_refresh_without_working_graphql_asks_each_project(
 
 def test_graphql_pages_smaller_than_a_batch_are_followed(two_hours_later: Later) -> None:
     case = two_hours_later
+    assert comparable(case.later) != comparable(case.first)  # a refresh has work to do
     case.sim.graphql_limits.page_size = 5
     refreshed = run_fetch(case.config, previous=case.first).snapshot
     assert comparable(refreshed) == comparable(case.later)
@@ -360,6 +362,16 @@ def test_four_shards_merged_equal_the_unsharded_fetch(
     assert comparable(merged) == comparable(whole)
 
 
+def newest_pipeline(sim: Simulator, project_id: int) -> int:
+    """The id of the project's newest pipeline in the simulator, 0 if none."""
+    return max((p.id for p in sim.state.pipelines(project_id)), default=0)
+
+
+def max_pipeline_id(project: Project) -> int:
+    """The id of the newest pipeline a snapshot holds for the project, 0 if none."""
+    return max((p["id"] for p in project["pipelines"]), default=0)
+
+
 def test_event_refreshes_only_its_project(
     tiny_sim: Simulator, config_for: Callable[..., Config]
 ) -> None:
@@ -367,7 +379,15 @@ def test_event_refreshes_only_its_project(
     config = config_for(sim)
     first = run_fetch(config).snapshot
     sim.clock.advance(hours=3)
-    target = first["sources"][0]["projects"][3]
+    projects = first["sources"][0]["projects"]
+    # The event is about a project with a new pipeline; another changed too, unasked.
+    target = next(p for p in projects if newest_pipeline(sim, p["id"]) > max_pipeline_id(p))
+    moved = [
+        p
+        for p in projects
+        if ts(sim.state.projects[p["id"]].last_activity_at) != p["last_activity_at"]
+    ]
+    assert len(moved) > 1
     payload = {
         "object_kind": "pipeline",
         "object_attributes": {"id": 1, "status": "failed"},
@@ -380,7 +400,7 @@ def test_event_refreshes_only_its_project(
     assert calls <= 12 + len(target["pipelines"]), after["fetch"]["api_calls"]
     before_by_id = {p["id"]: p for p in first["sources"][0]["projects"]}
     changed = [p["id"] for p in after["sources"][0]["projects"] if p != before_by_id.get(p["id"])]
-    assert changed in ([target["id"]], [])
+    assert changed == [target["id"]]
     refreshed = next(p for p in after["sources"][0]["projects"] if p["id"] == target["id"])
     full = run_fetch(config, full=True).snapshot
     fresh = next(p for p in full["sources"][0]["projects"] if p["id"] == target["id"])

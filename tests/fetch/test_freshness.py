@@ -103,8 +103,9 @@ def test_a_push_without_pipeline_within_the_hour_arrives_within_the_bound(
 
 @pytest.mark.parametrize("graphql", [True, False])
 def test_a_push_with_a_pipeline_arrives_on_the_next_refresh(
-    org: Simulator, config_for: Callable[..., Config], graphql: bool
+    tiny_sim: Simulator, config_for: Callable[..., Config], graphql: bool
 ) -> None:
+    org = tiny_sim  # one project matters: eight suffice
     config = config_for(org, f"fetch:\n  graphql: {str(graphql).lower()}\n")
     pid, default = quiet_project(org)
     org.state.push(pid, default)
