@@ -20,13 +20,13 @@ SCHEMA = json.loads(
 )
 # 100 projects, 48 of them published: failing and running pipelines, open merge requests, an
 # empty repository, archived, private, personal and shared projects, three top-level groups.
-# About 5 pipelines a project, all kept (BIG_FETCH keeps 6 of about 20).
+# About 5 pipelines a project, all kept (BIG_FETCH keeps 4 of about 20).
 SMALL = OrgSpec(projects=100, seed=2, pipelines_per_project=5)
 # 60 projects, 8 of them published: for tests about one project or about failures.
 TINY = OrgSpec(projects=60, seed=11, pipelines_per_project=8)
 # Today's size of a test organisation: 500 projects, 150 published (two GraphQL batches),
 # about 20 pipelines each, of which BIG_FETCH keeps the latest 4: the selection of what to
-# keep is exercised on every project, and a fetch sends a third of the requests of keeping 20.
+# keep is exercised on every project, with far fewer requests than keeping the default 20.
 BIG = OrgSpec(projects=500, seed=2)
 BIG_FETCH = "fetch:\n  pipelines_per_project: 4\n"
 # Projects per GraphQL request unless a test says otherwise: SMALL's refresh asks in three
