@@ -95,5 +95,15 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
 @pytest.fixture(autouse=True)
 def _no_ambient_gitlab_env(monkeypatch: pytest.MonkeyPatch) -> None:
     # Tests must not pick up a developer's or CI's GitLab variables by accident.
-    for name in ("CI_SERVER_URL", "CI_PROJECT_URL", "GITLAB_TOKEN", "CI_JOB_TOKEN"):
+    for name in (
+        "CI_SERVER_URL",
+        "CI_PROJECT_URL",
+        "CI_PROJECT_ID",
+        "CI_PAGES_URL",
+        "CI_DEFAULT_BRANCH",
+        "CI_COMMIT_REF_NAME",
+        "GITLAB_CI",
+        "GITLAB_TOKEN",
+        "CI_JOB_TOKEN",
+    ):
         monkeypatch.delenv(name, raising=False)

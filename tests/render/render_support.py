@@ -110,7 +110,7 @@ def hostile_snapshot() -> Snapshot:
 def serve(directory: Path) -> Iterator[str]:
     """Serve `directory` on a free loopback port for the duration of the fixture."""
     server = make_server(directory, 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"
