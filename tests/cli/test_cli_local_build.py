@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO
 
 from gldash_static import pipeline
 from gldash_static.config import load_config, parse_config
 from gldash_static.simulator import OrgSpec, Simulator
 
+REPO = Path(__file__).resolve().parents[2]
 OUTSIDE_CI = "archive: no previous archive is fetched outside GitLab CI"
 
 
