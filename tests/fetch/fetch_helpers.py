@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,11 @@ TINY = OrgSpec(projects=60, seed=11, pipelines_per_project=8)
 # about 20 pipelines each, of which BIG_FETCH keeps the latest 4: the selection of what to
 # keep is exercised on every project, with far fewer requests than keeping the default 20.
 BIG = OrgSpec(projects=500, seed=2)
-BIG_FETCH = "fetch:\n  pipelines_per_project: 4\n"
+# The ground truth fetches with the default eight workers, as users run it.
+BIG_FETCH = "fetch:\n  pipelines_per_project: 4\n  concurrency: 8\n"
+# Client and simulator share one interpreter in a test: two workers fetch a small organisation
+# as fast as eight at about a fifth less CPU. Tests that set concurrency keep theirs.
+TEST_CONCURRENCY = 2
 # Projects per GraphQL request unless a test says otherwise: SMALL's refresh asks in three
 # batches, as a large organisation's does in many (GitLab's own batch is 100).
 GRAPHQL_BATCH = 16
@@ -45,13 +50,22 @@ def top_groups(sim: Simulator) -> list[str]:
     return sorted(g.full_path for g in sim.state.groups.values() if g.parent_id is None)
 
 
+def with_test_concurrency(extra: str) -> str:
+    """`extra` config text with TEST_CONCURRENCY in its fetch section unless it sets its own."""
+    if re.search(r"(?m)^  concurrency:", extra):
+        return extra
+    line = f"  concurrency: {TEST_CONCURRENCY}\n"
+    merged, found = re.subn(r"(?m)^fetch:\n", lambda m: m.group(0) + line, extra, count=1)
+    return merged if found else f"{extra}fetch:\n{line}"
+
+
 def make_config(
     sim: Simulator, tmp: Path, extra: str = "", groups: list[str] | None = None
 ) -> Config:
     """A config.yml for the simulator's organisation, validated like a user's."""
     text = (
         f"sources:\n  - url: {sim.url}\n    groups: {json.dumps(groups or top_groups(sim))}\n"
-        f"{extra}"
+        f"{with_test_concurrency(extra)}"
     )
     path = tmp / "config.yml"
     path.write_text(text)
