@@ -24,7 +24,7 @@ demo: $(STAMP)
 	$(BIN)/gldash demo
 
 test: $(STAMP) $(NODE_STAMP)
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist worksteal -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(CODE)
