@@ -122,7 +122,7 @@ def make_workspace(
     """
     root.mkdir(parents=True, exist_ok=True)
     settings = {
-        "concurrency": "4",
+        "concurrency": "2",  # client and simulator share one interpreter: two are as fast
         "max_retries": "6",
         "circuit_breaker": "40",
         "pipelines_per_project": "3",
