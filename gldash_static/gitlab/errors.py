@@ -7,13 +7,13 @@ full URLs (signed storage links among them); neither belongs in a log line.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import gitlab.exceptions
 import requests
 
 from gldash_static.gitlab.http import ForeignOriginError
+from gldash_static.rules.text import clean
 
 # What `failure` can describe; catch these, and nothing broader, around a GitLab call.
 # RecursionError: JSON nested deeper than Python's parser can follow.
@@ -23,7 +23,6 @@ FAILURES: tuple[type[BaseException], ...] = (
     RecursionError,
 )
 DETAIL_CHARS = 200  # of GitLab's own error message: enough for "409 Conflict: ..." texts
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -58,5 +57,6 @@ def failure(exc: BaseException, timeout_s: float) -> Failure:
 
 
 def _detail(message: object) -> str:
-    # One line: an HTML error page from a proxy would otherwise split the message.
-    return _SPACES.sub(" ", str(message or ""))[:DETAIL_CHARS].strip(": ")
+    # The rule every page uses for untrusted text: one line (a proxy's HTML error page would
+    # split the message), no terminal escapes or bidi controls in a log, bounded.
+    return clean(message, DETAIL_CHARS).strip(": ")

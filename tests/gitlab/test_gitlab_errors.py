@@ -110,3 +110,13 @@ def test_a_client_without_a_config_fetches_as_the_default_config_does() -> None:
     assert api.breaker.threshold == defaults.circuit_breaker
     configured = ApiClient("https://gitlab.example.com", SECRET, concurrency=defaults.concurrency)
     assert api.pacer.reserve == configured.pacer.reserve
+
+
+def test_gitlabs_message_reaches_the_log_without_terminal_escapes_or_bidi_controls() -> None:
+    # GitLab's error text is untrusted: an ANSI escape could rewrite a CI log line and a
+    # bidi override could show it in another order.
+    hostile = "bad \x1b[2J\x1b[31mref\x1b[0m \u202eevil\u202c\x00" + "x" * 5000
+    described = failure(gitlab.exceptions.GitlabHttpError(hostile, 400), timeout_s=30)
+    assert not any(ch in described.message for ch in "\x1b\u202e\u202c\x00")
+    assert described.message.startswith("HTTP 400: bad ")
+    assert len(described.message) <= 220
