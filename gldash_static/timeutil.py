@@ -23,6 +23,16 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def second_time(value: object) -> str | None:
+    """GitLab's ISO 8601 text as UTC to the second (…Z), or None when unreadable.
+
+    Pipelines are stored so: GraphQL's Time gives whole seconds where REST gives
+    milliseconds, and one snapshot must read the same whichever API brought a pipeline.
+    """
+    moment = parse_time(value)
+    return None if moment is None else iso_utc(moment)
+
+
 def gitlab_time(moment: datetime) -> str:
     """UTC time to the millisecond as GitLab writes it, e.g. 2026-11-28T06:00:00.000Z."""
     moment = moment.astimezone(UTC)

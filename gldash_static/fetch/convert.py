@@ -23,6 +23,7 @@ from gldash_static.model import (
     Project,
     Visibility,
 )
+from gldash_static.timeutil import second_time
 
 log = logging.getLogger("gldash.fetch")
 
@@ -194,10 +195,10 @@ def pipeline(raw: dict[str, Any], failed_jobs: list[FailedJob]) -> Pipeline:
         "sha": _str(raw.get("sha")),
         "status": _str(raw.get("status")),
         "source": _opt_str(raw.get("source")),
-        "created_at": _str(raw.get("created_at")),
-        "updated_at": _str(raw.get("updated_at")),
-        "started_at": _opt_str(raw.get("started_at")),
-        "finished_at": _opt_str(raw.get("finished_at")),
+        "created_at": second_time(raw.get("created_at")) or "",
+        "updated_at": second_time(raw.get("updated_at")) or "",
+        "started_at": second_time(raw.get("started_at")),
+        "finished_at": second_time(raw.get("finished_at")),
         "duration": _opt_num(raw.get("duration"), "pipeline duration"),
         "queued_duration": _opt_num(raw.get("queued_duration"), "pipeline queued duration"),
         "coverage": _opt_num(raw.get("coverage"), "coverage", upper=100.0),
@@ -220,9 +221,14 @@ def failed_job(raw: dict[str, Any]) -> FailedJob:
         "stage": _str(raw.get("stage")),
         "failure_reason": _opt_str(raw.get("failure_reason")),
         "allow_failure": bool(raw.get("allow_failure")),
-        "duration": _opt_num(raw.get("duration"), "job duration"),
+        "duration": whole_seconds(_opt_num(raw.get("duration"), "job duration")),
         "web_url": _str(raw.get("web_url")),
     }
+
+
+def whole_seconds(seconds: float | None) -> float | None:
+    """A job's duration as GraphQL gives it (CiJob.duration is an Int: GitLab truncates)."""
+    return None if seconds is None else float(math.floor(seconds))
 
 
 def branch(raw: dict[str, Any]) -> Branch:

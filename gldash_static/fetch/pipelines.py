@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from gldash_static.model import FINISHED_STATUSES, Pipeline
+from gldash_static.timeutil import second_time
 
 # Pipeline list items carry id, ref, status and updated_at; details add the rest.
 Summary = dict[str, Any]
@@ -35,11 +36,17 @@ def enough_listed(listed: list[Summary], default_branch: str | None, keep: int) 
 
 
 def reusable(previous: Pipeline | None, summary: Summary) -> bool:
-    """A finished pipeline seen before with the same updated_at never needs fetching again."""
+    """A finished pipeline seen before with the same updated_at never needs fetching again.
+
+    Times compare to the second: stored ones are (see convert.pipeline), and older
+    snapshots and REST listings carry milliseconds.
+    """
+    if previous is None or previous["status"] not in FINISHED_STATUSES:
+        return False
+    stored = second_time(previous["updated_at"])
     return (
-        previous is not None
-        and previous["status"] in FINISHED_STATUSES
-        and previous["updated_at"] == summary.get("updated_at")
+        stored is not None
+        and stored == second_time(summary.get("updated_at"))
         and previous["status"] == summary.get("status")
     )
 

@@ -7,6 +7,7 @@ import copy
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from gldash_static.fetch import FetchOutcome, FetchRequest, fetch_snapshot
 from gldash_static.fetch.progress import Quiet
 from gldash_static.model import Snapshot
 from gldash_static.simulator import Faults, OrgSpec, Simulator
+from gldash_static.timeutil import iso_utc
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[2] / "docs" / "snapshot.schema.json").read_text()
@@ -43,6 +45,11 @@ SELECTION_ONLY = (
     "fetch:\n  pipelines_per_project: 1\n  branches: false\n"
     "  merge_requests: false\n  failed_jobs: false\n"
 )
+
+
+def second(moment: datetime | None) -> str | None:
+    """A simulator time as snapshots store pipeline times: UTC to the second."""
+    return None if moment is None else iso_utc(moment)
 
 
 def top_groups(sim: Simulator) -> list[str]:

@@ -26,6 +26,7 @@ from fetch_helpers import (
     left_as_found,
     make_config,
     run_fetch,
+    second,
 )
 
 from gldash_static.config import Config
@@ -89,9 +90,9 @@ def check_against_ground_truth(sim: Simulator, snapshot: Snapshot, keep: int) ->
             assert live is not None
             assert pipeline["status"] == live.status
             assert pipeline["ref"] == live.ref and pipeline["sha"] == live.sha
-            assert pipeline["updated_at"] == ts(live.updated_at)
-            assert pipeline["started_at"] == ts(live.started_at)
-            assert pipeline["finished_at"] == ts(live.finished_at)
+            assert pipeline["updated_at"] == second(live.updated_at)
+            assert pipeline["started_at"] == second(live.started_at)
+            assert pipeline["finished_at"] == second(live.finished_at)
             assert pipeline["duration"] == (None if live.duration is None else float(live.duration))
             assert pipeline["source"] == live.source
             failed = (

@@ -8,14 +8,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from fetch_helpers import SELECTION_ONLY, run_fetch
+from fetch_helpers import SELECTION_ONLY, run_fetch, second
 
 from gldash_static.config import Config
 from gldash_static.fetch import convert
 from gldash_static.model import Project, Snapshot
 from gldash_static.simulator import Simulator, history
 from gldash_static.simulator.model import Pipeline, PipelinePlan
-from gldash_static.simulator.serialize import ts
 
 
 def test_empty_repo_decides_over_the_default_branch() -> None:
@@ -100,7 +99,7 @@ def test_a_pipeline_updated_exactly_at_the_watermark_is_read_again_once(
     assert truth.status == "success" and truth.updated_at == watermark
     refreshed = run_fetch(config, previous=first).snapshot
     (record,) = _records(refreshed, project_id, pipeline.id)  # once, not twice
-    assert (record["status"], record["updated_at"]) == ("success", ts(watermark))
+    assert (record["status"], record["updated_at"]) == ("success", second(watermark))
 
 
 def test_a_canceling_pipeline_is_read_again_until_canceled(

@@ -9,10 +9,12 @@ import pytest
 from gldash_static.fetch.pipelines import enough_listed, reusable, select, summary_of
 from gldash_static.model import Pipeline
 
+T1 = "2026-11-28T05:43:44Z"  # a stored pipeline's time: to the second
+T1_MS = "2026-11-28T05:43:44.372Z"  # the same second as a REST listing writes it
+T2 = "2026-11-28T05:43:45.001Z"
 
-def item(
-    pid: int, ref: str = "main", status: str = "success", updated: str = "t1"
-) -> dict[str, Any]:
+
+def item(pid: int, ref: str = "main", status: str = "success", updated: str = T1) -> dict[str, Any]:
     """A pipeline list item."""
     return {"id": pid, "ref": ref, "status": status, "updated_at": updated}
 
@@ -85,7 +87,7 @@ def test_enough_listed(listed: list[dict[str, Any]], keep: int, enough: bool) ->
     assert enough_listed(listed, "main", keep) is enough
 
 
-def stored(status: str = "success", updated: str = "t1") -> Pipeline:
+def stored(status: str = "success", updated: str = T1) -> Pipeline:
     """A stored pipeline with more fields than a list item has."""
     return cast(
         Pipeline,
@@ -97,8 +99,14 @@ def stored(status: str = "success", updated: str = "t1") -> Pipeline:
     ("previous", "summary", "reuse"),
     [
         pytest.param(stored(), item(5), True, id="finished and unchanged"),
+        pytest.param(stored(), item(5, updated=T1_MS), True, id="same second, in milliseconds"),
+        pytest.param(
+            stored(updated=T1_MS), item(5), True, id="stored in milliseconds by an older gldash"
+        ),
+        pytest.param(stored(updated=""), item(5, updated=""), False, id="no time on either"),
+        pytest.param(stored(), item(5, updated="yesterday"), False, id="unreadable time"),
         pytest.param(None, item(5), False, id="never seen"),
-        pytest.param(stored(), item(5, updated="t2"), False, id="updated since (retried)"),
+        pytest.param(stored(), item(5, updated=T2), False, id="updated since (retried)"),
         pytest.param(stored(), item(5, status="failed"), False, id="status differs"),
         pytest.param(stored("running"), item(5, "main", "running"), False, id="not finished"),
         pytest.param(stored("canceling"), item(5, "main", "canceling"), False, id="canceling"),
