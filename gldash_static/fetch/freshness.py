@@ -9,7 +9,7 @@ cheaper than the branches themselves, so those are read again once they reach an
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,7 +47,7 @@ def needs_branch_refresh(
 
 
 def pipelines_show_a_push(
-    listed: Iterable[dict[str, Any]], branches: list[Branch], known_ids: Collection[int]
+    listed: Iterable[Mapping[str, Any]], branches: list[Branch], known_ids: Collection[int]
 ) -> bool:
     """Whether new pipelines name a commit that the stored branch heads lack.
 

@@ -3,17 +3,19 @@ other ref seen in that window. Pure functions, shared by full and incremental fe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from gldash_static.model import FINISHED_STATUSES, Pipeline
 from gldash_static.timeutil import second_time
 
 # Pipeline list items carry id, ref, status and updated_at; details add the rest.
 Summary = dict[str, Any]
+# select() keeps what it is given: list items, stored summaries or whole records.
+Listed = TypeVar("Listed", bound=Mapping[str, Any])
 
 
-def select(candidates: Iterable[Summary], default_branch: str | None, keep: int) -> list[Summary]:
+def select(candidates: Iterable[Listed], default_branch: str | None, keep: int) -> list[Listed]:
     """The kept pipelines, newest first, from any superset of them."""
     ordered = sorted({c["id"]: c for c in candidates}.values(), key=lambda c: -int(c["id"]))
     defaults = [c for c in ordered if c.get("ref") == default_branch][:keep]
@@ -21,7 +23,7 @@ def select(candidates: Iterable[Summary], default_branch: str | None, keep: int)
         window_start = int(defaults[-1]["id"])
     else:
         window_start = min((int(c["id"]) for c in ordered), default=0)
-    latest_other: dict[str, Summary] = {}
+    latest_other: dict[str, Listed] = {}
     for c in ordered:
         ref = str(c.get("ref"))
         if ref != default_branch and int(c["id"]) >= window_start and ref not in latest_other:
@@ -30,7 +32,9 @@ def select(candidates: Iterable[Summary], default_branch: str | None, keep: int)
     return [kept[i] for i in sorted(kept, reverse=True)]
 
 
-def enough_listed(listed: list[Summary], default_branch: str | None, keep: int) -> bool:
+def enough_listed(
+    listed: Sequence[Mapping[str, Any]], default_branch: str | None, keep: int
+) -> bool:
     """Whether a newest-first listing already holds `keep` default-branch pipelines."""
     return sum(1 for c in listed if c.get("ref") == default_branch) >= keep
 

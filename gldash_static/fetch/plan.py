@@ -9,7 +9,7 @@ return a new plan; `SourceFetch` and `ProjectFetcher` only carry it out.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -22,8 +22,9 @@ from gldash_static.timeutil import gitlab_time as iso
 from gldash_static.timeutil import parse_time
 
 # list: the newest pipelines from scratch; since: the stored ones plus those updated after
-# `since`; reuse: the stored ones (GraphQL saw no change); none: nothing to ask.
-Pipelines = Literal["list", "since", "reuse", "none"]
+# `since`; given: either, brought by GraphQL for many projects at once (fetch/bulk.py);
+# reuse: the stored ones (GraphQL saw no change); none: nothing to ask.
+Pipelines = Literal["list", "given", "since", "reuse", "none"]
 # fetch: read them now; if_pushed: read them when the new pipelines show a push, else keep;
 # keep: the stored ones; none: nothing (not fetched, and nothing stored to keep).
 Branches = Literal["fetch", "if_pushed", "keep", "none"]
@@ -52,6 +53,8 @@ class Basis:
     unchanged: bool  # GraphQL: no pipeline updated after `since`
     want_branches: bool  # fetch.branches
     want_merge_requests: bool  # fetch.merge_requests
+    default_branch: bool  # the listing named it (GraphQL's listing needs it; REST can ask)
+    given: bool = False  # GraphQL brought what "list" or "since" would: nothing to ask
 
     def readable(self, feature: Feature) -> bool:
         """Published, and readable with the token."""
@@ -84,6 +87,12 @@ class FetchPlan:
         if not self.graphql or self.since is None:
             return []
         return [p.project_id for p in self.projects if _probed(p)]
+
+    def bulk_ids(self) -> list[int]:
+        """The projects whose pipelines GraphQL is to list, many in one request."""
+        if not self.graphql:
+            return []
+        return [p.project_id for p in self.projects if _bulk(p)]
 
     def merge_requests_by_group(self) -> list[ProjectPlan]:
         """The projects whose merge requests come from the group listing."""
@@ -184,6 +193,17 @@ def after_probe(plan: FetchPlan, answers: Mapping[int, changes.Answer] | None) -
     return dataclasses.replace(plan, projects=tuple(projects))
 
 
+def after_bulk(plan: FetchPlan, answered: Collection[int]) -> FetchPlan:
+    """The plan once GraphQL listed the pipelines of `answered`: REST lists the others."""
+    projects = tuple(
+        _redecide(p, dataclasses.replace(p.basis, given=True))
+        if _bulk(p) and p.project_id in answered
+        else p
+        for p in plan.projects
+    )
+    return dataclasses.replace(plan, projects=projects)
+
+
 def replan_without(plan: ProjectPlan, feature: Feature) -> ProjectPlan:
     """The plan once a feature turned out unreadable mid-fetch (a 403): asked no more."""
     unavailable = tuple(access.with_feature(plan.basis.unavailable, feature))
@@ -204,6 +224,7 @@ def _basis(item: Listed, settings: FetchSettings, *, branches_due: bool, by_grou
         unchanged=False,
         want_branches=settings.branches,
         want_merge_requests=settings.merge_requests,
+        default_branch=record["default_branch"] is not None,
     )
 
 
@@ -220,15 +241,18 @@ def _decide(
     pipelines: Pipelines
     if not code or not basis.readable("pipelines"):
         pipelines = "none"  # no commit, CI/CD off or withheld: nothing to ask (GitLab: 403)
-    elif since is None:
-        pipelines = "list"
+    elif since is not None and basis.unchanged:
+        pipelines = "reuse"
+    elif basis.given:
+        pipelines = "given"
     else:
-        pipelines = "reuse" if basis.unchanged else "since"
+        pipelines = "list" if since is None else "since"
     readable_code = not basis.empty_repo and basis.readable("repository")
+    listing = ("since", "given")  # pipelines listed now: a push would show among them
     branches: Branches
     if basis.want_branches and readable_code and basis.branches_due:
         branches = "fetch"
-    elif basis.want_branches and readable_code and pipelines == "since":
+    elif basis.want_branches and readable_code and since is not None and pipelines in listing:
         branches = "if_pushed"  # a push that started a pipeline shows in the listing
     elif basis.want_branches and previous is not None:
         branches = "keep"
@@ -240,6 +264,13 @@ def _decide(
     else:
         merge_requests = "group" if basis.by_group else "project"
     return ProjectPlan(project_id, previous, since, pipelines, branches, merge_requests, basis)
+
+
+def _bulk(plan: ProjectPlan) -> bool:
+    """Whether GraphQL lists a project's pipelines: one to list (afresh, or since the last
+    run when the probe saw a change) whose default branch the listing named (REST finds it
+    for a token that may not read the code)."""
+    return plan.pipelines in ("list", "since") and plan.basis.default_branch
 
 
 def _probed(plan: ProjectPlan) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 from gldash_static.config import FetchSettings
 from gldash_static.fetch import access, convert, freshness, pipelines
+from gldash_static.fetch.bulk import Given
 from gldash_static.fetch.plan import ProjectPlan, replan_without
 from gldash_static.gitlab import ApiClient, ApiError
 from gldash_static.model import Branch, FailedJob, MergeRequest, Pipeline, Project
@@ -24,8 +25,10 @@ class ProjectFetcher:
         self.settings = settings
         self.details = details
 
-    def fetch(self, project: Project, plan: ProjectPlan) -> Project:
+    def fetch(self, project: Project, plan: ProjectPlan, given: Given | None = None) -> Project:
         """Fill `project` (fresh from the listing) as `plan` says; raises ApiError on failure.
+
+        `given`: the kept pipelines GraphQL brought, for a plan that says so ("given").
 
         A 403 on one feature means the token's role may not read it: the feature is listed
         as unavailable and the project fetched again by a plan without it, so that its other
@@ -35,7 +38,7 @@ class ProjectFetcher:
         """
         while True:
             try:
-                return self._fetch_once(project, plan)
+                return self._fetch_once(project, plan, given or Given([], []))
             except ApiError as exc:
                 feature = access.forbidden_feature(exc.path) if exc.status == 403 else None
                 if feature is None or feature in plan.basis.unavailable:
@@ -43,7 +46,7 @@ class ProjectFetcher:
                 plan = replan_without(plan, feature)
                 project["unavailable"] = access.with_feature(project["unavailable"], feature)
 
-    def _fetch_once(self, project: Project, plan: ProjectPlan) -> Project:
+    def _fetch_once(self, project: Project, plan: ProjectPlan, given: Given) -> Project:
         base = f"/projects/{project['id']}"
         keep = self.settings.pipelines_per_project
         branches: Future[list[Branch]] | None = None
@@ -56,8 +59,13 @@ class ProjectFetcher:
         previous = {p["id"]: p for p in (plan.previous["pipelines"] if plan.previous else [])}
         if plan.pipelines != "none" and project["default_branch"] is None:
             project["default_branch"] = self._default_branch_from_pipelines(base)
-        if plan.pipelines == "none":
+        old_branches = plan.previous["branches"] if plan.previous else []
+        if plan.pipelines in ("none", "given"):
             candidates = []
+            if plan.branches == "if_pushed" and freshness.pipelines_show_a_push(
+                given.changed, old_branches, previous
+            ):
+                branches = self.details.submit(self._branches, base)
         elif plan.pipelines == "list":
             candidates = self._list_pipelines(base, project["default_branch"], keep)
         elif plan.pipelines == "reuse":
@@ -76,7 +84,6 @@ class ProjectFetcher:
                 if convert.raw_id(item) is not None
             ]
             candidates = [pipelines.summary_of(p) for p in previous.values()] + changed
-            old_branches = plan.previous["branches"] if plan.previous else []
             if plan.branches == "if_pushed" and freshness.pipelines_show_a_push(
                 changed, old_branches, previous
             ):
@@ -94,6 +101,8 @@ class ProjectFetcher:
                 pending.append((pid, self.details.submit(self._pipeline, base, pid)))
         for pid, future in pending:
             kept[pid] = future.result()
+        if plan.pipelines == "given":
+            kept = {p["id"]: p for p in given.kept}
         project["pipelines"] = [kept[pid] for pid in sorted(kept, reverse=True)]
         if branches is not None:
             project["branches"] = branches.result()

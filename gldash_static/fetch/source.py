@@ -11,7 +11,7 @@ from typing import Any
 
 from gldash_static.config import FetchSettings, SourceSettings
 from gldash_static.errors import FetchError
-from gldash_static.fetch import access, changes, convert, group_mrs, plan, publish, scope
+from gldash_static.fetch import access, bulk, changes, convert, group_mrs, plan, publish, scope
 from gldash_static.fetch.plan import FetchPlan, ProjectPlan
 from gldash_static.fetch.progress import Progress
 from gldash_static.fetch.project import ProjectFetcher
@@ -80,6 +80,7 @@ class SourceFetch:
         self.errors: list[str] = []
         self.complete = True
         self._breaker_reported = False
+        self._graphql_failed = False  # the probe could not ask GraphQL
 
     def run(self) -> SourceResult:
         """Fetch the source; raises FetchError when nothing useful can be fetched."""
@@ -214,7 +215,8 @@ class SourceFetch:
             settings=self.settings,
         )
         fetch_plan = self._probe(fetch_plan, pool)
-        done = self._run_plan(fetcher, pool, records, fetch_plan)
+        fetch_plan, given = self._bulk(fetch_plan, records, pool)
+        done = self._run_plan(fetcher, pool, records, fetch_plan, given)
         if group_listing is not None:
             try:
                 group_mrs.assign(done, fetch_plan, group_listing.result())
@@ -249,7 +251,41 @@ class SourceFetch:
             self.progress.note,
             batch=self.graphql_batch,
         )
+        # GraphQL that cannot answer the probe is not asked for the pipelines either.
+        self._graphql_failed = answers is None
         return plan.after_probe(fetch_plan, answers)
+
+    def _bulk(
+        self, fetch_plan: FetchPlan, records: list[Project], pool: ThreadPoolExecutor
+    ) -> tuple[FetchPlan, dict[int, bulk.Given]]:
+        """The plan after GraphQL listed the pipelines of many projects at once, and those."""
+        ids = set() if self._graphql_failed else set(fetch_plan.bulk_ids())
+        plans = {p.project_id: p for p in fetch_plan.projects}
+        wanted = [
+            bulk.Wanted(
+                r["id"],
+                r["default_branch"],
+                r["web_url"],
+                since=plans[r["id"]].since,
+                stored=tuple(previous["pipelines"])
+                if (previous := plans[r["id"]].previous)
+                else (),
+            )
+            for r in records
+            if r["id"] in ids and r["default_branch"] is not None
+        ]
+        if not wanted:
+            return fetch_plan, {}
+        found = bulk.fetch(
+            self.api,
+            wanted,
+            keep=self.settings.pipelines_per_project,
+            failed_jobs=self.settings.failed_jobs,
+            pool=pool,
+            note=self.progress.note,
+            batch=self.graphql_batch,
+        )
+        return plan.after_bulk(fetch_plan, found.pipelines), found.pipelines
 
     def _run_plan(
         self,
@@ -257,12 +293,13 @@ class SourceFetch:
         pool: ThreadPoolExecutor,
         records: list[Project],
         fetch_plan: FetchPlan,
+        given: dict[int, bulk.Given],
     ) -> list[Project]:
         self.progress.start(
             len(records), lambda: self.api.stats.total, lambda: self.api.stats.retries
         )
         futures = [
-            (record, project, pool.submit(fetcher.fetch, record, project))
+            (record, project, pool.submit(fetcher.fetch, record, project, given.get(record["id"])))
             for record, project in zip(records, fetch_plan.projects, strict=True)
         ]
         done: list[Project] = []
@@ -363,3 +400,10 @@ class SourceFetch:
         finally:
             self.progress.advance()
         return previous["groups"], [*others, fresh]
+
+
+def _wanted(record: Project, project: ProjectPlan) -> bulk.Wanted:
+    """What GraphQL is to list for one project (its default branch is known)."""
+    stored = tuple(project.previous["pipelines"]) if project.previous else ()
+    branch = record["default_branch"] or ""
+    return bulk.Wanted(record["id"], branch, record["web_url"], project.since, stored)

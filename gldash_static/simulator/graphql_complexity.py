@@ -74,6 +74,10 @@ RULES: dict[tuple[str, str], FieldRule] = {
         "app/graphql/types/query_type.rb, app/graphql/resolvers/projects_resolver.rb",
         resolver=True,
     ),
+    ("Pipeline", "jobs"): FieldRule(
+        "app/graphql/types/ci/pipeline_type.rb (resolver: Resolvers::Ci::JobsResolver)",
+        resolver=True,
+    ),
     ("Project", "pipelines"): FieldRule(
         "app/graphql/resolvers/ci/project_pipelines_resolver.rb, "
         "app/graphql/resolvers/concerns/resolves_pipelines.rb (calls_gitaly!)",

@@ -121,5 +121,6 @@ def left_as_found(sim: Simulator) -> Iterator[None]:
         sim.on_request(None)
         sim.set_faults(Faults())
         sim.graphql_limits.max_complexity, sim.graphql_limits.page_size = limits
+        sim.graphql_limits.rewrite = None
     # Later tests of the module read this organisation as it was.
     assert sim.clock.now == now, "a test changed the shared organisation"

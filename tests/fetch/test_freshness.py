@@ -133,10 +133,11 @@ def test_a_push_with_a_pipeline_arrives_on_the_next_refresh(
 def test_updated_after_listing_loses_no_pipeline_to_ties_on_a_page_boundary(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # Four items a page, as max_per_page shrinks them: ten ties span three pages.
+    # Four items a page, as max_per_page shrinks them: ten ties span three pages. REST only:
+    # its offset pages are what ties can shift (GraphQL pages by cursor).
     with Simulator(TINY, max_per_page=4) as sim:
         monkeypatch.setenv("GITLAB_TOKEN", sim.token)
-        config = make_config(sim, tmp_path)
+        config = make_config(sim, tmp_path, "fetch:\n  graphql: false\n")
         first = run_fetch(config).snapshot
         pid, default = quiet_project(sim)
         # Ten API pipelines created in one millisecond share one updated_at.
@@ -170,7 +171,8 @@ def test_full_and_incremental_fetch_read_pages_on_our_base_url_whatever_link_nam
     with Simulator(org, max_per_page=5, external_url=elsewhere) as sim:
         monkeypatch.setenv("GITLAB_TOKEN", sim.token)
         # Branches on every refresh: this test compares refreshes with full fetches.
-        config = make_config(sim, tmp_path, "fetch:\n  branch_max_age_hours: 0\n")
+        # REST only: its Link headers are what this is about (GraphQL pages by cursor).
+        config = make_config(sim, tmp_path, "fetch:\n  branch_max_age_hours: 0\n  graphql: false\n")
         later: list[str] = []
         sim.on_request(
             lambda template, path, query: (

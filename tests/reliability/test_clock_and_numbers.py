@@ -4,6 +4,7 @@ and non-finite numbers are outvoted, kept out of retention's decisions, or dropp
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -249,17 +250,8 @@ def test_archive_add_of_a_future_snapshot_needs_force(
 # -- non-finite and absurd numbers -----------------------------------------------------------
 
 
-def test_infinite_duration_from_gitlab_is_dropped_with_a_warning(
-    sim: Simulator, tmp_path: Path, build: Callable[..., str]
-) -> None:
-    with sim.state.lock:
-        project = next(
-            p
-            for p in sorted(sim.state.projects.values(), key=lambda p: p.id)
-            if p.visibility != "private" and not p.archived and not p.empty_repo
-            and p.namespace_kind == "group" and sim.state.pipelines(p.id)
-        )  # fmt: skip
-        pipeline = sim.state.pipelines(project.id)[-1]
+def _infinite_over_rest(sim: Simulator, project: Any, pipeline: Any) -> None:
+    """GET .../pipelines/:id answers `"duration": 1e999, "queued_duration": NaN`."""
     path = f"/api/v4/projects/{project.id}/pipelines/{pipeline.id}"
     body = requests.get(sim.url + path, headers={"PRIVATE-TOKEN": sim.token}, timeout=10).text
     hostile = re.sub(r'"duration": ?[^,}]+', '"duration": 1e999', body, count=1)
@@ -270,11 +262,50 @@ def test_infinite_duration_from_gitlab_is_dropped_with_a_warning(
         return Reply(hostile.encode()) if request_path == path else None
 
     sim.on_request(answer)
-    ws = make_workspace(sim, tmp_path / "ws", fetch="  pipelines_per_project: 20")
+
+
+def _infinite_over_graphql(sim: Simulator, project: Any, pipeline: Any) -> None:
+    """GraphQL's pipeline node says `"duration": Infinity, "queuedDuration": NaN`."""
+    wanted = f"gid://gitlab/Ci::Pipeline/{pipeline.id}"
+
+    def rewrite(body: dict[str, Any]) -> dict[str, Any]:
+        for node in (body.get("data") or {}).get("projects", {}).get("nodes") or []:
+            for item in (node.get("pipelines") or {}).get("nodes") or []:
+                if item["id"] == wanted:
+                    item["duration"], item["queuedDuration"] = math.inf, math.nan
+        return body
+
+    sim.graphql_limits.rewrite = rewrite
+
+
+@pytest.mark.parametrize(
+    ("graphql", "poison"),
+    [(False, _infinite_over_rest), (True, _infinite_over_graphql)],
+    ids=["rest", "graphql"],
+)
+def test_infinite_duration_from_gitlab_is_dropped_with_a_warning(
+    sim: Simulator,
+    tmp_path: Path,
+    build: Callable[..., str],
+    graphql: bool,
+    poison: Callable[[Simulator, Any, Any], None],
+) -> None:
+    with sim.state.lock:
+        project = next(
+            p
+            for p in sorted(sim.state.projects.values(), key=lambda p: p.id)
+            if p.visibility != "private" and not p.archived and not p.empty_repo
+            and p.namespace_kind == "group" and sim.state.pipelines(p.id)
+        )  # fmt: skip
+        pipeline = sim.state.pipelines(project.id)[-1]
+    poison(sim, project, pipeline)
+    fetch = f"  pipelines_per_project: 20\n  graphql: {str(graphql).lower()}"
+    ws = make_workspace(sim, tmp_path / "ws", fetch=fetch)
     try:
         output = build(ws.config_path)
     finally:
         sim.on_request(None)
+        sim.graphql_limits.rewrite = None
     assert "implausible pipeline duration" in output
     records = {p["id"]: p for p in read_snapshot(ws.snapshot)["sources"][0]["projects"]}
     stored = next(pl for pl in records[project.id]["pipelines"] if pl["id"] == pipeline.id)

@@ -66,7 +66,9 @@ def _storm(sim: Simulator) -> None:
     # A tight real limit (the pacer must wait out each window) plus injected 429s on top.
     sim.set_rate_limit(40, window_s=1.0)
     storm = Faults(error_rate=0.08, error_statuses=(429,), seed=3)
-    sim.set_faults(Faults(seed=3, routes={"GET /projects/:id/pipelines/*": storm}))
+    # A full fetch lists pipelines through GraphQL and reads branches over REST.
+    routes = {"POST /api/graphql": storm, "GET /projects/:id/repository/*": storm}
+    sim.set_faults(Faults(seed=3, routes=routes))
 
 
 def _stall(sim: Simulator) -> None:

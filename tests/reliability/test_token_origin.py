@@ -112,7 +112,7 @@ def _dashboard(sim: Simulator) -> int:
 
 CASES = {
     # command: (route redirected, status, expected exit status)
-    "fetch": ("GET /projects/:id/pipelines", 302, 1),
+    "fetch": ("GET /projects/:id/repository/branches", 302, 1),
     "graphql": ("POST /api/graphql", 307, 0),  # an optimisation: the refresh falls back to REST
     "schedule": ("GET /projects/:id/pipeline_schedules", 302, 1),
     "trigger": ("POST /projects/:id/trigger/pipeline", 307, 1),  # a 307 resends the body

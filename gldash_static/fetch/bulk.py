@@ -1,0 +1,399 @@
+"""The pipelines of many projects in one GraphQL request: how a full fetch stays cheap.
+
+Over REST, a project's kept pipelines cost a listing, one `GET .../pipelines/:id` each (only
+the detail has duration, queued time, user and times) and one jobs listing per failed one:
+about 20 requests for 20 kept pipelines. GraphQL's `projects(ids:)` with nested `pipelines`
+brings all of that, failed jobs included, for `batch` projects in one request.
+
+A refresh asks the same way for the pipelines updated since the last run of the projects the
+probe found changed (fetch/changes.py), and merges them with the stored ones as REST would.
+
+The same rule as REST chooses what to keep (`pipelines.select` over the newest pipelines,
+listed until N on the default branch are seen, at most MAX_LIST_PAGES pages' worth, then the
+default branch alone), so both paths store the same pipelines. Whatever GraphQL cannot say
+for sure goes to REST project by project: a project it leaves out, one with no pipelines
+(GraphQL answers "not allowed" with an empty list), a node in a shape GitLab does not send,
+failed jobs hidden from the token. A request refused as too complex or too slow is split in
+halves before its projects fall back to REST.
+
+Complexity by GitLab's rules (base_field.rb, base_resolver.rb; simulator/graphql_complexity.py
+computes the same): a connection costs its children plus its resolver's 1 (+1 Gitaly for
+pipelines, +2 with `ref`), times 1 + page size / 100. With 50 pipelines and 30 failed jobs
+a project, a batch of 100 projects costs 133 (137 with failed jobs off is not possible: the
+jobs field is left out then, 111); GitLab allows 250. `queryComplexity` reports the score.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any
+
+from gldash_static.errors import FetchError
+from gldash_static.fetch import convert, graphql_convert, pipelines
+from gldash_static.gitlab import ApiClient, ApiError, CircuitOpenError
+from gldash_static.model import FailedJob, Pipeline
+
+BATCH = 100  # projects a request: GitLab's max page size
+PIPELINES_PAGE = 50  # the first page: 20 kept on the default branch and the other refs
+MORE_PAGE = 100  # later pages of a project with many pipelines on other refs
+JOBS_PAGE = 30  # failed jobs a pipeline; a pipeline with more lists them over REST
+LIST_CAP = 300  # as REST: project.MAX_LIST_PAGES pages of 100
+SINCE_CAP = 1_000  # updated pipelines read for one project; a project with more asks REST
+
+QUERY = """
+query gldashPipelines(
+  $ids: [ID!], $projects: Int, $projectsAfter: String, $first: Int, $after: String,
+  $ref: String, $since: Time, $jobs: Int
+) {
+  queryComplexity { limit score }
+  projects(ids: $ids, first: $projects, after: $projectsAfter) {
+    nodes {
+      id
+      pipelines(first: $first, after: $after, ref: $ref, updatedAfter: $since) {
+        nodes {
+          id iid status ref sha source createdAt updatedAt startedAt finishedAt
+          duration queuedDuration coverage
+          user { username }
+          jobs(statuses: [FAILED], retried: false, jobKind: BUILD, first: $jobs) {
+            nodes { id name allowFailure duration stage { name } detailedStatus { tooltip } }
+            pageInfo { hasNextPage endCursor }
+          }
+        }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+# What GitLab says when a request is too big for it: complexity or depth over the limit,
+# graphql-ruby's timeout, or the 503/504 of a statement or proxy timeout.
+_TOO_BIG_WORDS = ("complexity", "timeout", "timed out", "depth")
+_TOO_BIG_STATUSES = (502, 503, 504)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A project whose newest pipelines, or those updated after `since`, are to be listed."""
+
+    project_id: int
+    default_branch: str
+    web_url: str
+    since: str | None = None  # a refresh: the stored pipelines plus those updated after it
+    stored: tuple[Pipeline, ...] = ()
+
+
+@dataclass(frozen=True)
+class Given:
+    """What GraphQL brought for one project."""
+
+    kept: list[Pipeline]  # the pipelines to keep, newest first, as REST would keep them
+    changed: list[Pipeline]  # a refresh's pipelines updated after `since` ([] otherwise)
+
+
+@dataclass
+class BulkResult:
+    """The kept pipelines of every project GraphQL answered for, and how it went."""
+
+    pipelines: dict[int, Given] = field(default_factory=dict)
+    requests: int = 0
+    scores: list[int] = field(default_factory=list)  # queryComplexity.score of each answer
+    limit: int | None = None  # queryComplexity.limit
+    failure: str | None = None  # why GraphQL was given up, when it was
+
+
+@dataclass
+class _Listing:
+    """One project's pipelines as the pages arrive."""
+
+    wanted: Wanted
+    records: list[Pipeline] = field(default_factory=list)
+    cursor: str | None = None
+    jobs_cut: set[int] = field(default_factory=set)  # failed pipelines with more jobs
+    broken: bool = False  # something GitLab would not send: REST decides
+
+
+_COMPLEXITY = re.compile(r"complexity of (\d+), which exceeds max complexity of (\d+)")
+
+
+class _TooBig(Exception):
+    """GitLab refused a request for its size; a smaller one may pass."""
+
+    def smaller(self, batch: int) -> int:
+        """The batch to try next: as many projects as the reported complexity leaves room
+        for (0: not even one fits), else half."""
+        found = _COMPLEXITY.search(str(self))
+        if found is None:
+            return batch // 2  # a timeout says nothing of how much smaller
+        score, limit = int(found.group(1)), int(found.group(2))
+        # The projects connection multiplies everything below it by 1 + batch/100
+        # (base_field.rb); the rest of the query (queryComplexity) costs 3.
+        per_batch = max(1.0, (score - 3) / (1 + batch / 100))
+        fits = int(((limit - 3) / per_batch - 1) * 100)
+        return max(0, min(fits, batch // 2))
+
+
+def fetch(
+    api: ApiClient,
+    wanted: Sequence[Wanted],
+    *,
+    keep: int,
+    failed_jobs: bool,
+    pool: Executor,
+    note: Callable[[str], None],
+    batch: int = BATCH,
+) -> BulkResult:
+    """The kept pipelines of `wanted`, `batch` projects a request; the rest goes to REST."""
+    if not 1 <= batch <= BATCH:
+        raise ValueError(f"GraphQL batch size must be 1..{BATCH}, not {batch}")
+    asker = _Asker(api, keep, failed_jobs)
+    by_since: dict[str | None, list[Wanted]] = {}
+    for item in wanted:
+        by_since.setdefault(item.since, []).append(item)  # one `since` a request
+    batches = [
+        group[i : i + batch] for group in by_since.values() for i in range(0, len(group), batch)
+    ]
+    result = BulkResult()
+    for future in [pool.submit(asker.batch, b) for b in batches]:
+        try:
+            result.pipelines.update(future.result())
+        except (ApiError, FetchError, CircuitOpenError) as exc:
+            result.failure = result.failure or str(exc)
+    result.requests, result.scores, result.limit = asker.requests, asker.scores, asker.limit
+    missing = len(wanted) - len(result.pipelines)
+    if result.failure is not None:
+        note(
+            f"GraphQL could not list the pipelines of {missing} project(s) "
+            f"({result.failure}); asking them over REST"
+        )
+    return result
+
+
+class _Asker:
+    """Sends the requests of the batches (from several threads) and reads their answers."""
+
+    def __init__(self, api: ApiClient, keep: int, failed_jobs: bool) -> None:
+        self.api = api
+        self.keep = keep
+        self.failed_jobs = failed_jobs
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.scores: list[int] = []
+        self.limit: int | None = None
+
+    def batch(self, wanted: list[Wanted]) -> dict[int, Given]:
+        """The kept pipelines of one batch's projects, splitting it while GitLab refuses."""
+        try:
+            listings = self._first_pages(wanted)
+        except _TooBig as exc:
+            size = exc.smaller(len(wanted))
+            if size < 1:
+                raise ApiError(None, str(exc), "/api/graphql") from None
+            given: dict[int, Given] = {}
+            for start in range(0, len(wanted), size):
+                given |= self.batch(wanted[start : start + size])
+            return given
+        given = {}
+        for listing in listings:
+            found = self._finish(listing)
+            if found is not None:
+                given[listing.wanted.project_id] = found
+        return given
+
+    def _first_pages(self, wanted: list[Wanted]) -> list[_Listing]:
+        by_id = {w.project_id: _Listing(w) for w in wanted}
+        since = wanted[0].since
+        first = MORE_PAGE if since is not None else PIPELINES_PAGE
+        ids = [w.project_id for w in wanted]
+        answered, cursor = self._ask(ids, first, None, since=since)
+        for _ in range(len(ids)):  # a server paging below the batch: each page has one
+            if cursor is None:
+                break
+            more, cursor = self._ask(ids, first, None, since=since, projects_after=cursor)
+            answered |= more
+        for project_id, page in answered.items():
+            listing = by_id.get(project_id)
+            if listing is not None:  # a project not asked for is not ours to keep
+                self._read_page(listing, page)
+        # Left out (deleted, hidden): REST says which.
+        return [by_id[i] for i in sorted(by_id) if i in answered]
+
+    def _ask(
+        self,
+        ids: list[int],
+        first: int,
+        after: str | None,
+        ref: str | None = None,
+        since: str | None = None,
+        projects_after: str | None = None,
+    ) -> tuple[dict[int, object], str | None]:
+        """One request: each answered project's `pipelines` connection, by project id, and
+        the cursor of the next page of projects (None: the last page)."""
+        variables: dict[str, Any] = {
+            "ids": [f"{graphql_convert.PROJECT_GID}{i}" for i in ids],
+            "projects": len(ids),
+            "projectsAfter": projects_after,
+            "first": first,
+            "after": after,
+            "ref": ref,
+            "since": since,
+            # Asked even with failed jobs off: a null `jobs` is how GraphQL says the token
+            # may not read jobs, and without that right REST refuses the pipelines too.
+            "jobs": JOBS_PAGE if self.failed_jobs else 1,
+        }
+        with self._lock:
+            self.requests += 1
+        try:
+            data = self.api.graphql(QUERY, variables)
+        except ApiError as exc:
+            text = str(exc).lower()
+            if exc.status in _TOO_BIG_STATUSES or any(w in text for w in _TOO_BIG_WORDS):
+                raise _TooBig(str(exc)) from None
+            raise
+        self._complexity(data.get("queryComplexity"))
+        projects = graphql_convert.connection(data.get("projects"))
+        if projects is None:
+            raise ApiError(None, "GraphQL answer in an unexpected shape", "/api/graphql")
+        answered: dict[int, object] = {}
+        for node in projects[0]:
+            if isinstance(node, dict):
+                project_id = graphql_convert.number(node.get("id"), graphql_convert.PROJECT_GID)
+                if project_id is not None:
+                    answered[project_id] = node.get("pipelines")
+        return answered, projects[1]
+
+    def _complexity(self, value: object) -> None:
+        if isinstance(value, dict):
+            score, limit = value.get("score"), value.get("limit")
+            with self._lock:
+                if isinstance(score, int) and not isinstance(score, bool):
+                    self.scores.append(score)
+                if isinstance(limit, int) and not isinstance(limit, bool):
+                    self.limit = limit
+
+    def _read_page(self, listing: _Listing, page: object) -> None:
+        """Add one page of a project's pipelines; anything odd sends the project to REST."""
+        read = graphql_convert.connection(page)
+        if read is None:
+            listing.broken = True
+            return
+        nodes, listing.cursor = read
+        url = listing.wanted.web_url
+        for node in nodes:
+            jobs = self._failed_jobs(listing, node)
+            record = graphql_convert.pipeline(node, url, jobs or [])
+            if record is None or jobs is None:
+                listing.broken = True
+                return
+            listing.records.append(record)
+
+    def _failed_jobs(self, listing: _Listing, node: object) -> list[FailedJob] | None:
+        """A failed pipeline's failed jobs ([] for any other), None when they cannot be read.
+
+        As over REST, only a failed pipeline's are kept (a passed one may have failed jobs
+        that were allowed to fail).
+        """
+        if not isinstance(node, dict):
+            return None
+        read = graphql_convert.connection(node.get("jobs"))
+        if read is None:  # null: the token may not read jobs (REST says so with a 403)
+            return None
+        if not self.failed_jobs or str(node.get("status")).upper() != "FAILED":
+            return []
+        nodes, more = read
+        jobs = [graphql_convert.failed_job(n, listing.wanted.web_url) for n in nodes]
+        if any(j is None for j in jobs):
+            return None
+        if more is not None:
+            pid = graphql_convert.number(node.get("id"), graphql_convert.PIPELINE_GID)
+            listing.jobs_cut.add(pid or 0)
+        return sorted((j for j in jobs if j is not None), key=lambda j: j["id"])
+
+    def _finish(self, listing: _Listing) -> Given | None:
+        """What to keep of the project's pipelines, reading more pages as REST would; None:
+        ask REST."""
+        found = self._since(listing) if listing.wanted.since else self._newest(listing)
+        if found is None:
+            return None
+        kept: list[Pipeline] = []
+        for pipeline in found.kept:
+            if pipeline["id"] in listing.jobs_cut:
+                try:
+                    jobs = self._rest_failed_jobs(listing.wanted, pipeline)
+                except ApiError:
+                    return None  # the project's own REST fetch meets the same and says so
+                pipeline = {**pipeline, "failed_jobs": jobs}
+            kept.append(pipeline)
+        return Given(kept, found.changed)
+
+    def _more(self, listing: _Listing, cap: int, enough: bool) -> None:
+        """Follow the project's next pages up to `cap` records (or enough on the default
+        branch, when `enough` says to stop there)."""
+        wanted = listing.wanted
+        while (
+            not listing.broken
+            and listing.cursor is not None
+            and len(listing.records) < cap
+            and not (
+                enough
+                and pipelines.enough_listed(listing.records, wanted.default_branch, self.keep)
+            )
+        ):
+            page, _ = self._ask([wanted.project_id], MORE_PAGE, listing.cursor, since=wanted.since)
+            if wanted.project_id not in page:
+                listing.broken = True
+                return
+            self._read_page(listing, page[wanted.project_id])
+
+    def _newest(self, listing: _Listing) -> Given | None:
+        """A full fetch: the newest pipelines, as ProjectFetcher._list_pipelines lists them."""
+        wanted = listing.wanted
+        self._more(listing, LIST_CAP, enough=True)
+        if listing.broken or not listing.records:
+            return None  # nothing listed: no pipelines, or not allowed to see them
+        candidates = list(listing.records[:LIST_CAP])
+        exhausted = listing.cursor is None and len(listing.records) <= LIST_CAP
+        if not exhausted and not pipelines.enough_listed(
+            candidates, wanted.default_branch, self.keep
+        ):
+            more = self._default_branch(listing)
+            if more is None:
+                return None
+            candidates += more
+        return Given(pipelines.select(candidates, wanted.default_branch, self.keep), [])
+
+    def _since(self, listing: _Listing) -> Given | None:
+        """A refresh: the stored pipelines and every one updated since, chosen among as
+        ProjectFetcher's "since" does; a stored one not updated since is kept as stored."""
+        wanted = listing.wanted
+        self._more(listing, SINCE_CAP, enough=False)
+        if listing.broken or listing.cursor is not None or not listing.records:
+            return None  # too many, or none although the probe saw a change: REST decides
+        changed = {p["id"]: p for p in listing.records}
+        stored = {p["id"]: p for p in wanted.stored}
+        candidates = [pipelines.summary_of(p) for p in wanted.stored] + list(changed.values())
+        chosen = pipelines.select(candidates, wanted.default_branch, self.keep)
+        kept = [changed.get(int(c["id"])) or stored[int(c["id"])] for c in chosen]
+        return Given(kept, listing.records)
+
+    def _default_branch(self, listing: _Listing) -> list[Pipeline] | None:
+        """The newest `keep` default-branch pipelines, as REST's `ref=` query brings them."""
+        wanted = listing.wanted
+        page, _ = self._ask([wanted.project_id], self.keep, None, ref=wanted.default_branch)
+        extra = _Listing(wanted)
+        self._read_page(extra, page.get(wanted.project_id))
+        if extra.broken:
+            return None
+        listing.jobs_cut |= extra.jobs_cut
+        return extra.records
+
+    def _rest_failed_jobs(self, wanted: Wanted, pipeline: Pipeline) -> list[FailedJob]:
+        """Every failed job of a pipeline with more than one GraphQL page of them."""
+        path = f"/projects/{wanted.project_id}/pipelines/{pipeline['id']}/jobs"
+        found = (convert.failed_job(j) for j in self.api.iterate(path, **{"scope[]": "failed"}))
+        return sorted(found, key=lambda job: job["id"])

@@ -1,0 +1,105 @@
+"""Turn GitLab GraphQL nodes into the same snapshot records REST answers become.
+
+GraphQL names and shapes differ from REST (global IDs, `iid` as a string, upper-case
+statuses, relative paths, no `failure_reason` on a job), so each node is mapped onto the
+REST field names and then goes through `convert`, the one place where GitLab's values are
+checked and bounded. A node that is not what GitLab sends gives None: its project is then
+asked over REST, which can tell "none" from "not allowed".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gldash_static.fetch import convert
+from gldash_static.gitlab import failure_reasons
+from gldash_static.model import FailedJob, Pipeline
+
+PIPELINE_GID = "gid://gitlab/Ci::Pipeline/"
+PROJECT_GID = "gid://gitlab/Project/"
+# JobID's model is CommitStatus; a build's global ID names its class (Ci::Build).
+JOB_GIDS = ("gid://gitlab/Ci::Build/", "gid://gitlab/CommitStatus/")
+
+
+def number(gid: object, *prefixes: str) -> int | None:
+    """The positive integer of a global ID with one of `prefixes`, or None."""
+    if not isinstance(gid, str):
+        return None
+    for prefix in prefixes:
+        if gid.startswith(prefix):
+            digits = gid[len(prefix) :]
+            if digits.isdigit() and len(digits) <= 19:
+                return convert.raw_id({"id": int(digits)})
+    return None
+
+
+def pipeline(node: object, project_url: str, failed_jobs: list[FailedJob]) -> Pipeline | None:
+    """A pipeline record from a `Pipeline` node; `project_url` is the project's web_url.
+
+    Links are built from the project's web_url as REST writes them (GraphQL gives paths
+    relative to an origin it does not name).
+    """
+    if not isinstance(node, dict):
+        return None
+    pid = number(node.get("id"), PIPELINE_GID)
+    iid = node.get("iid")
+    status = node.get("status")
+    if pid is None or not isinstance(status, str) or not isinstance(iid, str | None):
+        return None
+    user = node.get("user")
+    raw = {
+        "id": pid,
+        "iid": int(iid) if isinstance(iid, str) and iid.isdigit() and len(iid) <= 19 else None,
+        "ref": node.get("ref"),
+        "sha": node.get("sha"),
+        "status": status.lower(),
+        "source": node.get("source"),
+        "created_at": node.get("createdAt"),
+        "updated_at": node.get("updatedAt"),
+        "started_at": node.get("startedAt"),
+        "finished_at": node.get("finishedAt"),
+        "duration": node.get("duration"),
+        "queued_duration": node.get("queuedDuration"),
+        "coverage": node.get("coverage"),
+        "web_url": f"{project_url}/-/pipelines/{pid}",
+        "user": user if isinstance(user, dict) else None,
+    }
+    return convert.pipeline(raw, failed_jobs)
+
+
+def failed_job(node: object, project_url: str) -> FailedJob | None:
+    """A failed job from a `CiJob` node, its reason read from the status tooltip."""
+    if not isinstance(node, dict):
+        return None
+    job_id = number(node.get("id"), *JOB_GIDS)
+    if job_id is None:
+        return None
+    stage = node.get("stage")
+    status = node.get("detailedStatus")
+    raw = {
+        "id": job_id,
+        "name": node.get("name"),
+        "stage": stage.get("name") if isinstance(stage, dict) else None,
+        "failure_reason": failure_reasons.reason_of(
+            status.get("tooltip") if isinstance(status, dict) else None
+        ),
+        "allow_failure": node.get("allowFailure") is True,
+        "duration": node.get("duration"),
+        "web_url": f"{project_url}/-/jobs/{job_id}",
+    }
+    return convert.failed_job(raw)
+
+
+def connection(value: object) -> tuple[list[Any], str | None] | None:
+    """A connection's nodes and the cursor of its next page (None: last page); None if
+    the value is not a connection."""
+    if not isinstance(value, dict):
+        return None
+    nodes, page = value.get("nodes"), value.get("pageInfo")
+    if not isinstance(nodes, list) or not isinstance(page, dict):
+        return None
+    cursor = page.get("endCursor")
+    more = page.get("hasNextPage") is True
+    if more and (not isinstance(cursor, str) or not cursor or len(cursor) > 1000):
+        return None  # "there is more" with no way to ask for it
+    return nodes, cursor if more else None

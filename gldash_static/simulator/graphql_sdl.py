@@ -1,0 +1,152 @@
+"""The slice of GitLab's GraphQL schema the simulator serves, in GitLab's names and types.
+
+Every type, field and argument here exists in GitLab's published schema with the same type
+and nullability (tests/simulator/test_graphql_schema.py compares them with the excerpt in
+tests/fixtures). Fields GitLab has and a dashboard never asks for are left out.
+"""
+
+from __future__ import annotations
+
+SDL = """
+scalar Time
+scalar Duration
+scalar JobID
+
+enum PipelineStatusEnum {
+  CREATED WAITING_FOR_RESOURCE PREPARING WAITING_FOR_CALLBACK PENDING RUNNING
+  FAILED SUCCESS CANCELED CANCELING SKIPPED MANUAL SCHEDULED
+}
+
+enum CiJobStatus {
+  CANCELED CANCELING CREATED FAILED MANUAL PENDING PREPARING RUNNING SCHEDULED SKIPPED
+  SUCCESS WAITING_FOR_CALLBACK WAITING_FOR_RESOURCE
+}
+
+enum CiJobKind { BRIDGE BUILD }
+
+type PageInfo {
+  hasNextPage: Boolean!
+  hasPreviousPage: Boolean!
+  startCursor: String
+  endCursor: String
+}
+
+type UserCore {
+  name: String!
+  username: String!
+}
+
+type DetailedStatus {
+  id: String!
+  label: String
+  name: String
+  tooltip: String
+}
+
+type CiStage {
+  id: ID!
+  name: String
+  status: String
+}
+
+type CiJob {
+  id: JobID
+  name: String
+  status: CiJobStatus
+  allowFailure: Boolean!
+  createdAt: Time!
+  startedAt: Time
+  finishedAt: Time
+  duration: Int
+  queuedDuration: Duration
+  retried: Boolean
+  webPath: String
+  stage: CiStage
+  detailedStatus: DetailedStatus
+}
+
+type CiJobEdge {
+  cursor: String!
+  node: CiJob
+}
+
+type CiJobConnection {
+  count(limit: Int): Int!
+  edges: [CiJobEdge]
+  nodes: [CiJob]
+  pageInfo: PageInfo!
+}
+
+type Pipeline {
+  id: ID!
+  iid: String!
+  status: PipelineStatusEnum!
+  ref: String
+  sha: String
+  source: String
+  createdAt: Time!
+  updatedAt: Time!
+  startedAt: Time
+  finishedAt: Time
+  duration: Int
+  queuedDuration: Duration
+  coverage: Float
+  path: String
+  user: UserCore
+  jobs(
+    jobKind: CiJobKind, retried: Boolean, statuses: [CiJobStatus!],
+    after: String, first: Int
+  ): CiJobConnection
+}
+
+type PipelineEdge {
+  cursor: String!
+  node: Pipeline
+}
+
+type PipelineConnection {
+  count(limit: Int): Int!
+  edges: [PipelineEdge]
+  nodes: [Pipeline]
+  pageInfo: PageInfo!
+}
+
+type Project {
+  id: ID!
+  name: String!
+  nameWithNamespace: String!
+  path: String!
+  fullPath: ID!
+  webUrl: String
+  visibility: String
+  lastActivityAt: Time
+  pipelines(
+    status: PipelineStatusEnum, ref: String, sha: String, source: String,
+    updatedAfter: Time, updatedBefore: Time,
+    after: String, first: Int
+  ): PipelineConnection
+}
+
+type ProjectEdge {
+  cursor: String!
+  node: Project
+}
+
+type ProjectConnection {
+  count(limit: Int): Int!
+  edges: [ProjectEdge]
+  nodes: [Project]
+  pageInfo: PageInfo!
+}
+
+type QueryComplexity {
+  limit: Int
+  score: Int
+}
+
+type Query {
+  project(fullPath: ID!): Project
+  projects(ids: [ID!], fullPaths: [String!], after: String, first: Int): ProjectConnection
+  queryComplexity: QueryComplexity
+}
+"""
