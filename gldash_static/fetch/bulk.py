@@ -13,14 +13,16 @@ listed until N on the default branch are seen, at most MAX_LIST_PAGES pages' wor
 default branch alone), so both paths store the same pipelines. Whatever GraphQL cannot say
 for sure goes to REST project by project: a project it leaves out, one with no pipelines
 (GraphQL answers "not allowed" with an empty list), a node in a shape GitLab does not send,
-failed jobs hidden from the token. A request refused as too complex or too slow is split in
-halves before its projects fall back to REST.
+failed jobs hidden from the token. A request refused as too complex is split into batches
+the reported complexity leaves room for, one refused as too slow into halves, before its
+projects fall back to REST.
 
 Complexity by GitLab's rules (base_field.rb, base_resolver.rb; simulator/graphql_complexity.py
 computes the same): a connection costs its children plus its resolver's 1 (+1 Gitaly for
-pipelines, +2 with `ref`), times 1 + page size / 100. With 50 pipelines and 30 failed jobs
-a project, a batch of 100 projects costs 133 (137 with failed jobs off is not possible: the
-jobs field is left out then, 111); GitLab allows 250. `queryComplexity` reports the score.
+pipelines, +2 with `ref`), times 1 + page size / 100. A batch of 100 projects with 50
+pipelines each and 30 failed jobs a pipeline costs 125; a later page of 100 pipelines of one
+project 83. GitLab allows 250 (a token's user), depth 8 of 20, 869 of 10,000 characters.
+`queryComplexity` in every answer reports the score GitLab computed.
 """
 
 from __future__ import annotations
@@ -124,18 +126,18 @@ _COMPLEXITY = re.compile(r"complexity of (\d+), which exceeds max complexity of 
 class _TooBig(Exception):
     """GitLab refused a request for its size; a smaller one may pass."""
 
-    def smaller(self, batch: int) -> int:
-        """The batch to try next: as many projects as the reported complexity leaves room
-        for (0: not even one fits), else half."""
+    def parts(self, batch: int) -> int:
+        """How many requests to split a batch into: as many as the reported complexity
+        asks for (0: not even one project fits), else two."""
         found = _COMPLEXITY.search(str(self))
         if found is None:
-            return batch // 2  # a timeout says nothing of how much smaller
+            return 2  # a timeout says nothing of how much smaller
         score, limit = int(found.group(1)), int(found.group(2))
         # The projects connection multiplies everything below it by 1 + batch/100
         # (base_field.rb); the rest of the query (queryComplexity) costs 3.
         per_batch = max(1.0, (score - 3) / (1 + batch / 100))
         fits = int(((limit - 3) / per_batch - 1) * 100)
-        return max(0, min(fits, batch // 2))
+        return 0 if fits < 1 or batch == 1 else max(2, -(-batch // fits))
 
 
 def fetch(
@@ -191,9 +193,10 @@ class _Asker:
         try:
             listings = self._first_pages(wanted)
         except _TooBig as exc:
-            size = exc.smaller(len(wanted))
-            if size < 1:
+            parts = exc.parts(len(wanted))
+            if parts < 1:
                 raise ApiError(None, str(exc), "/api/graphql") from None
+            size = -(-len(wanted) // parts)  # even parts: 47 in two of 24, not 23, 23 and 1
             given: dict[int, Given] = {}
             for start in range(0, len(wanted), size):
                 given |= self.batch(wanted[start : start + size])
@@ -282,7 +285,11 @@ class _Asker:
         if read is None:
             listing.broken = True
             return
-        nodes, listing.cursor = read
+        nodes, cursor = read
+        if cursor is not None and cursor == listing.cursor:
+            listing.broken = True  # "more after here", again: a cursor that does not move
+            return
+        listing.cursor = cursor
         url = listing.wanted.web_url
         for node in nodes:
             jobs = self._failed_jobs(listing, node)
@@ -317,7 +324,10 @@ class _Asker:
     def _finish(self, listing: _Listing) -> Given | None:
         """What to keep of the project's pipelines, reading more pages as REST would; None:
         ask REST."""
-        found = self._since(listing) if listing.wanted.since else self._newest(listing)
+        try:
+            found = self._since(listing) if listing.wanted.since else self._newest(listing)
+        except (ApiError, _TooBig):
+            return None  # a later page failed: this project's own REST fetch asks again
         if found is None:
             return None
         kept: list[Pipeline] = []

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -146,6 +147,20 @@ def test_full_fetch_matches_ground_truth_and_schema(big: Fetched) -> None:
     assert any(p["pipelines"] and p["pipelines"][0]["failed_jobs"] for p in projects)
     assert any(p["merge_requests"] for p in projects)
     assert big.snapshot["fetch"]["api_calls"]["GET /version"] == 1
+
+
+def test_full_fetch_through_graphql_equals_rest_at_two_calls_a_project(
+    big: Fetched, tmp_path: Path
+) -> None:
+    # The ground truth above was fetched with GraphQL (the default); REST alone must agree.
+    rest_config = make_config(big.sim, tmp_path, BIG_FETCH + "  graphql: false\n")
+    rest = run_fetch(rest_config, graphql_batch=BATCH).snapshot
+    assert comparable(rest) == comparable(big.snapshot)
+    projects = len(big.snapshot["sources"][0]["projects"])
+    graphql_calls = big.snapshot["fetch"]["api_calls"]
+    assert "GET /projects/:id/pipelines/:pipeline_id" not in graphql_calls
+    assert sum(graphql_calls.values()) <= 2 * projects
+    assert sum(graphql_calls.values()) * 5 < sum(rest["fetch"]["api_calls"].values())
 
 
 def test_incremental_after_changes_equals_full_with_fewer_calls(

@@ -150,3 +150,76 @@ def test_counts_with_a_limit_say_limit_plus_one(sim: Simulator) -> None:
     assert counts["all"] > 4 and counts["few"] == 4  # CountableConnectionType
     refused = ask(sim, "{ projects { count(limit: 0) } }")
     assert refused["errors"][0]["message"] == "limit must be greater than 0"
+
+
+DETAILS = """
+query($ids: [ID!]) {
+  projects(ids: $ids) {
+    nodes {
+      pipelines(first: 100) {
+        nodes {
+          id status createdAt finishedAt duration user { username }
+          jobs(statuses: [FAILED], retried: false, jobKind: BUILD) {
+            nodes { id name allowFailure duration stage { name } detailedStatus { tooltip } }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def test_pipeline_details_and_failed_jobs_match_rest(sim: Simulator) -> None:
+    gl = client(sim)
+    project = next(
+        p
+        for p in sorted(sim.state.projects.values(), key=lambda p: p.id)
+        if any(pl.status == "failed" for pl in sim.state.pipelines(p.id))
+    )
+    body = ask(sim, DETAILS, ids=[gid(project.id)])
+    assert "errors" not in body
+    (node,) = body["data"]["projects"]["nodes"]
+    failed = next(n for n in node["pipelines"]["nodes"] if n["status"] == "FAILED")
+    pid = int(failed["id"].rsplit("/", 1)[1])
+    rest = gl.http_get(f"/projects/{project.id}/pipelines/{pid}")
+    # Types::TimeType: iso8601 to the second, where REST writes milliseconds.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", failed["createdAt"])
+    assert failed["createdAt"][:19] == rest["created_at"][:19]
+    assert failed["duration"] == rest["duration"]
+    assert failed["user"]["username"] == rest["user"]["username"]
+    jobs = gl.http_list(
+        f"/projects/{project.id}/pipelines/{pid}/jobs",
+        query_data={"scope[]": "failed"},
+        get_all=True,
+    )
+    by_id = {j["id"]: j for j in jobs}
+    got = failed["jobs"]["nodes"]
+    assert {int(j["id"].rsplit("/", 1)[1]) for j in got} == set(by_id) != set()
+    for job in got:
+        truth = by_id[int(job["id"].rsplit("/", 1)[1])]
+        assert job["id"].startswith("gid://gitlab/Ci::Build/")
+        assert job["stage"]["name"] == truth["stage"]
+        assert job["duration"] == int(truth["duration"])  # an Int: truncated
+        words = truth["failure_reason"].replace("_", " ").replace("api", "API")
+        assert f"- ({words})" in job["detailedStatus"]["tooltip"]
+        assert job["detailedStatus"]["tooltip"].endswith("(allowed to fail)") is bool(
+            truth["allow_failure"]
+        )
+
+
+def test_jobs_are_null_for_a_token_that_may_not_read_them(fresh_sim: Simulator) -> None:
+    sim = fresh_sim
+    project = next(
+        p
+        for p in sorted(sim.state.projects.values(), key=lambda p: p.id)
+        if p.visibility == "public" and sim.state.pipelines(p.id)
+    )
+    sim.state.set_feature_access(project.id, public_jobs=False)
+    guest = sim.state.add_user("outsider", "Out Sider")
+    body = ask(sim, DETAILS, token=sim.state.token_of(guest.username), ids=[gid(project.id)])
+    assert "errors" not in body
+    (node,) = body["data"]["projects"]["nodes"]
+    nodes = node["pipelines"]["nodes"]
+    # read_pipeline without read_build: GitLab lists the pipelines, its `jobs` field is null.
+    assert nodes and all(n["jobs"] is None for n in nodes)
