@@ -164,9 +164,10 @@ FETCH = Section(
         Key(
             "graphql",
             Bool(),
-            "On a refresh, ask GitLab's GraphQL API which projects have new or updated "
-            "pipelines (one request per 100 projects instead of one per project); falls back "
-            "to REST when GraphQL is unavailable.",
+            "Use GitLab's GraphQL API for pipelines: a full fetch lists the pipelines and "
+            "failed jobs of 100 projects a request, a refresh asks which projects changed and "
+            "lists their updated pipelines the same way (instead of about 20 REST requests a "
+            "project); whatever GraphQL cannot answer is asked over REST. false: REST only.",
             default=True,
         ),
     ),
