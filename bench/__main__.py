@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import browser, machine, ratelimit, report
+from bench import browser, bulk, machine, ratelimit, report
 from bench.fetch_run import LATENCY_MS, REPO, measure
 
 RESULTS = REPO / "bench" / "results.json"
@@ -41,6 +41,12 @@ FULL = {
     "modes_projects": 1000,
     "modes_limit": 2000,
     "modes_window_s": 20.0,
+    # Issue 15: GraphQL against REST only at 1,000 projects (30 ms latency), and 5,000 under
+    # GitLab.com's 2,000 requests per 60 s window.
+    "bulk_latency_projects": 1000,
+    "bulk_limit_projects": 5000,
+    "bulk_limit": 2000,
+    "bulk_window_s": 60.0,
 }
 QUICK = {
     "small": 30,
@@ -56,8 +62,12 @@ QUICK = {
     "modes_projects": 60,
     "modes_limit": 200,
     "modes_window_s": 2.0,
+    "bulk_latency_projects": 60,
+    "bulk_limit_projects": 200,
+    "bulk_limit": 100,
+    "bulk_window_s": 2.0,
 }
-SECTIONS = ("header-modes",)  # the sections `--only` can run alone (merged into results)
+SECTIONS = ("header-modes", "bulk")  # the sections `--only` can run alone (merged into results)
 
 
 def log(message: str) -> None:
@@ -201,6 +211,7 @@ def run(plan: dict[str, Any], extras: bool) -> dict[str, Any]:
         "org_projects": plan["ratelimit_projects"],
     }
     results["header_modes"] = run_header_modes(plan)
+    results["bulk"] = bulk.run_bulk(plan, log)
     if extras:
         log("extra: archive size estimate")
         results["archive_size"] = run_archive()
@@ -297,6 +308,15 @@ def markdown(results: dict[str, Any]) -> str:
         "  RateLimit-*). Windows are aligned to the epoch, as Rack::Attack's are.",
         "  `python -m bench --only header-modes` runs these rows alone and merges them into",
         "  `bench/results.json`.",
+        "- GraphQL bulk fetch (issue 15): a full fetch with GraphQL (the default) and one with",
+        "  `fetch.graphql: false`, of the"
+        f" {plan.get('bulk_latency_projects', 1000):,}-project organisation with"
+        f" {LATENCY_MS} ms latency, and of the {plan.get('bulk_limit_projects', 5000):,}-project",
+        f"  organisation, GraphQL under {plan.get('bulk_limit', 2000):,} requests per"
+        f" {plan.get('bulk_window_s', 60):g} s window (GitLab.com's limit, RateLimit-* on",
+        "  every answer), REST only without limit or latency (it is there for the data: both",
+        "  snapshots are compared field by field, less fetch times and the server's port).",
+        "  `python -m bench --only bulk` runs these rows alone and merges them in.",
         "",
         "## Machine",
         "",
@@ -351,15 +371,22 @@ def main() -> int:
         target = RESULTS.with_name("results-quick.json") if args.quick else RESULTS
         results = json.loads(target.read_text()) if target.is_file() else {"plan": {}}
         started = time.perf_counter()
-        results["header_modes"] = run_header_modes(dict(plan))
-        results["plan"].update({k: v for k, v in plan.items() if k.startswith("modes_")})
-        results["header_modes"]["run_s"] = time.perf_counter() - started
-        results["header_modes"]["machine"] = machine.facts()
+        if args.only == "bulk":
+            key, prefix = "bulk", "bulk_"
+            results["bulk"] = bulk.run_bulk(dict(plan), log)
+            printed = bulk.table(results["bulk"])
+        else:
+            key, prefix = "header_modes", "modes_"
+            results["header_modes"] = run_header_modes(dict(plan))
+            printed = report.header_mode_table(results["header_modes"])
+        results["plan"].update({k: v for k, v in plan.items() if k.startswith(prefix)})
+        results[key]["run_s"] = time.perf_counter() - started
+        results[key]["machine"] = machine.facts()
         results["targets"] = report.targets(results)
         if notes_file.is_file() and not args.quick:
             results["notes"] = notes_file.read_text()
         target.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-        print("\n".join(report.header_mode_table(results["header_modes"])))
+        print("\n".join(printed))
         if not args.quick and "machine" in results:
             DOCS.write_text(markdown(results))
         return 0

@@ -32,12 +32,12 @@ def cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def config_text(url: str, groups: list[str], concurrency: int) -> str:
+def config_text(url: str, groups: list[str], concurrency: int, graphql: bool = True) -> str:
     """The config.yml of a benchmark fetch: every project of the groups, any visibility."""
     return (
         f"sources:\n  - url: {url}\n    groups: {json.dumps(groups)}\n"
         "    visibility: [public, internal, private]\n"
-        f"fetch:\n  concurrency: {concurrency}\n"
+        f"fetch:\n  concurrency: {concurrency}\n  graphql: {str(graphql).lower()}\n"
     )
 
 
@@ -48,7 +48,9 @@ def run_ours(job: dict[str, Any]) -> dict[str, Any]:
     from gldash_static.fetch import FetchRequest, fetch_snapshot
     from gldash_static.fetch.progress import Quiet
 
-    text = config_text(job["url"], job["groups"], job.get("concurrency", 8))
+    text = config_text(
+        job["url"], job["groups"], job.get("concurrency", 8), job.get("graphql", True)
+    )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "config.yml"
         path.write_text(text)

@@ -119,7 +119,8 @@ def measure(job: dict[str, Any]) -> dict[str, Any]:
     job keys: side (ours | baseline), projects, seed, concurrency, rate_limit (per window or
     None), window_s, headers (the simulator's rate-limit header mode, default gitlab.com),
     app_limits (route template -> requests a window), refresh (list of changed fractions,
-    gldash only), timeline (sample the rate).
+    gldash only), timeline (sample the rate), graphql (False: REST only), latency_ms, save
+    (where the full fetch's snapshot is written).
     """
     spec = OrgSpec(
         projects=job["projects"],
@@ -128,7 +129,7 @@ def measure(job: dict[str, Any]) -> dict[str, Any]:
     )
     sim = Simulator(
         spec,
-        latency_ms=LATENCY_MS,
+        latency_ms=job.get("latency_ms", LATENCY_MS),
         rate_limit_per_minute=job.get("rate_limit"),
         rate_limit_window_s=job.get("window_s", 60),
         rate_limit_headers=job.get("headers", "gitlab.com"),
@@ -142,7 +143,8 @@ def measure(job: dict[str, Any]) -> dict[str, Any]:
             "url": sim.url,
             "groups": top_groups(sim),
             "concurrency": job.get("concurrency", 8),
-            "save": str(saved) if job.get("refresh") else None,
+            "save": job.get("save") or (str(saved) if job.get("refresh") else None),
+            "graphql": job.get("graphql", True),
         }
         before = sim.counters
         if job.get("timeline"):

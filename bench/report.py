@@ -100,6 +100,10 @@ def targets(results: dict[str, Any]) -> list[dict[str, str]]:
                 "verdict": _verdict(met),
             }
         )
+    if results.get("bulk"):
+        from bench import bulk
+
+        rows += bulk.targets(results["bulk"])
     modes = results.get("header_modes")
     if modes:
         bare = modes["modes"]["bare 429"]
@@ -320,6 +324,14 @@ def tables(results: dict[str, Any]) -> list[str]:
             ],
         )
         out.append("")
+    if results.get("bulk"):
+        from bench import bulk
+
+        out += [
+            "### 7. GraphQL bulk fetch against REST only (issue 15)",
+            "",
+            *bulk.table(results["bulk"]),
+        ]
     modes = results.get("header_modes")
     if modes:
         window = f"{modes['limit_per_window']:,} requests per {modes['window_s']:g} s window"

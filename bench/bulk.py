@@ -1,0 +1,146 @@
+"""Issue 15's fetch rows: the GraphQL bulk fetch against the REST-only path, in one run.
+
+- At `bulk_latency_projects` (1,000) with 30 ms latency a request: a full fetch with GraphQL
+  (the default) and with `fetch.graphql: false`; wall time, calls, and whether both stored
+  the same snapshot.
+- At `bulk_limit_projects` (5,000) under GitLab.com's 2,000 requests per 60 s window: a full
+  fetch with GraphQL (calls a project, wall time, 429s, errors), and a REST-only fetch of
+  the same organisation without a limit or latency, for the data to compare against.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.fetch_run import measure
+
+Log = Callable[[str], None]
+
+
+def comparable(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot without what differs between two fetches of the same state: times of the
+    fetch, and the simulator's address (each run has a port of its own)."""
+    text = json.dumps(snapshot)
+    for source in snapshot["sources"]:
+        text = text.replace(json.dumps(source["url"])[1:-1], "http://simulator")
+    data = json.loads(text)
+    for key in ("generated_at", "fetch", "generator"):
+        data.pop(key, None)
+    for source in data["sources"]:
+        source.pop("watermark")
+        for project in source["projects"]:
+            project.pop("fetched_at")
+            project.pop("branches_fetched_at")
+    return data
+
+
+def _row(result: dict[str, Any]) -> dict[str, Any]:
+    projects = result["counts"]["projects"]
+    return {
+        "wall_s": result["wall_s"],
+        "calls": result["server_calls"],
+        "calls_per_project": result["server_calls"] / projects if projects else None,
+        "projects": projects,
+        "server_429": result["server_429"],
+        "rate_limited": result["rate_limited"],
+        "errors": result["errors"],
+        "complete": result["complete"],
+        "stale": result["stale"],
+        "peak_rss_mb": result["peak_rss_mb"],
+        "cpu_s": result["cpu_s"],
+        "by_route": result["by_route"],
+        "counts": result["counts"],
+    }
+
+
+def _pair(job: dict[str, Any], rest_job: dict[str, Any], log: Log) -> dict[str, Any]:
+    """`job` with GraphQL and `rest_job` with REST only; both snapshots compared."""
+    with tempfile.TemporaryDirectory(prefix="gldash-bench-bulk-") as tmp:
+        ours, rest = Path(tmp) / "graphql.json", Path(tmp) / "rest.json"
+        log(f"bulk: {job['projects']:,} projects with GraphQL")
+        graphql = _row(measure({**job, "side": "ours", "save": str(ours)}))
+        log(f"bulk: {job['projects']:,} projects over REST only")
+        rest_only = _row(measure({**rest_job, "side": "ours", "graphql": False, "save": str(rest)}))
+        same = comparable(json.loads(ours.read_text())) == comparable(json.loads(rest.read_text()))
+    return {"graphql": graphql, "rest": rest_only, "same_data": same}
+
+
+def run_bulk(plan: dict[str, Any], log: Log) -> dict[str, Any]:
+    """Both rows of issue 15's fetch targets."""
+    size = plan["bulk_latency_projects"]
+    latency = _pair({"projects": size}, {"projects": size}, log)
+    latency["speedup"] = latency["rest"]["wall_s"] / latency["graphql"]["wall_s"]
+    big = plan["bulk_limit_projects"]
+    limited = _pair(
+        {
+            "projects": big,
+            "rate_limit": plan["bulk_limit"],
+            "window_s": plan["bulk_window_s"],
+        },
+        {"projects": big, "latency_ms": 0, "concurrency": 16},
+        log,
+    )
+    return {
+        "latency": latency,
+        "limited": limited,
+        "limit": plan["bulk_limit"],
+        "window_s": plan["bulk_window_s"],
+    }
+
+
+def targets(bulk: dict[str, Any]) -> list[dict[str, str]]:
+    """Issue 15's fetch targets with the measured numbers."""
+    limited, latency = bulk["limited"], bulk["latency"]
+    row = limited["graphql"]
+    per = row["calls_per_project"] or 0.0
+    clean = row["complete"] and not row["errors"] and not row["stale"]
+    return [
+        {
+            "target": f"full fetch ≤2.0 calls a project, ≤6 min, no 429 as an error, data equal "
+            f"to REST ({row['projects']:,} projects at {bulk['limit']:,} per "
+            f"{bulk['window_s']:g} s)",
+            "measured": f"{per:.2f} calls a project ({row['calls']:,} calls), "
+            f"{row['wall_s'] / 60:.1f} min, {row['server_429']} × 429, "
+            f"errors: {len(row['errors'])}, same data: {limited['same_data']}",
+            "verdict": "met"
+            if per <= 2.0 and row["wall_s"] <= 360 and clean and limited["same_data"]
+            else "NOT met",
+        },
+        {
+            "target": f"GraphQL full fetch ≥3x faster than REST only "
+            f"({latency['graphql']['projects']:,} projects, 30 ms latency)",
+            "measured": f"{latency['speedup']:.1f}x ({latency['graphql']['wall_s']:.1f} s vs "
+            f"{latency['rest']['wall_s']:.1f} s; {latency['graphql']['calls']:,} vs "
+            f"{latency['rest']['calls']:,} calls), same data: {latency['same_data']}",
+            "verdict": "met" if latency["speedup"] >= 3 and latency["same_data"] else "NOT met",
+        },
+    ]
+
+
+def table(bulk: dict[str, Any]) -> list[str]:
+    """The bulk rows as a Markdown table."""
+    lines = [
+        "| run | projects | wall | calls | calls a project | 429s | peak RSS | same data |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, pair in (("30 ms latency", bulk["latency"]), ("rate-limited", bulk["limited"])):
+        for side in ("graphql", "rest"):
+            r = pair[side]
+            label = f"{name}, {'GraphQL' if side == 'graphql' else 'REST only'}"
+            lines.append(
+                f"| {label} | {r['projects']:,} | {r['wall_s']:.1f} s | {r['calls']:,} | "
+                f"{r['calls_per_project']:.2f} | {r['server_429']} | "
+                f"{r['peak_rss_mb']:.0f} MB | {pair['same_data']} |"
+            )
+    by_route = bulk["limited"]["graphql"]["by_route"]
+    lines += ["", "Calls by endpoint, rate-limited GraphQL full fetch:", ""]
+    lines += [f"- `{route}`: {n:,}" for route, n in sorted(by_route.items())]
+    rest = bulk["limited"]["rest"]["by_route"]
+    lines += ["", "The same organisation over REST only:", ""]
+    lines += [f"- `{route}`: {n:,}" for route, n in sorted(rest.items())]
+    lines.append("")
+    return lines
