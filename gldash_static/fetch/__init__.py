@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 
 from gldash_static import __version__
 from gldash_static.config import Config
-from gldash_static.errors import FetchError
+from gldash_static.errors import FetchError, UsageError
 from gldash_static.fetch import changes, publish
 from gldash_static.fetch.event import Event
 from gldash_static.fetch.info import fetch_info
+from gldash_static.fetch.listing import SourceListing
 from gldash_static.fetch.progress import Progress
 from gldash_static.fetch.source import SourceFetch, SourceRequest, SourceResult
 from gldash_static.gitlab import RequestStats
@@ -29,6 +30,8 @@ class FetchRequest:
     full: bool = False
     shard: tuple[int, int] | None = None
     event: Event | None = None
+    # A shard's shared listing (fetch/listing.py), one per source; None: list as usual.
+    listing: tuple[SourceListing, ...] | None = None
 
 
 @dataclass
@@ -103,6 +106,41 @@ def _unchanged(previous: Snapshot, fetched_at: str, config: Config) -> FetchOutc
     return FetchOutcome(snapshot, True, summary)
 
 
+def _shared_listing(request: FetchRequest, url: str) -> SourceListing | None:
+    if request.listing is None:
+        return None
+    if request.shard is None:
+        raise UsageError("a shared listing is for shard fetches (--listing goes with --shard)")
+    for listed in request.listing:
+        if listed.url.rstrip("/") == url.rstrip("/"):
+            return listed
+    raise UsageError(f"the listing has no source {url}: list again with this config")
+
+
+def list_sources(
+    config: Config, previous: Snapshot | None, progress: Progress, full: bool = False
+) -> list[SourceListing]:
+    """List every source's groups, projects and group merge requests once, for shard jobs
+    (`full`: for shards that fetch in full, whose merge requests are the open ones)."""
+    found: list[SourceListing] = []
+    for source in config.sources:
+        old = _previous_source(previous, source.url)
+        progress.section(f"gldash_list_{len(found)}", f"Listing {source.name}")
+        try:
+            fetch = SourceFetch(
+                source,
+                config.fetch,
+                SourceRequest(
+                    mode="shard", previous=old, clock_anchor=_clock_anchor(previous), full=full
+                ),
+                progress,
+            )
+            found.append(fetch.list_only())
+        finally:
+            progress.end_section()
+    return found
+
+
 def fetch_snapshot(
     config: Config,
     previous: Snapshot | None,
@@ -132,6 +170,7 @@ def fetch_snapshot(
                 results.append(SourceResult(kept, RequestStats()))
             continue
         progress.section(f"gldash_fetch_{len(results)}", f"Fetching from {source.name} ({mode})")
+        shared = _shared_listing(request, source.url)
         fetch = SourceFetch(
             source,
             config.fetch,
@@ -141,6 +180,8 @@ def fetch_snapshot(
                 clock_anchor=_clock_anchor(previous),
                 shard=request.shard,
                 event_project_id=event_id,
+                full=request.full,
+                listing=shared,
             ),
             progress,
             backoff_s=backoff_s,
@@ -158,6 +199,11 @@ def fetch_snapshot(
         retries += result.stats.retries
         rate_limited += result.stats.rate_limited
         errors += result.errors
+    if request.listing is not None and request.shard is not None and request.shard[0] == 1:
+        # The shared listing's requests were made once for all shards: the first reports
+        # them, so that the merged snapshot counts every request of the run.
+        for listed in request.listing:
+            calls.update(listed.api_calls or {})
     server_times = [r.stats.server_time_last for r in results if r.stats.server_time_last]
     finished = datetime.fromtimestamp(max(server_times), UTC) if server_times else datetime.now(UTC)
     duration = time.monotonic() - clock

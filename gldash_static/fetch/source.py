@@ -4,20 +4,33 @@ from __future__ import annotations
 
 import logging
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gldash_static.config import FetchSettings, SourceSettings
 from gldash_static.errors import FetchError
-from gldash_static.fetch import access, bulk, changes, convert, group_mrs, plan, publish, scope
+from gldash_static.fetch import (
+    access,
+    bulk,
+    changes,
+    convert,
+    graphql_steps,
+    group_mrs,
+    plan,
+    publish,
+    scope,
+)
+from gldash_static.fetch.listing import SourceListing
 from gldash_static.fetch.plan import FetchPlan, ProjectPlan
 from gldash_static.fetch.progress import Progress
 from gldash_static.fetch.project import ProjectFetcher
 from gldash_static.gitlab import ApiClient, ApiError, CircuitOpenError, RequestStats
 from gldash_static.model import FetchMode, Group, Project, Source
 from gldash_static.timeutil import gitlab_time as iso
+from gldash_static.timeutil import parse_time
 
 log = logging.getLogger("gldash.fetch")
 
@@ -26,8 +39,12 @@ log = logging.getLogger("gldash.fetch")
 class SourceRequest:
     """What to fetch from one source."""
 
-    mode: FetchMode  # full | incremental | event | shard (a full fetch of 1/N of the projects)
+    mode: FetchMode  # full | incremental | event | shard (1/N of the projects)
     previous: Source | None = None
+    full: bool = False  # asked for in full (--full): a shard lists its share afresh
+    # A shard's share of one listing made for the whole run (fetch/listing.py): groups,
+    # projects and the groups' merge requests are taken from it instead of asked again.
+    listing: SourceListing | None = None
     shard: tuple[int, int] | None = None
     event_project_id: int | None = None
     # Server minus local time as the previous snapshot saw it: judges lone Date headers.
@@ -84,9 +101,13 @@ class SourceFetch:
 
     def run(self) -> SourceResult:
         """Fetch the source; raises FetchError when nothing useful can be fetched."""
+        shared = self.request.listing
         try:
-            version = self._connect()
-            started = self._server_now()
+            if shared is not None:
+                version, started = shared.version, self._listing_start(shared)
+            else:
+                version = self._connect()
+                started = self._server_now()
             with (
                 ThreadPoolExecutor(self.settings.concurrency, "gldash-project") as projects,
                 # Project threads mostly wait for their pipeline details, so details get
@@ -103,7 +124,8 @@ class SourceFetch:
             raise self._fatal(exc) from None
         finally:
             self.api.close()
-        started = self._settle_clock(started, records)
+        if shared is None:  # a shared listing's start is every shard's, to the second
+            started = self._settle_clock(started, records)
         watermark = iso(started) if self.request.mode != "event" else self._previous_watermark()
         source: Source = {
             "name": self.source.name,
@@ -120,6 +142,58 @@ class SourceFetch:
         if note is not None:
             self.progress.note(f"{self.source.name}: {note}")
         return SourceResult(published, self.api.stats, self.errors, self.complete)
+
+    def list_only(self) -> SourceListing:
+        """List groups, projects and the groups' merge requests once, for a run's shards."""
+        try:
+            version = self._connect()
+            started = self._server_now()
+            raw_groups = scope.list_groups(self.api, self.source)
+            top_ids = _top_ids(raw_groups, self.source)
+            raw_projects = [
+                raw
+                for raw in scope.list_projects(self.api, self.source, top_ids)
+                if scope.allowed(raw, self.source)
+            ]
+            since = self._since()
+            mrs: list[dict[str, Any]] | None = None
+            error: str | None = None
+            if self.settings.merge_requests and top_ids:
+                try:
+                    mrs = group_mrs.listing(self.api, top_ids, since)
+                except (ApiError, CircuitOpenError) as exc:
+                    if isinstance(exc, ApiError) and exc.status == 401:
+                        raise
+                    error = str(exc)  # each shard keeps its projects' previous ones
+        except ApiError as exc:
+            raise self._fatal(exc) from None
+        finally:
+            self.api.close()
+        return SourceListing(
+            url=self.source.url,
+            version=version,
+            started=iso(started),
+            since=since,
+            groups=raw_groups,
+            projects=raw_projects,
+            merge_requests=mrs,
+            merge_requests_error=error,
+            api_calls=dict(self.api.stats.calls),
+        )
+
+    def _listing_start(self, shared: SourceListing) -> datetime:
+        moment = parse_time(shared.started)
+        if moment is None:  # listing.read admits only readable times
+            raise FetchError(f"{self.source.name}: the listing has no valid start time")
+        return moment
+
+    def _since(self) -> str | None:
+        return plan.listing_since(
+            self._planning_mode(),
+            self.request.previous is not None,
+            self._previous_watermark(),
+            self.settings,
+        )
 
     # -- connection and errors -------------------------------------------------------------
 
@@ -178,20 +252,18 @@ class SourceFetch:
     def _listing(
         self, fetcher: ProjectFetcher, pool: ThreadPoolExecutor, started: datetime
     ) -> tuple[list[Group], list[Project]]:
-        raw_groups = scope.list_groups(self.api, self.source)
-        top_ids = [
-            int(g["id"]) for g in raw_groups if g.get("full_path") in self.source.groups
-        ]  # list_groups kept only groups with valid ids
+        shared = self.request.listing
+        raw_groups = shared.groups if shared else scope.list_groups(self.api, self.source)
+        top_ids = _top_ids(raw_groups, self.source)
         previous = self.request.previous
-        since = plan.listing_since(
-            self.request.mode, previous is not None, self._previous_watermark(), self.settings
+        since = self._since()
+        group_listing = self._group_listing(pool, top_ids, since)
+        listed_raw = (
+            shared.projects if shared else scope.list_projects(self.api, self.source, top_ids)
         )
-        group_listing: Future[list[dict[str, Any]]] | None = None
-        if self.settings.merge_requests and top_ids:
-            group_listing = pool.submit(group_mrs.listing, self.api, top_ids, since)
         raw_projects = [
             raw
-            for raw in scope.list_projects(self.api, self.source, top_ids)
+            for raw in listed_raw
             if scope.allowed(raw, self.source)
             and scope.in_shard(int(raw["id"]), self.request.shard)
         ]
@@ -209,7 +281,7 @@ class SourceFetch:
         fetch_plan = plan.plan_projects(
             listed,
             previous["projects"] if previous is not None else None,
-            mode=self.request.mode,
+            mode=self._planning_mode(),
             watermark=self._previous_watermark(),
             now=started,
             settings=self.settings,
@@ -219,7 +291,7 @@ class SourceFetch:
         done = self._run_plan(fetcher, pool, records, fetch_plan, given)
         if group_listing is not None:
             try:
-                group_mrs.assign(done, fetch_plan, group_listing.result())
+                group_mrs.assign(done, fetch_plan, group_listing())
             except CircuitOpenError:
                 self._breaker_tripped()
             except ApiError as exc:
@@ -231,6 +303,34 @@ class SourceFetch:
                 group_mrs.keep_previous(done, fetch_plan, self._previous_projects())
         return groups, done
 
+    def _group_listing(
+        self, pool: ThreadPoolExecutor, top_ids: list[int], since: str | None
+    ) -> Callable[[], list[dict[str, Any]]] | None:
+        """The groups' merge requests, when to be had: from the shared listing if it asked
+        for the same changes, else listed now (in the background)."""
+        if not (self.settings.merge_requests and top_ids):
+            return None
+        shared = self.request.listing
+        if shared is not None and shared.since == since:
+            if shared.merge_requests is not None:
+                found = shared.merge_requests
+                return lambda: found
+            if shared.merge_requests_error is not None:
+                failed = ApiError(None, shared.merge_requests_error, "/groups/:id/merge_requests")
+
+                def fail() -> list[dict[str, Any]]:
+                    raise failed
+
+                return fail
+        return pool.submit(group_mrs.listing, self.api, top_ids, since).result
+
+    def _planning_mode(self) -> FetchMode:
+        """How the listed projects are planned: a shard refreshes its share on top of the
+        previous (merged) snapshot as an unsharded refresh would, unless asked in full."""
+        if self.request.mode != "shard":
+            return self.request.mode
+        return "full" if self.request.full else "incremental"
+
     def _record(self, raw: dict[str, Any], fetched_at: str) -> Project:
         """A project record from its API answer, with what this dashboard withholds."""
         record = convert.project(raw, fetched_at)
@@ -239,53 +339,28 @@ class SourceFetch:
 
     def _probe(self, fetch_plan: FetchPlan, pool: ThreadPoolExecutor) -> FetchPlan:
         """The plan after asking GraphQL which projects' pipelines changed since the last run."""
-        ids = fetch_plan.probe_ids()
-        if not ids or fetch_plan.since is None:
-            return fetch_plan
-        # A note, not a warning: nothing is lost, the refresh only costs more requests.
-        answers = changes.probe(
-            self.api,
-            ids,
-            fetch_plan.since,
-            pool,
-            self.progress.note,
-            batch=self.graphql_batch,
+        fetch_plan, answered = graphql_steps.probe(
+            self.api, fetch_plan, pool, self.progress.note, self.graphql_batch
         )
         # GraphQL that cannot answer the probe is not asked for the pipelines either.
-        self._graphql_failed = answers is None
-        return plan.after_probe(fetch_plan, answers)
+        self._graphql_failed = not answered
+        return fetch_plan
 
     def _bulk(
         self, fetch_plan: FetchPlan, records: list[Project], pool: ThreadPoolExecutor
     ) -> tuple[FetchPlan, dict[int, bulk.Given]]:
         """The plan after GraphQL listed the pipelines of many projects at once, and those."""
-        ids = set() if self._graphql_failed else set(fetch_plan.bulk_ids())
-        plans = {p.project_id: p for p in fetch_plan.projects}
-        wanted = [
-            bulk.Wanted(
-                r["id"],
-                r["default_branch"],
-                r["web_url"],
-                since=plans[r["id"]].since,
-                stored=tuple(previous["pipelines"])
-                if (previous := plans[r["id"]].previous)
-                else (),
-            )
-            for r in records
-            if r["id"] in ids and r["default_branch"] is not None
-        ]
-        if not wanted:
+        if self._graphql_failed:
             return fetch_plan, {}
-        found = bulk.fetch(
+        return graphql_steps.bulk_of(
             self.api,
-            wanted,
-            keep=self.settings.pipelines_per_project,
-            failed_jobs=self.settings.failed_jobs,
-            pool=pool,
-            note=self.progress.note,
-            batch=self.graphql_batch,
+            fetch_plan,
+            records,
+            self.settings,
+            pool,
+            self.progress.note,
+            self.graphql_batch,
         )
-        return plan.after_bulk(fetch_plan, found.pipelines), found.pipelines
 
     def _run_plan(
         self,
@@ -402,8 +477,6 @@ class SourceFetch:
         return previous["groups"], [*others, fresh]
 
 
-def _wanted(record: Project, project: ProjectPlan) -> bulk.Wanted:
-    """What GraphQL is to list for one project (its default branch is known)."""
-    stored = tuple(project.previous["pipelines"]) if project.previous else ()
-    branch = record["default_branch"] or ""
-    return bulk.Wanted(record["id"], branch, record["web_url"], project.since, stored)
+def _top_ids(raw_groups: list[dict[str, Any]], source: SourceSettings) -> list[int]:
+    """The ids of the configured top-level groups (list_groups kept only valid ids)."""
+    return [int(g["id"]) for g in raw_groups if g.get("full_path") in source.groups]

@@ -19,9 +19,10 @@ def _ifs(job: dict[str, Any]) -> list[str]:
 def test_jobs_and_stages() -> None:
     ci = load_ci()
     jobs = {k for k, v in ci.items() if isinstance(v, dict) and "script" in v}
-    assert jobs == {"test", "fetch-shard", "merge-shards", "pages"}
+    chain = ("test", "list-shards", "fetch-shard", "merge-shards", "pages")
+    assert jobs == set(chain)
     stages = ci["stages"]
-    order = [stages.index(ci[j]["stage"]) for j in ("test", "fetch-shard", "merge-shards", "pages")]
+    order = [stages.index(ci[j]["stage"]) for j in chain]
     assert order == sorted(order)
 
 
@@ -92,16 +93,19 @@ def test_variables_have_safe_defaults() -> None:
 
 def test_sharded_fetch_only_when_asked_and_never_for_events() -> None:
     ci = load_ci()
-    for job in ("fetch-shard", "merge-shards"):
+    for job in ("list-shards", "fetch-shard", "merge-shards"):
         rules = ci[job]["rules"]
         assert rules[0]["when"] == "never" and '$GLDASH_SHARDS == ""' in rules[0]["if"]
         assert rules[1]["when"] == "never" and '"trigger"' in rules[1]["if"]
         assert rules[2] == ci["pages"]["rules"][0]
     assert isinstance(ci["fetch-shard"]["parallel"], int)
+    assert ci["fetch-shard"]["needs"] == ["list-shards"]
     assert ci["merge-shards"]["needs"] == ["fetch-shard"]
     assert ci["pages"]["needs"] == [{"job": "merge-shards", "optional": True}]
     shard_script = "\n".join(ci["fetch-shard"]["script"])
     assert '--shard "$CI_NODE_INDEX/$GLDASH_SHARDS"' in shard_script
+    assert "--listing shards/listing.json" in shard_script
+    assert "--list-only" in "\n".join(ci["list-shards"]["script"])
 
 
 def test_pages_job_passes_the_webhook_payload_and_handles_partial_refreshes() -> None:

@@ -104,10 +104,12 @@ def test_sharded_pipeline_publishes_the_same_site(sim: Simulator, tmp_path: Path
     single, pid = _first_deployment(sim, tmp_path, "single")
     sharded = workspace(tmp_path, "sharded", sim)
     env = ci_env(sim, pid, sharded, GLDASH_SHARDS="3", GLDASH_ALLOW_EMPTY_HISTORY="1")
+    _ok(run_job("list-shards", sharded, env))
     for index in range(1, SHARD_JOBS + 1):
         node = {"CI_NODE_INDEX": str(index), "CI_NODE_TOTAL": str(SHARD_JOBS)}
         _ok(run_job("fetch-shard", sharded, {**env, **node}))
     assert sorted(p.name for p in (sharded / "shards").iterdir()) == [
+        "listing.json",
         "part-1.json",
         "part-2.json",
         "part-3.json",
@@ -119,6 +121,44 @@ def test_sharded_pipeline_publishes_the_same_site(sim: Simulator, tmp_path: Path
     assert comparable(read_json(sharded / "snapshot.json")) == comparable(
         read_json(single / "snapshot.json")
     )
+
+
+def test_sharded_refresh_keeps_what_a_shard_cannot_fetch_marked_stale(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    first, pid = _first_deployment(sim, tmp_path)
+    sim.put_artifact(pid, "main", "pages", artifacts_zip(first))
+    before = read_json(first / "snapshot.json")
+    sim.clock.advance(hours=6)
+    victim = _moved(sim, before)[0]
+    sim.set_faults(Faults(routes={f"/api/v4/projects/{victim}/*": Faults(error_rate=1.0)}))
+    sharded = workspace(tmp_path, "sharded", sim)
+    env = ci_env(sim, pid, sharded, GLDASH_SHARDS="3")
+    _ok(run_job("list-shards", sharded, env))
+    for index in range(1, 4):
+        node = {"CI_NODE_INDEX": str(index), "CI_NODE_TOTAL": str(SHARD_JOBS)}
+        run = run_job("fetch-shard", sharded, {**env, **node})
+        assert run.code == 0, run.err
+    parts = [read_json(sharded / "shards" / f"part-{i}.json") for i in range(1, 4)]
+    # Each shard refreshed its share on top of the published snapshot: no pipeline listing
+    # from scratch, the changed projects' pipelines through GraphQL.
+    for part in parts:
+        assert part["fetch"]["mode"] == "shard"
+        assert "GET /projects/:id/pipelines/:pipeline_id" not in part["fetch"]["api_calls"]
+    # Groups and projects were listed once, by list-shards; shard 1 reports those calls.
+    listings = [p["fetch"]["api_calls"].get("GET /groups/:id/projects", 0) for p in parts]
+    assert listings[0] > 0 and listings[1:] == [0, 0]
+    _ok(run_job("merge-shards", sharded, env))
+    _ok(run_job("pages", sharded, env))
+    sim.set_faults(Faults())
+    _publishable(sharded)
+    published = {p["id"]: p for p in read_json(sharded / "snapshot.json")["sources"][0]["projects"]}
+    old = next(p for p in before["sources"][0]["projects"] if p["id"] == victim)
+    kept = published[victim]
+    assert kept["stale"] is not None and kept["stale"]["since"] == old["fetched_at"]
+    assert kept["pipelines"] == old["pipelines"]  # the last good data, not nothing
+    assert sorted(published) == sorted(p["id"] for p in before["sources"][0]["projects"])
+    assert [i for i, p in published.items() if p["stale"]] == [victim]
 
 
 def test_too_many_shards_is_a_clear_error(sim: Simulator, tmp_path: Path) -> None:
