@@ -84,9 +84,11 @@ def run_bulk(plan: dict[str, Any], log: Log) -> dict[str, Any]:
         {"projects": big, "latency_ms": 0, "concurrency": 16},
         log,
     )
+    shards = run_shards(plan["bulk_latency_projects"], 4, log)
     return {
         "latency": latency,
         "limited": limited,
+        "shards": shards,
         "limit": plan["bulk_limit"],
         "window_s": plan["bulk_window_s"],
     }
@@ -95,6 +97,20 @@ def run_bulk(plan: dict[str, Any], log: Log) -> dict[str, Any]:
 def targets(bulk: dict[str, Any]) -> list[dict[str, str]]:
     """Issue 15's fetch targets with the measured numbers."""
     limited, latency = bulk["limited"], bulk["latency"]
+    shards = bulk.get("shards")
+    sharded = (
+        [
+            {
+                "target": f"sharded refresh ({shards['shards']} shards) within 1.2x of the "
+                f"unsharded refresh's calls, same data ({shards['projects']:,} projects)",
+                "measured": f"{shards['ratio']:.2f}x ({shards['sharded_calls']:,} vs "
+                f"{shards['unsharded_calls']:,} calls), same data: {shards['same_data']}",
+                "verdict": "met" if shards["ratio"] <= 1.2 and shards["same_data"] else "NOT met",
+            }
+        ]
+        if shards
+        else []
+    )
     row = limited["graphql"]
     per = row["calls_per_project"] or 0.0
     clean = row["complete"] and not row["errors"] and not row["stale"]
@@ -118,6 +134,7 @@ def targets(bulk: dict[str, Any]) -> list[dict[str, str]]:
             f"{latency['rest']['calls']:,} calls), same data: {latency['same_data']}",
             "verdict": "met" if latency["speedup"] >= 3 and latency["same_data"] else "NOT met",
         },
+        *sharded,
     ]
 
 
@@ -142,5 +159,61 @@ def table(bulk: dict[str, Any]) -> list[str]:
     rest = bulk["limited"]["rest"]["by_route"]
     lines += ["", "The same organisation over REST only:", ""]
     lines += [f"- `{route}`: {n:,}" for route, n in sorted(rest.items())]
+    shards = bulk.get("shards")
+    if shards:
+        lines += [
+            "",
+            f"Refresh an hour after a full fetch, {shards['projects']:,} projects: unsharded "
+            f"{shards['unsharded_calls']:,} calls, {shards['shards']} shards from one shared "
+            f"listing {shards['sharded_calls']:,} ({shards['ratio']:.2f}x), same data: "
+            f"{shards['same_data']}.",
+        ]
     lines.append("")
     return lines
+
+
+def run_shards(projects: int, shards: int, log: Log) -> dict[str, Any]:
+    """A refresh of `projects` one hour after a full fetch, unsharded and in `shards` shards
+    from one shared listing; calls are the simulator's own counts."""
+    import os
+    import sys
+
+    from bench.child import config_text
+    from bench.fetch_run import PIPELINES_PER_PROJECT, top_groups
+    from gldash_static.config import parse_config
+    from gldash_static.fetch import FetchRequest, fetch_snapshot, list_sources
+    from gldash_static.fetch.merge import merge_snapshots
+    from gldash_static.fetch.progress import Quiet
+    from gldash_static.simulator import OrgSpec, Simulator
+
+    spec = OrgSpec(projects=projects, seed=1, pipelines_per_project=PIPELINES_PER_PROJECT)
+    with Simulator(spec) as sim, tempfile.TemporaryDirectory() as tmp:
+        os.environ["GITLAB_TOKEN"] = sim.token
+        text = config_text(sim.url, top_groups(sim), 8)
+        config = parse_config(text, Path(tmp) / "config.yml")
+
+        def fetch(previous: Any, **request: Any) -> Any:
+            return fetch_snapshot(config, previous, FetchRequest(**request), Quiet()).snapshot
+
+        log(f"shards: {projects:,} projects, full fetch, then refreshes an hour later")
+        first = fetch(None, full=True)
+        sim.clock.advance(hours=1)
+        before = sum(sim.counters.values())
+        one = fetch(first)
+        unsharded = sum(sim.counters.values()) - before
+        before = sum(sim.counters.values())
+        shared = tuple(list_sources(config, first, Quiet()))
+        parts = [fetch(first, shard=(i, shards), listing=shared) for i in range(1, shards + 1)]
+        merged = merge_snapshots(parts, [f"part-{i}" for i in range(1, shards + 1)])
+        total = sum(sim.counters.values()) - before
+        print(f"shards: {unsharded} vs {total} calls", file=sys.stderr)
+    return {
+        "projects": projects,
+        "shards": shards,
+        "unsharded_calls": unsharded,
+        "sharded_calls": total,
+        "ratio": total / unsharded,
+        "same_data": comparable(merged) == comparable(one),
+        "by_route_unsharded": dict(one["fetch"]["api_calls"]),
+        "by_route_sharded": dict(merged["fetch"]["api_calls"]),
+    }
