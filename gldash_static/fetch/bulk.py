@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,7 @@ BATCH = 100  # projects a request: GitLab's max page size
 PIPELINES_PAGE = 50  # the first page: 20 kept on the default branch and the other refs
 MORE_PAGE = 100  # later pages of a project with many pipelines on other refs
 JOBS_PAGE = 30  # failed jobs a pipeline; a pipeline with more lists them over REST
+Note = Callable[[str], None]
 LIST_CAP = 300  # as REST: project.MAX_LIST_PAGES pages of 100
 SINCE_CAP = 1_000  # updated pipelines read for one project; a project with more asks REST
 
@@ -140,6 +141,83 @@ class _TooBig(Exception):
         return 0 if fits < 1 or batch == 1 else max(2, -(-batch // fits))
 
 
+class BulkRun:
+    """GraphQL's batches under way: each project's answer as soon as its batch is done.
+
+    Projects wait only for their own batch, so their REST requests (branches, merge
+    requests) go out while GraphQL is still answering for others.
+    """
+
+    def __init__(
+        self,
+        asker: _Asker,
+        batches: list[list[Wanted]],
+        pool: Executor,
+        note: Callable[[str], None],
+    ) -> None:
+        self._asker = asker
+        self._note = note
+        self._lock = threading.Lock()
+        self._failure: str | None = None
+        self._futures: list[Future[dict[int, Given]]] = []
+        self._batch_of: dict[int, Future[dict[int, Given]]] = {}
+        for wanted in batches:
+            future = pool.submit(asker.batch, wanted)
+            self._futures.append(future)
+            self._batch_of.update((w.project_id, future) for w in wanted)
+
+    def given(self, project_id: int) -> Given | None:
+        """What GraphQL brought for the project (waiting for its batch); None: ask REST."""
+        future = self._batch_of.get(project_id)
+        return None if future is None else self._answers(future).get(project_id)
+
+    def _answers(self, future: Future[dict[int, Given]]) -> dict[int, Given]:
+        try:
+            return future.result()
+        except (ApiError, FetchError, CircuitOpenError) as exc:
+            with self._lock:
+                self._failure = self._failure or str(exc)
+            return {}
+
+    def close(self) -> BulkResult:
+        """Wait for every batch; one note if GraphQL failed for some."""
+        result = BulkResult()
+        for future in self._futures:
+            result.pipelines.update(self._answers(future))
+        asker = self._asker
+        result.requests, result.scores, result.limit = asker.requests, asker.scores, asker.limit
+        result.failure = self._failure
+        if result.failure is not None:
+            missing = len(self._batch_of) - len(result.pipelines)
+            self._note(
+                f"GraphQL could not list the pipelines of {missing} project(s) "
+                f"({result.failure}); asking them over REST"
+            )
+        return result
+
+
+def start(
+    api: ApiClient,
+    wanted: Sequence[Wanted],
+    *,
+    keep: int,
+    failed_jobs: bool,
+    pool: Executor,
+    note: Callable[[str], None],
+    batch: int = BATCH,
+) -> BulkRun:
+    """Start asking for the kept pipelines of `wanted`, `batch` projects a request."""
+    if not 1 <= batch <= BATCH:
+        raise ValueError(f"GraphQL batch size must be 1..{BATCH}, not {batch}")
+    by_since: dict[str | None, list[Wanted]] = {}
+    for item in wanted:
+        by_since.setdefault(item.since, []).append(item)  # one `since` a request
+    batches = [
+        group[i : i + batch] for group in by_since.values() for i in range(0, len(group), batch)
+    ]
+    return BulkRun(_Asker(api, keep, failed_jobs), batches, pool, note)
+
+
 def fetch(
     api: ApiClient,
     wanted: Sequence[Wanted],
@@ -151,29 +229,9 @@ def fetch(
     batch: int = BATCH,
 ) -> BulkResult:
     """The kept pipelines of `wanted`, `batch` projects a request; the rest goes to REST."""
-    if not 1 <= batch <= BATCH:
-        raise ValueError(f"GraphQL batch size must be 1..{BATCH}, not {batch}")
-    asker = _Asker(api, keep, failed_jobs)
-    by_since: dict[str | None, list[Wanted]] = {}
-    for item in wanted:
-        by_since.setdefault(item.since, []).append(item)  # one `since` a request
-    batches = [
-        group[i : i + batch] for group in by_since.values() for i in range(0, len(group), batch)
-    ]
-    result = BulkResult()
-    for future in [pool.submit(asker.batch, b) for b in batches]:
-        try:
-            result.pipelines.update(future.result())
-        except (ApiError, FetchError, CircuitOpenError) as exc:
-            result.failure = result.failure or str(exc)
-    result.requests, result.scores, result.limit = asker.requests, asker.scores, asker.limit
-    missing = len(wanted) - len(result.pipelines)
-    if result.failure is not None:
-        note(
-            f"GraphQL could not list the pipelines of {missing} project(s) "
-            f"({result.failure}); asking them over REST"
-        )
-    return result
+    return start(
+        api, wanted, keep=keep, failed_jobs=failed_jobs, pool=pool, note=note, batch=batch
+    ).close()
 
 
 class _Asker:

@@ -1,8 +1,9 @@
 """The two GraphQL steps of a listing-based fetch, each turning one plan into the next.
 
 The probe asks which projects' pipelines changed since the last run (fetch/changes.py); the
-bulk listing brings the pipelines of the projects still to be listed (fetch/bulk.py). Both
-only save requests: whatever they cannot answer stays in the plan for REST.
+bulk listing brings the pipelines of the projects still to be listed (fetch/bulk.py), each
+project taking its answer (plan.with_given) when its batch is done. Both only save
+requests: whatever they cannot answer stays in the plan for REST.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def probe(
     return plan.after_probe(fetch_plan, answers), answers is not None
 
 
-def bulk_of(
+def start_bulk(
     api: ApiClient,
     fetch_plan: FetchPlan,
     records: list[Project],
@@ -40,8 +41,8 @@ def bulk_of(
     pool: Executor,
     note: Note,
     batch: int,
-) -> tuple[FetchPlan, dict[int, bulk.Given]]:
-    """The plan once GraphQL listed the pipelines of the projects it takes, and those."""
+) -> bulk.BulkRun | None:
+    """Start GraphQL listing the pipelines of the projects it takes (None: there are none)."""
     ids = set(fetch_plan.bulk_ids())
     plans = {p.project_id: p for p in fetch_plan.projects}
     wanted = [
@@ -50,8 +51,8 @@ def bulk_of(
         if r["id"] in ids and r["default_branch"] is not None
     ]
     if not wanted:
-        return fetch_plan, {}
-    found = bulk.fetch(
+        return None
+    return bulk.start(
         api,
         wanted,
         keep=settings.pipelines_per_project,
@@ -60,7 +61,6 @@ def bulk_of(
         note=note,
         batch=min(batch, bulk.BATCH),
     )
-    return plan.after_bulk(fetch_plan, found.pipelines), found.pipelines
 
 
 def _wanted(record: Project, project: ProjectPlan) -> bulk.Wanted:

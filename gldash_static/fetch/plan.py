@@ -9,7 +9,7 @@ return a new plan; `SourceFetch` and `ProjectFetcher` only carry it out.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -193,15 +193,12 @@ def after_probe(plan: FetchPlan, answers: Mapping[int, changes.Answer] | None) -
     return dataclasses.replace(plan, projects=tuple(projects))
 
 
-def after_bulk(plan: FetchPlan, answered: Collection[int]) -> FetchPlan:
-    """The plan once GraphQL listed the pipelines of `answered`: REST lists the others."""
-    projects = tuple(
-        _redecide(p, dataclasses.replace(p.basis, given=True))
-        if _bulk(p) and p.project_id in answered
-        else p
-        for p in plan.projects
-    )
-    return dataclasses.replace(plan, projects=projects)
+def with_given(plan: ProjectPlan) -> ProjectPlan:
+    """A project's plan once GraphQL brought its pipelines (a project it did not answer for
+    keeps its plan: REST lists them)."""
+    if not _bulk(plan):
+        return plan
+    return _redecide(plan, dataclasses.replace(plan.basis, given=True))
 
 
 def replan_without(plan: ProjectPlan, feature: Feature) -> ProjectPlan:

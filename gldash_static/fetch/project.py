@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any
 
 from gldash_static.config import FetchSettings
 from gldash_static.fetch import access, convert, freshness, pipelines
 from gldash_static.fetch.bulk import Given
-from gldash_static.fetch.plan import ProjectPlan, replan_without
+from gldash_static.fetch.plan import ProjectPlan, replan_without, with_given
 from gldash_static.gitlab import ApiClient, ApiError
 from gldash_static.model import Branch, FailedJob, MergeRequest, Pipeline, Project
 
@@ -25,10 +26,16 @@ class ProjectFetcher:
         self.settings = settings
         self.details = details
 
-    def fetch(self, project: Project, plan: ProjectPlan, given: Given | None = None) -> Project:
+    def fetch(
+        self,
+        project: Project,
+        plan: ProjectPlan,
+        given: Callable[[], Given | None] | None = None,
+    ) -> Project:
         """Fill `project` (fresh from the listing) as `plan` says; raises ApiError on failure.
 
-        `given`: the kept pipelines GraphQL brought, for a plan that says so ("given").
+        `given`: waits for what GraphQL brought for the project (None: it did not answer, and
+        REST lists the pipelines as the plan says).
 
         A 403 on one feature means the token's role may not read it: the feature is listed
         as unavailable and the project fetched again by a plan without it, so that its other
@@ -38,7 +45,7 @@ class ProjectFetcher:
         """
         while True:
             try:
-                return self._fetch_once(project, plan, given or Given([], []))
+                return self._fetch_once(project, plan, given)
             except ApiError as exc:
                 feature = access.forbidden_feature(exc.path) if exc.status == 403 else None
                 if feature is None or feature in plan.basis.unavailable:
@@ -46,7 +53,9 @@ class ProjectFetcher:
                 plan = replan_without(plan, feature)
                 project["unavailable"] = access.with_feature(project["unavailable"], feature)
 
-    def _fetch_once(self, project: Project, plan: ProjectPlan, given: Given) -> Project:
+    def _fetch_once(
+        self, project: Project, plan: ProjectPlan, lookup: Callable[[], Given | None] | None
+    ) -> Project:
         base = f"/projects/{project['id']}"
         keep = self.settings.pipelines_per_project
         branches: Future[list[Branch]] | None = None
@@ -56,6 +65,11 @@ class ProjectFetcher:
         if plan.merge_requests == "project":
             mrs = self.details.submit(self._merge_requests, base)
 
+        given = Given([], [])
+        if lookup is not None:  # after the branch and merge-request requests went out
+            found = lookup()
+            if found is not None:
+                plan, given = with_given(plan), found
         previous = {p["id"]: p for p in (plan.previous["pipelines"] if plan.previous else [])}
         if plan.pipelines != "none" and project["default_branch"] is None:
             project["default_branch"] = self._default_branch_from_pipelines(base)

@@ -98,6 +98,7 @@ class SourceFetch:
         self.complete = True
         self._breaker_reported = False
         self._graphql_failed = False  # the probe could not ask GraphQL
+        self._graphql_pool: ThreadPoolExecutor | None = None
 
     def run(self) -> SourceResult:
         """Fetch the source; raises FetchError when nothing useful can be fetched."""
@@ -109,12 +110,15 @@ class SourceFetch:
                 version = self._connect()
                 started = self._server_now()
             with (
+                # GraphQL's batches run beside the projects that wait for them.
+                ThreadPoolExecutor(min(4, self.settings.concurrency), "gldash-graphql") as graphql,
                 ThreadPoolExecutor(self.settings.concurrency, "gldash-project") as projects,
                 # Project threads mostly wait for their pipeline details, so details get
                 # twice the threads: the speed of a fetch is the number of detail requests
                 # in flight (measured in docs/benchmarks.md).
                 ThreadPoolExecutor(2 * self.settings.concurrency, "gldash-detail") as details,
             ):
+                self._graphql_pool = graphql
                 fetcher = ProjectFetcher(self.api, self.settings, details)
                 if self.request.mode == "event":
                     groups, records = self._event(fetcher, started)
@@ -287,8 +291,12 @@ class SourceFetch:
             settings=self.settings,
         )
         fetch_plan = self._probe(fetch_plan, pool)
-        fetch_plan, given = self._bulk(fetch_plan, records, pool)
-        done = self._run_plan(fetcher, pool, records, fetch_plan, given)
+        bulk_run = self._bulk(fetch_plan, records)
+        try:
+            done = self._run_plan(fetcher, pool, records, fetch_plan, bulk_run)
+        finally:
+            if bulk_run is not None:
+                bulk_run.close()  # every batch done; one note if some failed
         if group_listing is not None:
             try:
                 group_mrs.assign(done, fetch_plan, group_listing())
@@ -346,18 +354,16 @@ class SourceFetch:
         self._graphql_failed = not answered
         return fetch_plan
 
-    def _bulk(
-        self, fetch_plan: FetchPlan, records: list[Project], pool: ThreadPoolExecutor
-    ) -> tuple[FetchPlan, dict[int, bulk.Given]]:
-        """The plan after GraphQL listed the pipelines of many projects at once, and those."""
-        if self._graphql_failed:
-            return fetch_plan, {}
-        return graphql_steps.bulk_of(
+    def _bulk(self, fetch_plan: FetchPlan, records: list[Project]) -> bulk.BulkRun | None:
+        """Start GraphQL listing the pipelines of many projects at once (None: not asked)."""
+        if self._graphql_failed or self._graphql_pool is None:
+            return None
+        return graphql_steps.start_bulk(
             self.api,
             fetch_plan,
             records,
             self.settings,
-            pool,
+            self._graphql_pool,
             self.progress.note,
             self.graphql_batch,
         )
@@ -368,14 +374,16 @@ class SourceFetch:
         pool: ThreadPoolExecutor,
         records: list[Project],
         fetch_plan: FetchPlan,
-        given: dict[int, bulk.Given],
+        bulk_run: bulk.BulkRun | None,
     ) -> list[Project]:
         self.progress.start(
             len(records), lambda: self.api.stats.total, lambda: self.api.stats.retries
         )
+        asked = set(fetch_plan.bulk_ids()) if bulk_run is not None else set()
         futures = [
-            (record, project, pool.submit(fetcher.fetch, record, project, given.get(record["id"])))
+            (record, project, pool.submit(fetcher.fetch, record, project, lookup))
             for record, project in zip(records, fetch_plan.projects, strict=True)
+            for lookup in [_lookup(bulk_run, record["id"]) if record["id"] in asked else None]
         ]
         done: list[Project] = []
         for record, project, future in futures:
@@ -480,3 +488,10 @@ class SourceFetch:
 def _top_ids(raw_groups: list[dict[str, Any]], source: SourceSettings) -> list[int]:
     """The ids of the configured top-level groups (list_groups kept only valid ids)."""
     return [int(g["id"]) for g in raw_groups if g.get("full_path") in source.groups]
+
+
+def _lookup(run: bulk.BulkRun | None, project_id: int) -> Callable[[], bulk.Given | None] | None:
+    """What a project waits for: its answer from GraphQL's batch."""
+    if run is None:
+        return None
+    return lambda: run.given(project_id)
