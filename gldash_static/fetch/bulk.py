@@ -203,7 +203,7 @@ def start(
     keep: int,
     failed_jobs: bool,
     pool: Executor,
-    note: Callable[[str], None],
+    note: Note,
     batch: int = BATCH,
 ) -> BulkRun:
     """Start asking for the kept pipelines of `wanted`, `batch` projects a request."""
@@ -216,22 +216,6 @@ def start(
         group[i : i + batch] for group in by_since.values() for i in range(0, len(group), batch)
     ]
     return BulkRun(_Asker(api, keep, failed_jobs), batches, pool, note)
-
-
-def fetch(
-    api: ApiClient,
-    wanted: Sequence[Wanted],
-    *,
-    keep: int,
-    failed_jobs: bool,
-    pool: Executor,
-    note: Callable[[str], None],
-    batch: int = BATCH,
-) -> BulkResult:
-    """The kept pipelines of `wanted`, `batch` projects a request; the rest goes to REST."""
-    return start(
-        api, wanted, keep=keep, failed_jobs=failed_jobs, pool=pool, note=note, batch=batch
-    ).close()
 
 
 class _Asker:
