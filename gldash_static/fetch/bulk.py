@@ -20,8 +20,8 @@ projects fall back to REST.
 Complexity by GitLab's rules (base_field.rb, base_resolver.rb; simulator/graphql_complexity.py
 computes the same): a connection costs its children plus its resolver's 1 (+1 Gitaly for
 pipelines, +2 with `ref`), times 1 + page size / 100. A batch of 100 projects with 50
-pipelines each and 30 failed jobs a pipeline costs 125; a later page of 100 pipelines of one
-project 83. GitLab allows 250 (a token's user), depth 8 of 20, 869 of 10,000 characters.
+pipelines each and 30 failed jobs a pipeline costs 131; a later page of 100 pipelines of one
+project 87. GitLab allows 250 (a token's user), depth 8 of 20, 924 of 10,000 characters.
 `queryComplexity` in every answer reports the score GitLab computed.
 """
 
@@ -62,7 +62,10 @@ query gldashPipelines(
           duration queuedDuration coverage
           user { username }
           jobs(statuses: [FAILED], retried: false, jobKind: BUILD, first: $jobs) {
-            nodes { id name allowFailure duration stage { name } detailedStatus { tooltip } }
+            nodes {
+              id name allowFailure duration failureMessage stage { name }
+              detailedStatus { tooltip }
+            }
             pageInfo { hasNextPage endCursor }
           }
         }
@@ -130,6 +133,8 @@ class _TooBig(Exception):
     def parts(self, batch: int) -> int:
         """How many requests to split a batch into: as many as the reported complexity
         asks for (0: not even one project fits), else two."""
+        if batch <= 1:
+            return 0  # one project is as small as a request gets
         found = _COMPLEXITY.search(str(self))
         if found is None:
             return 2  # a timeout says nothing of how much smaller
@@ -138,7 +143,7 @@ class _TooBig(Exception):
         # (base_field.rb); the rest of the query (queryComplexity) costs 3.
         per_batch = max(1.0, (score - 3) / (1 + batch / 100))
         fits = int(((limit - 3) / per_batch - 1) * 100)
-        return 0 if fits < 1 or batch == 1 else max(2, -(-batch // fits))
+        return 0 if fits < 1 else max(2, -(-batch // fits))
 
 
 class BulkRun:
@@ -175,9 +180,14 @@ class BulkRun:
         try:
             return future.result()
         except (ApiError, FetchError, CircuitOpenError) as exc:
-            with self._lock:
-                self._failure = self._failure or str(exc)
-            return {}
+            reason = str(exc)
+        except Exception as exc:
+            # GraphQL only saves requests: nothing it sends may stop the fetch, whose REST
+            # path asks these projects again (and the note says what happened).
+            reason = f"unexpected answer ({type(exc).__name__})"
+        with self._lock:
+            self._failure = self._failure or reason
+        return {}
 
     def close(self) -> BulkResult:
         """Wait for every batch; one note if GraphQL failed for some."""
@@ -328,8 +338,10 @@ class _Asker:
             listing.broken = True
             return
         nodes, cursor = read
-        if cursor is not None and cursor == listing.cursor:
-            listing.broken = True  # "more after here", again: a cursor that does not move
+        if cursor is not None and (cursor == listing.cursor or not nodes):
+            # "More after here" with a cursor that does not move, or a page of nothing that
+            # says there is more: a server that never ends the list.
+            listing.broken = True
             return
         listing.cursor = cursor
         url = listing.wanted.web_url

@@ -21,6 +21,11 @@ PROJECT_GID = "gid://gitlab/Project/"
 JOB_GIDS = ("gid://gitlab/Ci::Build/", "gid://gitlab/CommitStatus/")
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits that fit a bigint (str.isdigit alone admits "²", which int() refuses)."""
+    return text.isascii() and text.isdigit() and len(text) <= 19
+
+
 def number(gid: object, *prefixes: str) -> int | None:
     """The positive integer of a global ID with one of `prefixes`, or None."""
     if not isinstance(gid, str):
@@ -28,7 +33,7 @@ def number(gid: object, *prefixes: str) -> int | None:
     for prefix in prefixes:
         if gid.startswith(prefix):
             digits = gid[len(prefix) :]
-            if digits.isdigit() and len(digits) <= 19:
+            if _digits(digits):
                 return convert.raw_id({"id": int(digits)})
     return None
 
@@ -49,7 +54,7 @@ def pipeline(node: object, project_url: str, failed_jobs: list[FailedJob]) -> Pi
     user = node.get("user")
     raw = {
         "id": pid,
-        "iid": int(iid) if isinstance(iid, str) and iid.isdigit() and len(iid) <= 19 else None,
+        "iid": int(iid) if isinstance(iid, str) and _digits(iid) else None,
         "ref": node.get("ref"),
         "sha": node.get("sha"),
         "status": status.lower(),
@@ -81,7 +86,8 @@ def failed_job(node: object, project_url: str) -> FailedJob | None:
         "name": node.get("name"),
         "stage": stage.get("name") if isinstance(stage, dict) else None,
         "failure_reason": failure_reasons.reason_of(
-            status.get("tooltip") if isinstance(status, dict) else None
+            status.get("tooltip") if isinstance(status, dict) else None,
+            node.get("failureMessage"),
         ),
         "allow_failure": node.get("allowFailure") is True,
         "duration": node.get("duration"),

@@ -3,7 +3,10 @@
 GraphQL's CiJob has no `failureReason` (REST's `failure_reason`); its `detailedStatus.tooltip`
 names the reason in these words, untranslated, e.g. "Failed - (script failure)" and, for a
 job allowed to fail, "... (allowed to fail)" (lib/gitlab/ci/status/build/failed.rb and
-failed_allowed.rb). The prefix is translated; the words in brackets are not.
+failed_allowed.rb). The prefix is translated; the words in brackets are not. A few statuses
+(failed_unmet_prerequisites.rb) show no reason there; `failureMessage` then has the
+presenter's callout text (CommitStatusPresenter::CALLOUT_FAILURE_MESSAGES), read by its
+start, which has stayed the same across GitLab versions where the rest was reworded.
 """
 
 from __future__ import annotations
@@ -53,6 +56,29 @@ REASONS: dict[str, str] = {
         "Too many downstream pipelines triggered in the last minute. Try again later."
     ),
 }
+# The starts of CALLOUT_FAILURE_MESSAGES (script_failure has none).
+CALLOUTS: dict[str, str] = {
+    "There is an unknown failure": "unknown_failure",
+    "There has been an API failure": "api_failure",
+    "There has been a timeout failure or the job got stuck": "stuck_or_timeout_failure",
+    "There has been a runner system failure": "runner_system_failure",
+    "There has been a missing dependency failure": "missing_dependency_failure",
+    "Your runner is outdated": "runner_unsupported",
+    "No runners support the requirements to run this job": "runner_unsupported",
+    "Delayed job could not be executed": "stale_schedule",
+    "The script exceeded the maximum execution time": "job_execution_timeout",
+    "The job is archived and cannot be run": "archived_failure",
+    "The job failed to complete prerequisite tasks": "unmet_prerequisites",
+    "The scheduler failed to assign job to the runner": "scheduler_failure",
+    "There has been a structural integrity problem detected": "data_integrity_failure",
+    "There has been an unknown job problem": "data_integrity_failure",
+    "The deployment job is older than the previously succeeded deployment job": (
+        "forward_deployment_failure"
+    ),
+    "This job could not be executed because it would create infinitely looping pipelines": (
+        "pipeline_loop_detected"
+    ),
+}
 _BY_WORDS = {words: reason for reason, words in REASONS.items()}
 _BRACKETED = re.compile(r"- \(([^()]{1,200})\)")
 
@@ -63,12 +89,24 @@ def tooltip(reason: str, allow_failure: bool, failed: str = "Failed") -> str:
     return f"{failed} - ({words})" + (" (allowed to fail)" if allow_failure else "")
 
 
-def reason_of(text: object) -> str | None:
-    """The failure reason a failed job's tooltip names, or None when it names none we know."""
-    if not isinstance(text, str):
-        return None
-    for match in _BRACKETED.finditer(text[:1000]):
-        reason = _BY_WORDS.get(match.group(1))
-        if reason is not None:
-            return reason
+def reason_of(text: object, message: object = None) -> str | None:
+    """The failure reason a failed job's tooltip names, else the one its failure message
+    starts with; None when neither names one we know."""
+    if isinstance(text, str):
+        for match in _BRACKETED.finditer(text[:1000]):
+            reason = _BY_WORDS.get(match.group(1))
+            if reason is not None:
+                return reason
+    if isinstance(message, str):
+        for start, reason in CALLOUTS.items():
+            if message.startswith(start):
+                return reason
+    return None
+
+
+def callout(reason: str) -> str | None:
+    """A failure message starting as GitLab's does for `reason` (the simulator's answer)."""
+    for start, known in CALLOUTS.items():
+        if known == reason:
+            return f"{start}, please try again"
     return None

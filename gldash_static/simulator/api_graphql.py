@@ -323,10 +323,14 @@ class GraphqlRoutes:
     @staticmethod
     def _job(p: Project, pl: Pipeline, j: Job, stage: int) -> dict[str, Any]:
         label = _LABELS.get(j.status, j.status)
-        tip = label
+        tip, message = label, None
         if j.status == "failed":
+            reason = j.failure_reason or "unknown_failure"
             label = "failed (allowed to fail)" if j.allow_failure else "failed"
-            tip = failure_reasons.tooltip(j.failure_reason or "unknown_failure", j.allow_failure)
+            tip = failure_reasons.tooltip(reason, j.allow_failure)
+            if reason == "unmet_prerequisites":  # failed_unmet_prerequisites.rb: no reason
+                tip = "Failed"
+            message = failure_reasons.callout(reason)  # BuildPresenter#failure_message
         return {
             "id": global_id("Ci::Build", j.id),
             "name": j.name,
@@ -337,6 +341,7 @@ class GraphqlRoutes:
             "finishedAt": graphql_time(j.finished_at),
             # CiJob.duration is an Int: graphql-ruby's Int#coerce_result truncates (to_i).
             "duration": None if j.duration is None else int(j.duration),
+            "failureMessage": message,
             "queuedDuration": j.queued_duration,
             "retried": False,
             "webPath": f"/{p.path_with_namespace}/-/jobs/{j.id}",

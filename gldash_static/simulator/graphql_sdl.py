@@ -58,6 +58,7 @@ type CiJob {
   startedAt: Time
   finishedAt: Time
   duration: Int
+  failureMessage: String
   queuedDuration: Duration
   retried: Boolean
   webPath: String

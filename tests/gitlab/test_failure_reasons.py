@@ -33,3 +33,16 @@ def test_every_reason_reads_back_from_its_tooltip() -> None:
         for allowed in (False, True):
             assert reason_of(tooltip(reason, allowed)) == reason
     assert len(set(REASONS.values())) == len(REASONS)  # the words name one reason each
+
+
+def test_a_tooltip_without_a_reason_falls_back_to_the_failure_message() -> None:
+    # failed_unmet_prerequisites.rb shows no reason in the tooltip; the callout says it.
+    assert reason_of("Failed", "The job failed to complete prerequisite tasks") == (
+        "unmet_prerequisites"
+    )
+    assert reason_of("Failed - (script failure)", "Your runner is outdated") == "script_failure"
+    assert reason_of(None, "Your runner is outdated, please upgrade your runner") == (
+        "runner_unsupported"
+    )
+    assert reason_of("Failed", "Something else entirely") is None
+    assert reason_of("Failed", {"not": "text"}) is None
