@@ -5,7 +5,8 @@ as GitLab's Rack::Attack counts them. From the server's request counters, sample
 0.1 s, window starts are found as the first answered request after a pause of over a second
 (gldash's pacer stops sending once a window is spent); the achieved rate is the requests
 answered in the complete windows divided by the time they spanned, so time lost between a
-window's end and the next one's first request counts against it.
+window's end and the next one's first request counts against it. The window the fetch
+started in is not counted: it began before the fetch (windows are aligned to the epoch).
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ def analyse(result: dict[str, Any], limit: int) -> dict[str, Any]:
     """Achieved rate over complete windows, 429s seen and whether any surfaced as an error."""
     timeline = [tuple(s) for s in result["timeline"]]
     starts = window_starts(timeline)  # type: ignore[arg-type]
+    # Windows are aligned to the epoch: the first one began before the fetch did, so the
+    # fetch saw only its remainder (with the whole quota). Only windows it saw from their
+    # first second on are complete: those from the second start.
+    starts = starts[1:]
 
     def answered_at(moment: float) -> int:
         return max((a for t, a, _ in timeline if t <= moment), default=0)
