@@ -252,7 +252,7 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "`make bench` (or `.venv/bin/python -m bench`) runs every benchmark of issue 8 in one go,",
         "prints the tables below and writes them here and, with every raw number, to",
-        "`bench/results.json`. It takes about 13 minutes on a 2-core machine; benchmarks never",
+        "`bench/results.json`. It takes about 23 minutes on a 2-core machine; benchmarks never",
         "run in `make test`. `python -m bench --quick` is a one-minute smoke run on tiny sizes",
         "(it writes to `bench/results-quick.json` and leaves this page alone).",
         "",
