@@ -19,6 +19,30 @@ from gldash_static.errors import SnapshotError
 from gldash_static.fetch.convert import raw_id
 from gldash_static.timeutil import parse_time
 
+# Only what a shard reads of each answer (convert, scope, publish, group_mrs) goes into the
+# file, which is a CI artifact: no tokens GitLab shows maintainers (a project's
+# runners_token), no e-mail addresses, nothing the dashboard does not publish. A key GitLab
+# did not send stays absent: its absence means something (convert.unreadable).
+PROJECT_KEYS = frozenset(
+    {
+        "id", "path_with_namespace", "name", "description", "visibility", "archived",
+        "default_branch", "topics", "tag_list", "last_activity_at", "web_url", "star_count",
+        "forks_count", "open_issues_count", "empty_repo", "builds_access_level",
+        "jobs_enabled", "public_jobs", "merge_requests_access_level", "merge_requests_enabled",
+        "repository_access_level",
+    }
+)  # fmt: skip
+GROUP_KEYS = frozenset(
+    {"id", "full_path", "name", "parent_id", "web_url", "visibility", "description"}
+)
+MERGE_REQUEST_KEYS = frozenset(
+    {
+        "project_id", "iid", "state", "title", "draft", "work_in_progress", "created_at",
+        "updated_at", "source_branch", "target_branch", "detailed_merge_status",
+        "has_conflicts", "labels", "web_url",
+    }
+)  # fmt: skip
+
 KIND = "gldash-listing"
 VERSION = 1
 MAX_BYTES = bounded.SNAPSHOT_BYTES  # raw listings of 40,000 projects
@@ -37,6 +61,29 @@ class SourceListing:
     merge_requests: list[dict[str, Any]] | None  # the groups' listing; None: not listed
     merge_requests_error: str | None = None  # why the group listing failed, when it did
     api_calls: dict[str, int] | None = None  # what the listing cost, by endpoint
+
+
+def _slim(raw: dict[str, Any], keys: frozenset[str], nested: str, field: str) -> dict[str, Any]:
+    out = {k: v for k, v in raw.items() if k in keys}
+    inner = raw.get(nested)
+    if isinstance(inner, dict):
+        out[nested] = {field: inner.get(field)}
+    return out
+
+
+def slim_project(raw: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a project answer a shard reads (its namespace's full path among them)."""
+    return _slim(raw, PROJECT_KEYS, "namespace", "full_path")
+
+
+def slim_group(raw: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a group answer a shard reads."""
+    return {k: v for k, v in raw.items() if k in GROUP_KEYS}
+
+
+def slim_merge_request(raw: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a merge-request answer a shard reads (its author's username among them)."""
+    return _slim(raw, MERGE_REQUEST_KEYS, "author", "username")
 
 
 def write(listings: list[SourceListing], path: Path) -> None:
@@ -86,10 +133,10 @@ def _source(item: object, path: Path) -> SourceListing:
         version=item.get("version") if isinstance(item.get("version"), str) else None,
         started=started,
         since=since if isinstance(since, str) else None,
-        groups=_records(item.get("groups")),
-        projects=_records(item.get("projects")),
+        groups=[slim_group(g) for g in _records(item.get("groups"))],
+        projects=[slim_project(p) for p in _records(item.get("projects"))],
         merge_requests=[
-            m
+            slim_merge_request(m)
             for m in mrs
             if isinstance(m, dict)
             and raw_id(m, "project_id") is not None

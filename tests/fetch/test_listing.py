@@ -164,3 +164,23 @@ def test_a_listing_too_large_is_refused(tmp_path: Path, monkeypatch: pytest.Monk
     path.write_text(json.dumps({"kind": "gldash-listing", "padding": "x" * 200}))
     with pytest.raises(SnapshotError, match="listing"):
         listing.read(path)
+
+
+def test_a_listing_file_holds_only_what_shards_read(
+    sim: Simulator, config_for: Any, tmp_path: Path
+) -> None:
+    config = config_for(sim)
+    path = tmp_path / "listing.json"
+    listing.write(list_sources(config, None, Quiet()), path)
+    (source,) = json.loads(path.read_text())["sources"]
+    assert source["projects"] and source["groups"] and source["merge_requests"]
+    for project in source["projects"]:
+        assert set(project) <= listing.PROJECT_KEYS | {"namespace"}
+    for group in source["groups"]:
+        assert set(group) <= listing.GROUP_KEYS
+    for mr in source["merge_requests"]:
+        assert set(mr) <= listing.MERGE_REQUEST_KEYS | {"author"}
+        assert set(mr["author"]) == {"username"}
+    text = path.read_text()
+    assert "runners_token" not in text and "_email" not in text and "@" not in text
+    assert sim.token not in text
