@@ -22,7 +22,7 @@ computes the same): a connection costs its children plus its resolver's 1 (+1 Gi
 pipelines, +2 with `ref`), times 1 + page size / 100. A batch of 100 projects with 50
 pipelines each and 30 failed jobs a pipeline costs 131; a later page of 100 pipelines of one
 project 87. GitLab allows 250 (a token's user), depth 8 of 20, 924 of 10,000 characters.
-`queryComplexity` in every answer reports the score GitLab computed.
+`queryComplexity` in every answer carries the score GitLab computed (the tests read it).
 """
 
 from __future__ import annotations
@@ -103,17 +103,6 @@ class Given:
 
 
 @dataclass
-class BulkResult:
-    """The kept pipelines of every project GraphQL answered for, and how it went."""
-
-    pipelines: dict[int, Given] = field(default_factory=dict)
-    requests: int = 0
-    scores: list[int] = field(default_factory=list)  # queryComplexity.score of each answer
-    limit: int | None = None  # queryComplexity.limit
-    failure: str | None = None  # why GraphQL was given up, when it was
-
-
-@dataclass
 class _Listing:
     """One project's pipelines as the pages arrive."""
 
@@ -160,7 +149,6 @@ class BulkRun:
         pool: Executor,
         note: Callable[[str], None],
     ) -> None:
-        self._asker = asker
         self._note = note
         self._lock = threading.Lock()
         self._failure: str | None = None
@@ -189,21 +177,14 @@ class BulkRun:
             self._failure = self._failure or reason
         return {}
 
-    def close(self) -> BulkResult:
+    def close(self) -> None:
         """Wait for every batch; one note if GraphQL failed for some."""
-        result = BulkResult()
-        for future in self._futures:
-            result.pipelines.update(self._answers(future))
-        asker = self._asker
-        result.requests, result.scores, result.limit = asker.requests, asker.scores, asker.limit
-        result.failure = self._failure
-        if result.failure is not None:
-            missing = len(self._batch_of) - len(result.pipelines)
+        answered = sum(len(self._answers(future)) for future in self._futures)
+        if self._failure is not None:
             self._note(
-                f"GraphQL could not list the pipelines of {missing} project(s) "
-                f"({result.failure}); asking them over REST"
+                f"GraphQL could not list the pipelines of {len(self._batch_of) - answered} "
+                f"project(s) ({self._failure}); asking them over REST"
             )
-        return result
 
 
 def start(
@@ -235,10 +216,6 @@ class _Asker:
         self.api = api
         self.keep = keep
         self.failed_jobs = failed_jobs
-        self._lock = threading.Lock()
-        self.requests = 0
-        self.scores: list[int] = []
-        self.limit: int | None = None
 
     def batch(self, wanted: list[Wanted]) -> dict[int, Given]:
         """The kept pipelines of one batch's projects, splitting it while GitLab refuses."""
@@ -301,8 +278,6 @@ class _Asker:
             # may not read jobs, and without that right REST refuses the pipelines too.
             "jobs": JOBS_PAGE if self.failed_jobs else 1,
         }
-        with self._lock:
-            self.requests += 1
         try:
             data = self.api.graphql(QUERY, variables)
         except ApiError as exc:
@@ -310,7 +285,6 @@ class _Asker:
             if exc.status in _TOO_BIG_STATUSES or any(w in text for w in _TOO_BIG_WORDS):
                 raise _TooBig(str(exc)) from None
             raise
-        self._complexity(data.get("queryComplexity"))
         projects = graphql_convert.connection(data.get("projects"))
         if projects is None:
             raise ApiError(None, "GraphQL answer in an unexpected shape", "/api/graphql")
@@ -321,15 +295,6 @@ class _Asker:
                 if project_id is not None:
                     answered[project_id] = node.get("pipelines")
         return answered, projects[1]
-
-    def _complexity(self, value: object) -> None:
-        if isinstance(value, dict):
-            score, limit = value.get("score"), value.get("limit")
-            with self._lock:
-                if isinstance(score, int) and not isinstance(score, bool):
-                    self.scores.append(score)
-                if isinstance(limit, int) and not isinstance(limit, bool):
-                    self.limit = limit
 
     def _read_page(self, listing: _Listing, page: object) -> None:
         """Add one page of a project's pipelines; anything odd sends the project to REST."""

@@ -68,3 +68,10 @@ def _wanted(record: Project, project: ProjectPlan) -> bulk.Wanted:
     stored = tuple(project.previous["pipelines"]) if project.previous else ()
     branch = record["default_branch"] or ""
     return bulk.Wanted(record["id"], branch, record["web_url"], project.since, stored)
+
+
+def lookup(run: bulk.BulkRun | None, project_id: int) -> Callable[[], bulk.Given | None] | None:
+    """What a project waits for: its answer from GraphQL's batch (None: no batch runs)."""
+    if run is None:
+        return None
+    return lambda: run.given(project_id)

@@ -130,7 +130,7 @@ def _source(item: object, path: Path) -> SourceListing:
     calls = item.get("api_calls")
     return SourceListing(
         url=item["url"],
-        version=item.get("version") if isinstance(item.get("version"), str) else None,
+        version=item["version"][:100] if isinstance(item.get("version"), str) else None,
         started=started,
         since=since if isinstance(since, str) else None,
         groups=[slim_group(g) for g in _records(item.get("groups"))],

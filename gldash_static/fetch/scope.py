@@ -97,3 +97,8 @@ def in_shard(project_id: int, shard: tuple[int, int] | None) -> bool:
         return True
     index, total = shard
     return project_id % total == index - 1
+
+
+def top_ids(raw_groups: list[dict[str, Any]], source: SourceSettings) -> list[int]:
+    """The ids of the configured top-level groups (list_groups kept only valid ids)."""
+    return [int(g["id"]) for g in raw_groups if g.get("full_path") in source.groups]

@@ -34,6 +34,8 @@ from gldash_static.timeutil import gitlab_time as iso
 from gldash_static.timeutil import parse_time
 
 log = logging.getLogger("gldash.fetch")
+# Runner clocks disagree by minutes at worst; a listing more than this ahead is not one.
+LISTING_CLOCK_SLACK = timedelta(hours=1)
 
 
 @dataclass
@@ -153,13 +155,8 @@ class SourceFetch:
         try:
             version = self._connect()
             started = self._server_now()
-            raw_groups = scope.list_groups(self.api, self.source)
-            top_ids = _top_ids(raw_groups, self.source)
-            raw_projects = [
-                raw
-                for raw in scope.list_projects(self.api, self.source, top_ids)
-                if scope.allowed(raw, self.source)
-            ]
+            raw_groups, top_ids = self._groups()
+            raw_projects = self._projects(top_ids)
             since = self._since()
             mrs: list[dict[str, Any]] | None = None
             error: str | None = None
@@ -186,10 +183,29 @@ class SourceFetch:
             api_calls=dict(self.api.stats.calls),
         )
 
+    def _groups(self) -> tuple[list[dict[str, Any]], list[int]]:
+        """The groups' answers (the shared listing's, or asked now) and the top ones' ids."""
+        shared = self.request.listing
+        raw = shared.groups if shared else scope.list_groups(self.api, self.source)
+        return raw, scope.top_ids(raw, self.source)
+
+    def _projects(self, top_ids: list[int]) -> list[dict[str, Any]]:
+        """The answers of every project the config admits (the shared listing's, or asked)."""
+        shared = self.request.listing
+        listed = shared.projects if shared else scope.list_projects(self.api, self.source, top_ids)
+        return [raw for raw in listed if scope.allowed(raw, self.source)]
+
     def _listing_start(self, shared: SourceListing) -> datetime:
         moment = parse_time(shared.started)
         if moment is None:  # listing.read admits only readable times
             raise FetchError(f"{self.source.name}: the listing has no valid start time")
+        # Every shard's watermark: one from the future would make the next refreshes ask for
+        # changes after it, and see none.
+        if moment > datetime.now(UTC) + LISTING_CLOCK_SLACK:
+            raise FetchError(
+                f"{self.source.name}: the listing starts at {shared.started}, after this "
+                "machine's clock; list again (gldash fetch --list-only)"
+            )
         return moment
 
     def _since(self) -> str | None:
@@ -257,20 +273,14 @@ class SourceFetch:
     def _listing(
         self, fetcher: ProjectFetcher, pool: ThreadPoolExecutor, started: datetime
     ) -> tuple[list[Group], list[Project]]:
-        shared = self.request.listing
-        raw_groups = shared.groups if shared else scope.list_groups(self.api, self.source)
-        top_ids = _top_ids(raw_groups, self.source)
+        raw_groups, top_ids = self._groups()
         previous = self.request.previous
         since = self._since()
         group_listing = self._group_listing(pool, top_ids, since)
-        listed_raw = (
-            shared.projects if shared else scope.list_projects(self.api, self.source, top_ids)
-        )
         raw_projects = [
             raw
-            for raw in listed_raw
-            if scope.allowed(raw, self.source)
-            and scope.in_shard(int(raw["id"]), self.request.shard)
+            for raw in self._projects(top_ids)
+            if scope.in_shard(int(raw["id"]), self.request.shard)
         ]
         groups = [convert.group(g) for g in raw_groups if publish.group_publishable(g, self.source)]
         fetched_at = iso(started)
@@ -380,11 +390,10 @@ class SourceFetch:
         self.progress.start(
             len(records), lambda: self.api.stats.total, lambda: self.api.stats.retries
         )
-        asked = set(fetch_plan.bulk_ids()) if bulk_run is not None else set()
         futures = [
             (record, project, pool.submit(fetcher.fetch, record, project, lookup))
             for record, project in zip(records, fetch_plan.projects, strict=True)
-            for lookup in [_lookup(bulk_run, record["id"]) if record["id"] in asked else None]
+            for lookup in [graphql_steps.lookup(bulk_run, record["id"])]
         ]
         done: list[Project] = []
         for record, project, future in futures:
@@ -484,15 +493,3 @@ class SourceFetch:
         finally:
             self.progress.advance()
         return previous["groups"], [*others, fresh]
-
-
-def _top_ids(raw_groups: list[dict[str, Any]], source: SourceSettings) -> list[int]:
-    """The ids of the configured top-level groups (list_groups kept only valid ids)."""
-    return [int(g["id"]) for g in raw_groups if g.get("full_path") in source.groups]
-
-
-def _lookup(run: bulk.BulkRun | None, project_id: int) -> Callable[[], bulk.Given | None] | None:
-    """What a project waits for: its answer from GraphQL's batch."""
-    if run is None:
-        return None
-    return lambda: run.given(project_id)

@@ -11,7 +11,7 @@ import pytest
 from fetch_helpers import comparable, run_fetch
 
 from gldash_static.config import Config
-from gldash_static.errors import SnapshotError, UsageError
+from gldash_static.errors import FetchError, SnapshotError, UsageError
 from gldash_static.fetch import list_sources, listing
 from gldash_static.fetch.merge import merge_snapshots
 from gldash_static.fetch.progress import Quiet
@@ -184,3 +184,11 @@ def test_a_listing_file_holds_only_what_shards_read(
     text = path.read_text()
     assert "runners_token" not in text and "_email" not in text and "@" not in text
     assert sim.token not in text
+
+
+def test_a_listing_from_the_future_is_refused(sim: Simulator, config_for: Any) -> None:
+    config = config_for(sim)
+    (listed,) = list_sources(config, None, Quiet())
+    ahead = listing.SourceListing(**{**vars(listed), "started": "2100-01-01T00:00:00.000Z"})
+    with pytest.raises(FetchError, match="after this machine's clock"):
+        run_fetch(config, shard=(1, 2), listing=(ahead,))
