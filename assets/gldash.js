@@ -294,12 +294,79 @@
     if (minutes > 0) setTimeout(() => location.reload(), minutes * 60000);
   }
 
+  /* Archive: older snapshots are stored as patches from their newer neighbour (see
+     gldash_static/archive/delta.py); the Download link of one rebuilds the whole snapshot
+     here, from the newest (stored whole) back through each patch, and saves it as JSON. */
+  async function gunzipJson(url) {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(url + ": HTTP " + response.status);
+    let bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+      bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+    }
+    return JSON.parse(new TextDecoder().decode(bytes));
+  }
+
+  function applyPatch(base, patch) {
+    if ("=" in patch) return patch["="];
+    if ("{" in patch) {
+      const removed = new Set(patch["-"] || []);
+      const out = {};
+      for (const [k, v] of Object.entries(base || {})) if (!removed.has(k)) out[k] = v;
+      for (const [k, sub] of Object.entries(patch["{"])) out[k] = applyPatch(out[k], sub);
+      return out;
+    }
+    const edit = patch["["];
+    const before = new Map((base || []).map((item) => [JSON.stringify(item[edit.k]), item]));
+    return edit.o.map((key) => {
+      const text = JSON.stringify(key);
+      return text in edit.p ? applyPatch(before.get(text), edit.p[text]) : before.get(text);
+    });
+  }
+
+  async function rebuildSnapshot(link, status) {
+    const folder = link.getAttribute("data-archive");
+    const index = await gunzipJson(folder + "index.json");
+    const rows = index.snapshots.slice().sort((a, b) => (a.time < b.time ? 1 : -1));
+    const target = link.getAttribute("data-time");
+    let state = null;
+    for (const row of rows) {
+      status.textContent = "rebuilding… " + row.time;
+      const body = await gunzipJson(folder + row.path);
+      state = row.base ? applyPatch(state, body.patch) : body;
+      if (row.time === target) break;
+    }
+    const blob = new Blob([JSON.stringify(state, null, 1)], { type: "application/json" });
+    const save = doc.createElement("a");
+    save.href = URL.createObjectURL(blob);
+    save.download = "snapshot-" + target.replace(/[^0-9TZ]/g, "") + ".json";
+    doc.body.appendChild(save);
+    save.click();
+    save.remove();
+    status.textContent = "";
+  }
+
+  function archiveDownloads() {
+    if (typeof DecompressionStream === "undefined") return; // the links then get the files
+    for (const link of doc.querySelectorAll("a[data-rebuild]")) {
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        const status = link.parentElement.querySelector(".rebuild-status");
+        rebuildSnapshot(link, status).catch((error) => {
+          status.textContent = "could not rebuild: " + error.message;
+        });
+      });
+    }
+  }
+
   function init() {
     freshness();
     slashFocus();
     projects();
     mergeRequests();
     radiator();
+    archiveDownloads();
   }
 
   if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", init);

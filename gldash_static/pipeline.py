@@ -107,9 +107,7 @@ def previous_snapshot(
         log.warning("%s; fetching without it", exc)
         return None
     if found is None and archive is not None:
-        rows = archive.rows()
-        if rows:
-            found = archive.store.load(rows[-1])
+        found = archive.newest()
     return found
 
 

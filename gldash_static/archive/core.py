@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from gldash_static import outdir
-from gldash_static.archive import carry, facts, pages, retention
+from gldash_static.archive import carry, chain, facts, pages, retention
 from gldash_static.archive import history as history_mod
 from gldash_static.archive.changes import Changes, diff
-from gldash_static.archive.store import IndexRow, Store
+from gldash_static.archive.store import IndexRow, Store, migrated, prepare
 from gldash_static.config.settings import ArchiveSettings
 from gldash_static.errors import ArchiveError
 from gldash_static.model import Snapshot
@@ -37,6 +37,19 @@ class PruneResult:
     removed: list[IndexRow] = field(default_factory=list)
     orphans: list[str] = field(default_factory=list)  # dated files no index row mentions
     kept: int = 0
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Retention's verdict on the index rows, oldest first."""
+
+    kept: list[IndexRow]
+    removed: list[IndexRow]
+
+    @property
+    def kept_count(self) -> int:
+        """How many rows stay."""
+        return len(self.kept)
 
 
 class Archive:
@@ -76,11 +89,22 @@ class Archive:
         except OSError as exc:
             raise ArchiveError(f"{path}: cannot read: {exc.strerror}") from None
 
+    def load(self, row: IndexRow, rows: list[IndexRow] | None = None) -> Snapshot:
+        """The archived snapshot of `row`, rebuilt through the chain of deltas and migrated."""
+        chain_rows = self.rows() if rows is None else rows
+        return migrated(chain.load(self.store, chain_rows, row), row["path"])
+
+    def newest(self) -> Snapshot | None:
+        """The newest archived snapshot (stored whole, so this reads one file); None if none."""
+        rows = self.rows()
+        return self.load(rows[-1], rows) if rows else None
+
     def previous(self, snapshot: Snapshot) -> Snapshot | None:
         """The newest archived snapshot older than `snapshot`, migrated; None if there is none."""
         stamp = facts.iso_utc(facts.snapshot_time(snapshot))
-        older = [r for r in self.rows() if r["time"] < stamp]
-        return self.store.load(older[-1]) if older else None
+        rows = self.rows()
+        older = [r for r in rows if r["time"] < stamp]
+        return self.load(older[-1], rows) if older else None
 
     def changes(self, snapshot: Snapshot, stale_days: int = STALE_BRANCH_DAYS) -> Changes:
         """What changed since the previous archived snapshot."""
@@ -151,8 +175,9 @@ class Archive:
         return dated if dated is not None and dated > limit else None
 
     def add(self, snapshot: Snapshot) -> IndexRow:
-        """Store a dated copy, update history.json and index.json, apply retention.
+        """Store `snapshot`, update history.json and index.json, apply retention.
 
+        The newest snapshot is kept whole and the one it follows becomes a delta from it.
         Everything is read and checked before anything is written, so a corrupt index or
         history fails the build with the archive untouched. index.json is written last: it
         is the commit point, and files it does not list are only leftovers.
@@ -160,23 +185,40 @@ class Archive:
         rows = self.rows()
         history = self.history()
         self.check()
-        row = self.store.store(snapshot)
+        row, canonical, data = prepare(snapshot)
         self.claim()  # the folder exists now; it was checked before the first write
         updated = history_mod.update(history, snapshot, self.settings.retention.daily_days)
         self.store.write_history(history_mod.encode(updated))
-        rows = [r for r in rows if r["time"] != row["time"]] + [row]
-        result = self._apply_retention(rows, dry_run=False)
+        candidates = [r for r in rows if r["time"] != row["time"]] + [row]
+        decided = self._decide(sorted(candidates, key=lambda r: r["time"]), added=snapshot)
+        fresh = {row["time"]: json.loads(canonical)}
+        final = chain.recompose(self.store, rows, decided.kept, fresh)
+        if any(r["path"] == row["path"] and "base" not in r for r in final):
+            self.store.write_data(row["path"], data)
+        self._commit(rows, final)
         log.info(
-            "archive: added %s (%d kept, %d pruned)", row["path"], result.kept, len(result.removed)
+            "archive: added %s (%d kept, %d pruned)",
+            row["path"],
+            decided.kept_count,
+            len(decided.removed),
         )
-        size = sum(r["size"] for r in rows if r not in result.removed)
+        size = sum(r["size"] for r in final)
         if size > SIZE_WARNING:
             log.warning(
                 "archive: %.0f MB of snapshots; GitLab Pages sites are limited to 100 MB by "
                 "default: shorten archive.retention or raise the instance's limit",
                 size / 1e6,
             )
-        return row
+        return next((r for r in final if r["time"] == row["time"]), row)
+
+    def _commit(self, old: list[IndexRow], final: list[IndexRow]) -> None:
+        """Write the index of `final`, then delete the dated files it no longer lists: those
+        of `old` it replaced or pruned, and leftovers of a build killed before this step."""
+        self.store.write_index(final)
+        listed = {r["path"] for r in final}
+        stale = {r["path"] for r in old} | set(self.store.dated_files())
+        for path in sorted(stale - listed):  # only after the index no longer lists them
+            self.store.remove(path)
 
     def check(self) -> None:
         """Refuse (UsageError) when the folder is not one gldash may write its archive into."""
@@ -191,15 +233,20 @@ class Archive:
         rows = self.rows()
         if not dry_run:
             self.claim()
-        result = self._apply_retention(rows, dry_run)
-        listed = {r["path"] for r in rows}
+        decided = self._decide(rows)
+        final = decided.kept
+        if not dry_run:
+            final = chain.recompose(self.store, rows, decided.kept)
+            self._commit(rows, final)
+        listed = {r["path"] for r in rows} | {r["path"] for r in final}
         orphans = [p for p in self.store.dated_files() if p not in listed]
         if not dry_run:
             for path in orphans:
                 self.store.remove(path)
-        return PruneResult(removed=result.removed, orphans=orphans, kept=result.kept)
+        return PruneResult(removed=decided.removed, orphans=orphans, kept=decided.kept_count)
 
-    def _apply_retention(self, rows: list[IndexRow], dry_run: bool) -> PruneResult:
+    def _decide(self, rows: list[IndexRow], added: Snapshot | None = None) -> Decision:
+        """Which rows retention keeps (warning about future dates and the size budget)."""
         times = {r["time"]: facts.parse_time(r["time"]) for r in rows}
         rules = self.settings.retention
         limit = self.clock() + retention.FUTURE_TOLERANCE
@@ -226,36 +273,40 @@ class Archive:
                 "(%g MB)%s",
                 len(sizes) - len(within),
                 rules.max_mb,
-                self._growth_note(rows),
+                self._growth_note(added),
             )
         keep = within | set(future)
         kept = [r for r in rows if times[r["time"]] in keep]
         removed = [r for r in rows if times[r["time"]] not in keep]
-        if not dry_run:
-            self.store.write_index(kept)
-            for r in removed:  # only after the index no longer lists them
-                self.store.remove(r["path"])
-        return PruneResult(removed=removed, kept=len(kept))
+        return Decision(kept=kept, removed=removed)
 
-    def _growth_note(self, rows: list[IndexRow]) -> str:
-        """Which projects grew most between the two newest snapshots, for the budget warning."""
-        dated = sorted(rows, key=lambda r: r["time"])[-2:]
+    def _growth_note(self, added: Snapshot | None) -> str:
+        """Which projects grew most into the newest snapshot (`added`, or the stored newest)
+        from the one before it, for the budget warning."""
+        rows = self.rows()
         try:
-            loaded = [self.store.load(row) for row in dated]
+            if added is None:
+                older = self.load(rows[-2], rows) if len(rows) > 1 else None
+                newer = self.load(rows[-1], rows) if rows else None
+            else:
+                older, newer = (self.load(rows[-1], rows) if rows else None), added
         except ArchiveError:
             return ""  # the warning stands without it
-        grown = project_growth(loaded[0] if len(loaded) > 1 else None, loaded[-1])[:3]
+        if newer is None:
+            return ""
+        grown = project_growth(older, newer)[:3]
         if not grown:
             return ""
         return "; grew most: " + ", ".join(f"{g.path} (+{g.bytes:,} bytes)" for g in grown)
 
     def rebuild(self) -> int:
         """Recreate index.json and history.json from the dated files (reads every snapshot)."""
-        rows = sorted(self.store.rebuild_rows(), key=lambda r: r["time"])
+        found = chain.rebuild_rows(self.store)
         history = history_mod.History()
-        for row in rows:
-            snapshot = self.store.load(row)
+        for row, raw in found:
+            snapshot = migrated(raw, row["path"])
             history = history_mod.update(history, snapshot, self.settings.retention.daily_days)
+        rows = [row for row, _ in found]
         self.claim()
         self.store.write_history(history_mod.encode(history))
         self.store.write_index(rows)

@@ -46,6 +46,8 @@ class ArchiveRowView:
     success_rate: float | None
     size: str
     current: bool
+    delta: bool  # stored as a patch from its newer neighbour, rebuilt on download
+    stamp: str  # the row's time as index.json writes it
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class ArchiveView:
     total_size: str
     index_href: str
     history_href: str
+    folder_href: str
 
 
 def archive_view(rows: list[IndexRow], site_dir: str, current: str | None) -> ArchiveView:
@@ -71,6 +74,8 @@ def archive_view(rows: list[IndexRow], site_dir: str, current: str | None) -> Ar
             success_rate=r["success_rate"],
             size=_size(r["size"]),
             current=r["time"] == current,
+            delta="base" in r,
+            stamp=r["time"],
         )
         for r in reversed(rows)
     ]
@@ -80,6 +85,7 @@ def archive_view(rows: list[IndexRow], site_dir: str, current: str | None) -> Ar
         total_size=_size(sum(r["size"] for r in rows)),
         index_href=f"{site_dir}/index.json",
         history_href=f"{site_dir}/history.json",
+        folder_href=f"{site_dir}/",
     )
 
 

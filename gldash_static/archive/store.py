@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+import copy
 import gzip
+import hashlib
 import json
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypedDict, cast
+from typing import Any, NotRequired, TypedDict, cast
 
 from gldash_static import atomic, bounded, jsonsafe
 from gldash_static import snapshot as snapshot_io
 from gldash_static.archive import facts
 from gldash_static.errors import ArchiveError, SnapshotError
-from gldash_static.model import Snapshot
+from gldash_static.model import SCHEMA_VERSION, Snapshot
 
 INDEX = "index.json"
 HISTORY = "history.json"
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2  # 2: rows may be deltas ("base"); format 1 (every row whole) is still read
+READABLE_FORMATS = (1, INDEX_FORMAT)
+DELTA_FORMAT = 1
 # The only file names the archive holds; anything else found in a carried archive is ignored,
-# which also rules out path traversal.
-DATED = re.compile(r"^(\d{4})/(\d{2})/(\d{2})/(\d{6})Z\.json\.gz$")
+# which also rules out path traversal. A delta's name carries a hash of its content, so that
+# rewriting one against a new base never overwrites a file the index still lists.
+DATED = re.compile(r"^(\d{4})/(\d{2})/(\d{2})/(\d{6})Z(\.delta-[0-9a-f]{12})?\.json\.gz$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class IndexRow(TypedDict):
@@ -35,6 +41,20 @@ class IndexRow(TypedDict):
     failing: int  # projects whose default branch is failing
     success_rate: float | None  # over every pipeline in the snapshot
     size: int  # bytes of the .json.gz file
+    # A delta: the time of the newer row whose snapshot this file's patch turns into this one.
+    base: NotRequired[str]
+    sha256: NotRequired[str]  # of canonical_json(snapshot): what a reconstruction must give
+
+
+def canonical_json(snapshot: object) -> bytes:
+    """Compact, key-sorted JSON: the form whose hash identifies an archived snapshot."""
+    text = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return text.encode() + b"\n"
+
+
+def digest(canonical: bytes) -> str:
+    """The sha256 an index row records for a snapshot's canonical JSON."""
+    return hashlib.sha256(canonical).hexdigest()
 
 
 def encode_snapshot(snapshot: Snapshot) -> bytes:
@@ -43,8 +63,35 @@ def encode_snapshot(snapshot: Snapshot) -> bytes:
     About 12% smaller than snapshot.encode's indented level-6 file, which matters when
     a few hundred 1,000-project snapshots must fit in one Pages site; snapshot.read reads both.
     """
-    text = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return gzip.compress(text.encode() + b"\n", compresslevel=9, mtime=0)
+    return gzip.compress(canonical_json(snapshot), compresslevel=9, mtime=0)
+
+
+def encode_delta(time: str, base: str, sha256: str, patch: object) -> bytes:
+    """A delta file: which snapshot it rebuilds, from which newer one, and the patch."""
+    body = {"base": base, "gldash_delta": DELTA_FORMAT, "patch": patch, "sha256": sha256}
+    body |= {"time": time}
+    return gzip.compress(canonical_json(body), compresslevel=9, mtime=0)
+
+
+def delta_path(time: datetime, data: bytes) -> str:
+    """Where a delta file with these bytes is stored, relative to the archive folder."""
+    stem = time.strftime("%Y/%m/%d/%H%M%SZ")
+    return f"{stem}.delta-{hashlib.sha256(data).hexdigest()[:12]}.json.gz"
+
+
+def path_time(path: str) -> str:
+    """The time, as index rows write it, that a dated path names."""
+    found = DATED.match(path)
+    if found is None:
+        raise ArchiveError(f"archive: {path!r} is not an archived snapshot path")
+    year, month, day, clock = found.group(1, 2, 3, 4)
+    return f"{year}-{month}-{day}T{clock[:2]}:{clock[2:4]}:{clock[4:]}Z"
+
+
+def is_delta_path(path: str) -> bool:
+    """Whether `path` names a delta file rather than a whole snapshot."""
+    found = DATED.match(path)
+    return found is not None and found.group(5) is not None
 
 
 def dated_path(moment: datetime) -> str:
@@ -57,8 +104,8 @@ def is_dated_path(path: str) -> bool:
     return DATED.match(path) is not None
 
 
-def row_for(snapshot: Snapshot, size: int) -> IndexRow:
-    """The index row describing `snapshot`."""
+def row_for(snapshot: Snapshot, size: int, sha256: str | None = None) -> IndexRow:
+    """The index row describing `snapshot` stored whole in `size` bytes."""
     moment = facts.snapshot_time(snapshot)
     projects = list(facts.projects(snapshot))
     statuses = [p.get("status") for project in projects for p in project.get("pipelines") or []]
@@ -72,7 +119,14 @@ def row_for(snapshot: Snapshot, size: int) -> IndexRow:
         "failing": sum(facts.failing_default(p) for p in projects),
         "success_rate": facts.success_rate(statuses.count("success"), statuses.count("failed")),
         "size": size,
-    }
+    } | ({"sha256": sha256} if sha256 else {})  # type: ignore[return-value]
+
+
+def prepare(snapshot: Snapshot) -> tuple[IndexRow, bytes, bytes]:
+    """The row `snapshot` gets when stored whole, its canonical JSON and the file's bytes."""
+    canonical = canonical_json(snapshot)
+    data = gzip.compress(canonical, compresslevel=9, mtime=0)
+    return row_for(snapshot, len(data), digest(canonical)), canonical, data
 
 
 def _check_row(raw: object, where: str) -> IndexRow:
@@ -85,6 +139,14 @@ def _check_row(raw: object, where: str) -> IndexRow:
     for key in ("projects", "groups", "pipelines", "failing", "size"):
         if not isinstance(raw.get(key), int):
             raise ArchiveError(f"{where}: corrupt archive index (row {path}: '{key}')")
+    base = raw.get("base")
+    if is_delta_path(path) != (base is not None) or (
+        base is not None and (facts.parse_time(base) is None or base <= raw["time"])
+    ):
+        raise ArchiveError(f"{where}: corrupt archive index (row {path}: 'base')")
+    sha = raw.get("sha256")
+    if sha is not None and not (isinstance(sha, str) and _SHA256.match(sha)):
+        raise ArchiveError(f"{where}: corrupt archive index (row {path}: 'sha256')")
     return cast(IndexRow, raw)
 
 
@@ -101,7 +163,7 @@ def parse_index(data: bytes, where: str) -> list[IndexRow]:
         ) from None
     if not isinstance(loaded, dict) or not isinstance(loaded.get("snapshots"), list):
         raise ArchiveError(f"{where}: corrupt archive index (no 'snapshots' list)")
-    if loaded.get("format") != INDEX_FORMAT:
+    if loaded.get("format") not in READABLE_FORMATS:
         raise ArchiveError(
             f"{where}: archive index format {loaded.get('format')!r} is not supported "
             f"(expected {INDEX_FORMAT}); upgrade gldash"
@@ -174,18 +236,78 @@ class Store:
 
     def store(self, snapshot: Snapshot) -> IndexRow:
         """Write the dated, gzipped copy of `snapshot` and return its row (index untouched)."""
-        moment = facts.snapshot_time(snapshot)
-        target = self.root / dated_path(moment)
-        data = encode_snapshot(snapshot)
-        atomic.write_bytes(target, data)
-        return row_for(snapshot, len(data))
+        row, _, data = prepare(snapshot)
+        atomic.write_bytes(self.root / row["path"], data)
+        return row
 
-    def load(self, row: IndexRow) -> Snapshot:
-        """Read and migrate the archived snapshot of `row`."""
+    def write_whole(self, path: str, canonical: bytes) -> int:
+        """Write a whole snapshot's canonical JSON, gzipped, at `path`; its size in bytes."""
+        data = gzip.compress(canonical, compresslevel=9, mtime=0)
+        atomic.write_bytes(self.root / path, data)
+        return len(data)
+
+    def write_data(self, path: str, data: bytes) -> None:
+        """Write bytes `prepare` made at `path`."""
+        atomic.write_bytes(self.root / path, data)
+
+    def store_delta(self, row: IndexRow, base: IndexRow, patch: object) -> IndexRow:
+        """Write `row`'s snapshot as the patch from `base`'s; its new row (index untouched)."""
+        moment = facts.parse_time(row["time"])
+        if moment is None or "sha256" not in row:
+            raise ArchiveError(f"archive: row {row['path']} cannot become a delta")
+        data = encode_delta(row["time"], base["time"], row["sha256"], patch)
+        path = delta_path(moment, data)
+        atomic.write_bytes(self.root / path, data)
+        return cast(IndexRow, {**row, "path": path, "size": len(data), "base": base["time"]})
+
+    def read_whole(self, row: IndexRow) -> dict[str, Any]:
+        """The stored JSON of a row kept whole, as written (not migrated)."""
+        if "base" in row:
+            raise ArchiveError(f"archive: {row['path']} is a delta, not a whole snapshot")
         try:
-            return snapshot_io.read(self.root / row["path"])
+            return snapshot_io.read_raw(self.root / row["path"])
         except SnapshotError as exc:
             raise ArchiveError(f"archive: {exc}") from None
+
+    def read_patch(self, row: IndexRow) -> dict[str, Any]:
+        """The patch of a delta row, after checking the file is the one the row describes."""
+        path = self.root / row["path"]
+        header = self._read_delta(path)
+        if (header["time"], header["base"]) != (row["time"], row.get("base")):
+            raise ArchiveError(f"{path}: delta does not match its index row")
+        return cast(dict[str, Any], header["patch"])
+
+    def _read_delta(self, path: Path) -> dict[str, Any]:
+        try:
+            data = bounded.read(
+                path, bounded.SNAPSHOT_BYTES, "archive delta", ArchiveError, gunzip=True
+            )
+            loaded = jsonsafe.loads(data)
+        except FileNotFoundError:
+            raise ArchiveError(f"{path}: missing from the archive") from None
+        except OSError as exc:
+            raise ArchiveError(f"{path}: cannot read: {exc.strerror}") from None
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise ArchiveError(f"{path}: corrupt archive delta (not JSON)") from None
+        if (
+            not isinstance(loaded, dict)
+            or loaded.get("gldash_delta") != DELTA_FORMAT
+            or not isinstance(loaded.get("time"), str)
+            or not isinstance(loaded.get("base"), str)
+            or not isinstance(loaded.get("sha256"), str)
+            or not isinstance(loaded.get("patch"), dict)
+        ):
+            raise ArchiveError(f"{path}: not a gldash archive delta")
+        return loaded
+
+    def load(self, row: IndexRow) -> Snapshot:
+        """Read and migrate the archived snapshot of a row kept whole."""
+        return migrated(self.read_whole(row), str(self.root / row["path"]))
+
+    def delta_header(self, path: str) -> tuple[str, str, str]:
+        """(time, base, sha256) of the delta file at `path` (for rebuilding a lost index)."""
+        loaded = self._read_delta(self.root / path)
+        return loaded["time"], loaded["base"], loaded["sha256"]
 
     def remove(self, path: str) -> None:
         """Delete one dated file and the day/month/year folders it leaves empty."""
@@ -199,18 +321,16 @@ class Store:
             except OSError:
                 break  # not empty: its parents are not either
 
-    def rebuild_rows(self) -> list[IndexRow]:
-        """Index rows recomputed by reading every dated file (slow; for lost indexes only)."""
-        rows: list[IndexRow] = []
-        for path in self.dated_files():
-            try:
-                snapshot = snapshot_io.read(self.root / path)
-            except SnapshotError as exc:
-                raise ArchiveError(f"archive: {exc}") from None
-            row = row_for(snapshot, (self.root / path).stat().st_size)
-            if row["path"] != path:
-                raise ArchiveError(
-                    f"{self.root / path}: generated_at {row['time']} does not match its path"
-                )
-            rows.append(row)
-        return rows
+
+def migrated(raw: dict[str, Any], origin: str) -> Snapshot:
+    """`raw`, an archived snapshot's stored JSON, migrated to the current schema.
+
+    Migrations may change what they are given, and a stored JSON rebuilt from deltas shares
+    its parts with its neighbours, so an older one is copied first.
+    """
+    if raw.get("schema_version") != SCHEMA_VERSION:
+        raw = copy.deepcopy(raw)
+    try:
+        return snapshot_io.migrate(raw, origin)
+    except SnapshotError as exc:
+        raise ArchiveError(f"archive: {exc}") from None

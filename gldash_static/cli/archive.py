@@ -38,6 +38,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "rebuild", help="recreate index.json and history.json from the snapshot files"
     )
     add_config_argument(rebuild)
+    export = sub.add_parser(
+        "export", help="write one archived snapshot whole (older ones are stored as deltas)"
+    )
+    export.add_argument("time", metavar="TIME", help="its time as `archive list` shows it")
+    export.add_argument(
+        "-o", "--out", type=Path, required=True, help="snapshot file to write (.json or .json.gz)"
+    )
+    add_config_argument(export)
 
 
 def _rate(value: float | None) -> str:
@@ -46,7 +54,7 @@ def _rate(value: float | None) -> str:
 
 def _line(row: IndexRow) -> str:
     return (
-        f"{row['time']}  {row['path']:<28} {row['projects']:>6} projects "
+        f"{row['time']}  {row['path']:<46} {row['projects']:>6} projects "
         f"{row['pipelines']:>7} pipelines {row['failing']:>5} failing "
         f"{_rate(row['success_rate']):>5} ok {row['size']:>10,} bytes"
     )
@@ -66,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     """Run one archive action."""
     action = getattr(args, "archive_command", None)
     if action is None:
-        raise UsageError("gldash archive: choose an action: list, add, prune or rebuild")
+        raise UsageError("gldash archive: choose an action: list, add, prune, rebuild or export")
     config = config_from(args)
     root = config.archive.dir  # already resolved against the config file's folder
     archive = Archive(config.archive, protect=(config.path,))
@@ -92,6 +100,13 @@ def run(args: argparse.Namespace) -> int:
             f"{verb} {len(result.removed) + len(result.orphans)} file(s); "
             f"{result.kept} snapshot(s) kept"
         )
+    elif action == "export":
+        rows = archive.rows()
+        wanted = [r for r in rows if r["time"] == args.time]
+        if not wanted:
+            raise UsageError(f"no archived snapshot of {args.time}; see `gldash archive list`")
+        snapshot_io.write(archive.load(wanted[0], rows), args.out)
+        print(f"wrote the snapshot of {args.time} to {args.out}")
     else:
         count = archive.rebuild()
         print(f"rebuilt index.json and history.json from {count} snapshot(s) in {root}")

@@ -82,7 +82,9 @@ def test_history_survives_from_one_build_to_the_next(
         "2026-11-29T06:15:00Z",
     ]
     assert [d.date for d in archive.history().days] == ["2026-11-28", "2026-11-29"]
-    assert (third / "archive" / "2026/11/28/061500Z.json.gz").is_file()
+    # Older snapshots travel as deltas from their newer neighbour; the newest stays whole.
+    assert len(list((third / "archive").glob("2026/11/28/061500Z.delta-*.json.gz"))) == 1
+    assert (third / "archive" / "2026/11/29/061500Z.json.gz").is_file()
     assert (third / "archive" / "index.json").read_bytes() == (
         tmp_path / "job3" / "archive" / "index.json"
     ).read_bytes()

@@ -37,7 +37,7 @@ def test_add_stores_a_dated_gzipped_copy_and_an_index_row(archive: Archive) -> N
     assert row["pipelines"] == sum(len(p["pipelines"]) for p in snapshot["sources"][0]["projects"])
     assert archive.rows() == [row]
     index = json.loads((archive.root / "index.json").read_text())
-    assert index == {"format": 1, "snapshots": [row]}
+    assert index == {"format": 2, "snapshots": [row]}
     assert (archive.root / "history.json").is_file()
 
 

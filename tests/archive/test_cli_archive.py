@@ -43,8 +43,9 @@ def test_add_then_list(tmp_path: Path, run_cli: Callable[..., Any]) -> None:
     assert listing.code == 0
     lines = listing.out.splitlines()
     assert len(lines) == 9 and lines[0].startswith(
-        "2026-08-03T00:15:00Z  2026/08/03/001500Z.json.gz"
+        "2026-08-03T00:15:00Z  2026/08/03/001500Z.delta-"
     )
+    assert "2026/08/04/181500Z.json.gz " in lines[-2]  # the newest is kept whole
     assert lines[-1].startswith("8 snapshot(s)")
     assert (tmp_path / "arch" / "index.json").is_file()  # relative to the config file
 
@@ -86,3 +87,21 @@ def test_rebuild(tmp_path: Path, run_cli: Callable[..., Any]) -> None:
     assert "archive rebuild" in run_cli("archive", "list", "-c", str(config)).err
     result = run_cli("archive", "rebuild", "-c", str(config))
     assert result.code == 0 and "from 1 snapshot(s)" in result.out
+
+
+def test_export_writes_an_older_snapshot_whole(tmp_path: Path, run_cli: Callable[..., Any]) -> None:
+    config = _config(tmp_path)
+    snapshots = []
+    for n, moment in enumerate(build_times(1)):
+        file = tmp_path / f"s{n}.json"
+        snapshots.append(build_snapshot(moment))
+        snapshot_io.write(snapshots[-1], file)
+        assert run_cli("archive", "add", str(file), "-c", str(config)).code == 0
+    out = tmp_path / "old.json.gz"
+    result = run_cli("archive", "export", "2026-08-03T00:15:00Z", "-o", str(out), "-c", str(config))
+    assert result.code == 0, result.err
+    assert snapshot_io.read(out) == snapshots[0]
+    missing = run_cli(
+        "archive", "export", "2020-01-01T00:00:00Z", "-o", str(out), "-c", str(config)
+    )
+    assert missing.code == 2 and "archive list" in missing.err

@@ -64,7 +64,7 @@ ARCHIVES: dict[str, tuple[str, Callable[[bytes], bytes], str]] = {
     "index not UTF-8": ("index.json", lambda b: b"\xff\xfe" + b, "corrupt archive index"),
     "future index format": (
         "index.json",
-        lambda b: b.replace(b'"format": 1', b'"format": 7', 1),
+        lambda b: b.replace(b'"format": 2', b'"format": 7', 1),
         "not supported",
     ),
     "corrupt history": ("history.json", lambda b: b[: len(b) // 3], "history"),

@@ -73,7 +73,7 @@ def _indexed_ok(ws: Workspace) -> set[str]:
     archive = Archive(ws.config().archive)
     rows = archive.rows()
     for row in rows:
-        archive.store.load(row)  # every listed file is whole and readable
+        archive.load(row, rows)  # every listed snapshot rebuilds, checked against its hash
     archive.history()  # parses
     return {row["time"] for row in rows}
 
