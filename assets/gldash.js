@@ -318,11 +318,15 @@
       return out;
     }
     const edit = patch["["];
-    const before = new Map((base || []).map((item) => [JSON.stringify(item[edit.k]), item]));
-    return edit.o.map((key) => {
-      const text = JSON.stringify(key);
-      return text in edit.p ? applyPatch(before.get(text), edit.p[text]) : before.get(text);
-    });
+    const items = base || [];
+    const texts = items.map((item) => JSON.stringify(item[edit.k]));
+    const order = [];
+    if (!edit.r) items.forEach((item, i) => order.push([texts[i], item]));
+    for (const run of edit.r || []) {
+      if (Array.isArray(run)) for (let i = run[0]; i < run[1]; i++) order.push([texts[i], items[i]]);
+      else order.push([JSON.stringify(run), undefined]);
+    }
+    return order.map(([text, item]) => (text in edit.p ? applyPatch(item, edit.p[text]) : item));
   }
 
   async function rebuildSnapshot(link, status) {
@@ -333,7 +337,9 @@
     let state = null;
     for (const row of rows) {
       status.textContent = "rebuilding… " + row.time;
-      const body = await gunzipJson(folder + row.path);
+      // The newest is stored whole; the site publishes it once, as snapshot.json.gz.
+      const url = row === rows[0] ? link.getAttribute("data-newest") : folder + row.path;
+      const body = await gunzipJson(url);
       state = row.base ? applyPatch(state, body.patch) : body;
       if (row.time === target) break;
     }

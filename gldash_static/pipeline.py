@@ -131,7 +131,7 @@ def render_with_archive(
 ) -> RenderResult:
     """Render the site, with the Archive, Trends and Changes pages when there is an archive."""
     pages = archive.pages(snapshot, config.site.stale_branch_days) if archive else []
-    files = archive.files() if archive else []
+    files = archive.files(snapshot) if archive else []
     return render_site(
         snapshot, out, config.site, extra_pages=pages, extra_files=files, protect=(config.path,)
     )

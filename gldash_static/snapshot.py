@@ -26,6 +26,17 @@ def dumps(snapshot: Snapshot) -> bytes:
     )
 
 
+def canonical(snapshot: object) -> bytes:
+    """Compact, key-sorted JSON: the form the archive hashes and the site publishes."""
+    text = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "replace") + b"\n"  # as dumps: lone surrogates become "?"
+
+
+def canonical_gzip(data: bytes) -> bytes:
+    """canonical() bytes gzipped at level 9, byte-identical across runs (mtime 0)."""
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
 def encode(snapshot: Snapshot, path: Path) -> bytes:
     """The bytes a snapshot is stored as at `path` (gzipped when the name ends in .gz)."""
     raw = dumps(snapshot)

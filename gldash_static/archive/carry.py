@@ -8,6 +8,7 @@ replaced only once everything arrived and checked out; on any failure it stays a
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
@@ -19,7 +20,14 @@ import requests
 
 from gldash_static import atomic, bounded
 from gldash_static.archive import history as history_mod
-from gldash_static.archive.store import HISTORY, INDEX, is_dated_path, load_index
+from gldash_static.archive.store import (
+    HISTORY,
+    INDEX,
+    IndexRow,
+    digest,
+    is_dated_path,
+    load_index,
+)
 from gldash_static.errors import ArchiveError
 
 if TYPE_CHECKING:
@@ -79,12 +87,42 @@ def _copy_limited(src: IO[bytes], dst: IO[bytes], budget: int, what: str) -> int
     return written
 
 
+# Where the site's snapshot.json.gz is put while a carried archive is checked (a dot-file:
+# never published, never taken for a dated snapshot).
+PUBLISHED_COPY = ".published-snapshot.json.gz"
+
+
+def _restore_newest(staging: Path, rows: list[IndexRow], origin: str) -> None:
+    """Put back the newest snapshot, which the site publishes as snapshot.json.gz rather than
+    twice, once its content is the one the index row's sha256 names."""
+    copy = staging / PUBLISHED_COPY
+    try:
+        if not rows or "base" in rows[-1] or (staging / rows[-1]["path"]).is_file():
+            return
+        if not copy.is_file() or "sha256" not in rows[-1]:
+            return  # reported as missing by the caller
+        data = bounded.read(
+            copy, bounded.SNAPSHOT_BYTES, "snapshot", ArchiveError, gunzip=True, name=origin
+        )
+        if digest(data) != rows[-1]["sha256"]:
+            raise ArchiveError(
+                f"{origin}: snapshot.json.gz is not the archive's newest snapshot "
+                f"({rows[-1]['time']}); refusing it"
+            )
+        target = staging / rows[-1]["path"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(copy, target)
+    finally:
+        copy.unlink(missing_ok=True)
+
+
 def _check_complete(staging: Path, origin: str) -> int:
     """Validate a carried archive folder; return its snapshot count."""
     index = staging / INDEX
     if not index.is_file():
         raise NothingToCarry(f"{origin}: no archive/index.json")
     rows = load_index(index, f"{origin}: archive/index.json")
+    _restore_newest(staging, rows, origin)
     missing = [r["path"] for r in rows if not (staging / r["path"]).is_file()]
     if missing:
         raise ArchiveError(
@@ -107,13 +145,20 @@ def extract_zip(
     member can land outside `staging`; symlinks and oversized content are refused.
     """
     total = files = 0
+    # The site's own snapshot.json.gz, beside its archive/ folder: the archive's newest.
+    published = prefix.rstrip("/").rpartition("/")[0] + "/snapshot.json.gz"
     try:
         with zipfile.ZipFile(source) as bundle:
             for info in bundle.infolist():
-                if info.is_dir() or not info.filename.startswith(prefix):
+                if info.is_dir():
                     continue
-                relative = info.filename[len(prefix) :]
-                if not _wanted(relative):
+                if info.filename == published.lstrip("/"):
+                    relative = PUBLISHED_COPY
+                elif info.filename.startswith(prefix):
+                    relative = info.filename[len(prefix) :]
+                    if not _wanted(relative):
+                        continue
+                else:
                     continue
                 if (info.external_attr >> 16) & 0o170000 == 0o120000:
                     raise ArchiveError(f"{origin}: {info.filename} is a symbolic link; refusing")
@@ -228,6 +273,15 @@ def _get(session: requests.Session, url: str, out: IO[bytes], budget: int) -> in
         raise ArchiveError(f"{url}: download failed ({type(exc).__name__})") from None
 
 
+def _get_published(session: requests.Session, site_url: str, staging: Path, budget: int) -> int:
+    url = site_url.rstrip("/") + "/snapshot.json.gz"
+    try:
+        with (staging / PUBLISHED_COPY).open("wb") as out:
+            return _get(session, url, out, budget)
+    except NothingToCarry as exc:
+        raise ArchiveError(f"published archive is incomplete: {exc}") from None
+
+
 def from_url(staging: Path, site_url: str, limits: Limits) -> int:
     """Download index.json, history.json and every listed snapshot from the published site."""
     base = site_url.rstrip("/") + "/archive/"
@@ -247,6 +301,11 @@ def from_url(staging: Path, site_url: str, limits: Limits) -> int:
                 with target.open("wb") as out:
                     total += _get(session, base + name, out, limits.download - total)
             except NothingToCarry as exc:
+                target.unlink(missing_ok=True)
+                if name == rows[-1]["path"] and "base" not in rows[-1]:
+                    # The site publishes its newest snapshot once, as snapshot.json.gz.
+                    total += _get_published(session, site_url, staging, limits.download - total)
+                    continue
                 # The index promised this file: a hole in the history, not a first deployment.
                 raise ArchiveError(f"published archive is incomplete: {exc}") from None
     return total

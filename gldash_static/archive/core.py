@@ -14,7 +14,7 @@ from gldash_static import outdir
 from gldash_static.archive import carry, chain, facts, pages, retention
 from gldash_static.archive import history as history_mod
 from gldash_static.archive.changes import Changes, diff
-from gldash_static.archive.store import IndexRow, Store, migrated, prepare
+from gldash_static.archive.store import IndexRow, Store, migrated, prepare, published_whole
 from gldash_static.config.settings import ArchiveSettings
 from gldash_static.errors import ArchiveError
 from gldash_static.model import Snapshot
@@ -327,7 +327,16 @@ class Archive:
             ExtraPage(
                 path="archive.html",
                 template="archive.html",
-                context={"archive": pages.archive_view(rows, SITE_DIR, current)},
+                context={
+                    "archive": pages.archive_view(
+                        rows,
+                        SITE_DIR,
+                        current,
+                        "snapshot.json.gz"
+                        if rows and published_whole(rows[-1], snapshot)
+                        else None,
+                    )
+                },
                 nav_title="Archive",
             ),
             ExtraPage(
@@ -344,13 +353,21 @@ class Archive:
             ),
         ]
 
-    def files(self) -> list[ExtraFile]:
-        """The archive folder, copied into the site as archive/ (for render_site(extra_files=))."""
+    def files(self, snapshot: Snapshot | None = None) -> list[ExtraFile]:
+        """The archive folder, copied into the site as archive/ (for render_site(extra_files=)).
+
+        When its newest row is `snapshot` itself, stored whole, that file is left out: the site
+        publishes the same bytes as snapshot.json.gz, and carry-forward takes it from there.
+        """
         from gldash_static.render import ExtraFile
 
         if not self.store.index_path.is_file():
             return []
-        return [ExtraFile(path=SITE_DIR, source=self.root)]
+        rows = self.rows()
+        omit: tuple[str, ...] = ()
+        if snapshot is not None and rows and published_whole(rows[-1], snapshot):
+            omit = (rows[-1]["path"],)
+        return [ExtraFile(path=SITE_DIR, source=self.root, omit=omit)]
 
 
 def _project_sizes(snapshot: Snapshot | None) -> dict[str, int]:

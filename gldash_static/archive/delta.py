@@ -6,9 +6,11 @@ that turns its newer neighbour back into it. A patch is plain JSON:
 
 - ``{"=": value}`` replaces the value;
 - ``{"{": {key: patch}, "-": [key, ...]}`` edits an object (new keys come as ``{"=": v}``);
-- ``{"[": {"k": field, "o": [key, ...], "p": {json(key): patch}}}`` edits a list of objects
-  that one field identifies (``id``, ``name``, ...): ``o`` is the new order of their keys,
-  ``p`` the patches of items that changed or are new. Any other list is replaced whole.
+- ``{"[": {"k": field, "r": [...], "p": {json(key): patch}}}`` edits a list of objects that
+  one field identifies (``id``, ``name``, ...): ``r`` spells the new order as runs, each
+  either ``[start, stop]`` (the base's items start..stop-1) or one item's key, and is left out
+  when the order is the base's; ``p`` holds the patches of items that changed or are new.
+  Any other list is replaced whole.
 
 `apply` never mutates its input and shares every untouched subtree with it, so walking back
 through a chain of patches holds little more than one snapshot in memory.
@@ -29,7 +31,8 @@ KEY_FIELDS = ("id", "name", "iid", "url")
 
 
 def _key_text(value: object) -> str:
-    return json.dumps(value)
+    # As JavaScript's JSON.stringify writes it: the Archive page rebuilds deltas in the browser.
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _key_field(old: Sequence[Any], new: Sequence[Any]) -> str | None:
@@ -81,7 +84,29 @@ def _list_edit(old: list[Any], new: list[Any], field: str) -> dict[str, Any]:
             patches[text] = {"=": item}
         elif (sub := diff(before[text], item)) is not None:
             patches[text] = sub
-    return {"k": field, "o": [item[field] for item in new], "p": patches}
+    edit: dict[str, Any] = {"k": field, "p": patches}
+    keys = [_key_text(item[field]) for item in new]
+    old_keys = [_key_text(item[field]) for item in old]
+    if keys != old_keys:
+        edit["r"] = _runs(old_keys, [item[field] for item in new])
+    return edit
+
+
+def _runs(old: list[str], new: list[Any]) -> list[Any]:
+    """`new` (keys) as runs over `old` (their key texts): a prepended pipeline and a dropped
+    oldest one make [key, [0, 19]], not twenty ids."""
+    where = {text: i for i, text in enumerate(old)}
+    runs: list[Any] = []
+    for key in new:
+        i = where.get(_key_text(key))
+        last = runs[-1] if runs else None
+        if i is None:
+            runs.append(key)
+        elif isinstance(last, list) and last[1] == i:
+            last[1] = i + 1
+        else:
+            runs.append([i, i + 1])
+    return runs
 
 
 def apply(base: Any, patch: Mapping[str, Any]) -> Any:
@@ -111,21 +136,44 @@ def _apply_object(base: Any, patch: Mapping[str, Any]) -> dict[str, Any]:
 def _apply_list(base: Any, edit: Any) -> list[Any]:
     if not isinstance(base, list) or not isinstance(edit, dict):
         raise ArchiveError("archive delta: a list edit does not fit its base")
-    field, order, patches = edit.get("k"), edit.get("o"), edit.get("p")
-    if not isinstance(field, str) or not isinstance(order, list) or not isinstance(patches, dict):
+    field, runs, patches = edit.get("k"), edit.get("r"), edit.get("p")
+    if not isinstance(field, str) or not isinstance(patches, dict):
         raise ArchiveError("archive delta: a list edit is incomplete")
-    before: dict[str, Any] = {}
+    texts = []
     for item in base:
         if not isinstance(item, dict) or not _usable_key(item.get(field)):
             raise ArchiveError(f"archive delta: a list item has no usable {field!r}")
-        before[_key_text(item[field])] = item
+        texts.append(_key_text(item[field]))
+    order = _order(runs, base, texts)
     result = []
-    for key in order:
-        text = _key_text(key)
+    for text, kept in order:
         if text in patches:
-            result.append(apply(before.get(text), cast(Mapping[str, Any], patches[text])))
-        elif text in before:
-            result.append(before[text])
+            result.append(apply(kept, cast(Mapping[str, Any], patches[text])))
+        elif kept is not None:
+            result.append(kept)
         else:
             raise ArchiveError(f"archive delta: list item {text[:40]} is neither kept nor given")
     return result
+
+
+def _order(runs: Any, base: list[Any], texts: list[str]) -> list[tuple[str, Any]]:
+    """(key text, base item or None) in the new order that `runs` spells over `base`."""
+    if runs is None:
+        return list(zip(texts, base, strict=True))
+    if not isinstance(runs, list):
+        raise ArchiveError("archive delta: a list order is not a list")
+    order: list[tuple[str, Any]] = []
+    for run in runs:
+        if isinstance(run, list):
+            if (
+                len(run) != 2
+                or not all(isinstance(i, int) and not isinstance(i, bool) for i in run)
+                or not 0 <= run[0] < run[1] <= len(base)
+            ):
+                raise ArchiveError("archive delta: a run of a list order is out of range")
+            order.extend(zip(texts[run[0] : run[1]], base[run[0] : run[1]], strict=True))
+        elif _usable_key(run):
+            order.append((_key_text(run), None))
+        else:
+            raise ArchiveError("archive delta: a list order names an unusable key")
+    return order

@@ -60,14 +60,20 @@ class ArchiveView:
     index_href: str
     history_href: str
     folder_href: str
+    newest_href: str  # the newest snapshot, where the chain of deltas starts
 
 
-def archive_view(rows: list[IndexRow], site_dir: str, current: str | None) -> ArchiveView:
-    """The Archive page: every kept snapshot, newest first, with download links."""
+def archive_view(
+    rows: list[IndexRow], site_dir: str, current: str | None, newest_href: str | None = None
+) -> ArchiveView:
+    """The Archive page: every kept snapshot, newest first, with download links.
+
+    `newest_href` is where the site publishes the newest snapshot when it is not in archive/.
+    """
     views = [
         ArchiveRowView(
             time=facts.parse_time(r["time"]) or datetime.min,
-            href=f"{site_dir}/{r['path']}",
+            href=newest_href if newest_href and r is rows[-1] else f"{site_dir}/{r['path']}",
             projects=r["projects"],
             pipelines=r["pipelines"],
             failing=r["failing"],
@@ -86,6 +92,7 @@ def archive_view(rows: list[IndexRow], site_dir: str, current: str | None) -> Ar
         index_href=f"{site_dir}/index.json",
         history_href=f"{site_dir}/history.json",
         folder_href=f"{site_dir}/",
+        newest_href=newest_href or f"{site_dir}/{rows[-1]['path']}" if rows else "",
     )
 
 

@@ -48,8 +48,7 @@ class IndexRow(TypedDict):
 
 def canonical_json(snapshot: object) -> bytes:
     """Compact, key-sorted JSON: the form whose hash identifies an archived snapshot."""
-    text = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return text.encode() + b"\n"
+    return snapshot_io.canonical(snapshot)
 
 
 def digest(canonical: bytes) -> str:
@@ -63,7 +62,7 @@ def encode_snapshot(snapshot: Snapshot) -> bytes:
     About 12% smaller than snapshot.encode's indented level-6 file, which matters when
     a few hundred 1,000-project snapshots must fit in one Pages site; snapshot.read reads both.
     """
-    return gzip.compress(canonical_json(snapshot), compresslevel=9, mtime=0)
+    return snapshot_io.canonical_gzip(canonical_json(snapshot))
 
 
 def encode_delta(time: str, base: str, sha256: str, patch: object) -> bytes:
@@ -125,8 +124,18 @@ def row_for(snapshot: Snapshot, size: int, sha256: str | None = None) -> IndexRo
 def prepare(snapshot: Snapshot) -> tuple[IndexRow, bytes, bytes]:
     """The row `snapshot` gets when stored whole, its canonical JSON and the file's bytes."""
     canonical = canonical_json(snapshot)
-    data = gzip.compress(canonical, compresslevel=9, mtime=0)
+    data = snapshot_io.canonical_gzip(canonical)
     return row_for(snapshot, len(data), digest(canonical)), canonical, data
+
+
+# Where a published site holds its archive's newest snapshot (see Archive.files), relative to
+# the site's archive/ folder.
+PUBLISHED_SNAPSHOT = "../snapshot.json.gz"
+
+
+def published_whole(row: IndexRow, snapshot: Snapshot) -> bool:
+    """Whether `row` is `snapshot` stored whole: the bytes the site publishes as its snapshot."""
+    return "base" not in row and row.get("sha256") == digest(canonical_json(snapshot))
 
 
 def _check_row(raw: object, where: str) -> IndexRow:
@@ -242,7 +251,7 @@ class Store:
 
     def write_whole(self, path: str, canonical: bytes) -> int:
         """Write a whole snapshot's canonical JSON, gzipped, at `path`; its size in bytes."""
-        data = gzip.compress(canonical, compresslevel=9, mtime=0)
+        data = snapshot_io.canonical_gzip(canonical)
         atomic.write_bytes(self.root / path, data)
         return len(data)
 

@@ -10,6 +10,7 @@ from gldash_static.cli.fetch import add_fetch_arguments, fetch_request
 from gldash_static.errors import EXIT_FAILED, EXIT_OK, UsageError
 from gldash_static.fetch.progress import Progress, Quiet
 from gldash_static.pipeline import BuildOptions, build
+from gldash_static.render import budget
 
 NAME = "build"
 HELP = "fetch, archive and render: what the scheduled Pages job runs"
@@ -53,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     render = result.render
     progress.line(
         f"{result.summary}; rendered {render.pages} pages ({render.files} files, "
-        f"{render.bytes / 1e6:.1f} MB) into {render.out_dir}"
+        f"{render.bytes / 1e6:.1f} MB; largest: {budget.describe(list(render.parts))}) "
+        f"into {render.out_dir}"
     )
     return EXIT_OK if result.complete else EXIT_FAILED

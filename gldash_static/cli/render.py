@@ -9,7 +9,7 @@ from pathlib import Path
 from gldash_static import snapshot as snapshot_io
 from gldash_static.config import Config, SiteSettings, load_config
 from gldash_static.pipeline import open_archive, render_with_archive
-from gldash_static.render import render_site
+from gldash_static.render import budget, render_site
 
 NAME = "render"
 HELP = "render the static site from a snapshot (no network)"
@@ -66,10 +66,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         result = render_site(snapshot, out, site)
     log.info(
-        "rendered %d pages (%d files, %.1f MB) into %s",
+        "rendered %d pages (%d files, %.1f MB; largest: %s) into %s",
         result.pages,
         result.files,
         result.bytes / 1e6,
+        budget.describe(list(result.parts)),
         out,
     )
     return 0

@@ -203,6 +203,15 @@ SITE = Section(
             "Age of the data, in hours, after which pages warn that it is out of date.",
             default=6.0,
         ),
+        Key(
+            "max_mb",
+            Nullable(Number(positive=True)),
+            "Size limit of the published site in MB, archive included: a render warns from "
+            "80 % of it on, naming the largest parts. GitLab Pages' default on self-managed "
+            "instances is 100 MB (admin setting max_pages_size); GitLab.com allows 1 GB. "
+            "null: no check.",
+            default=100.0,
+        ),
     ),
 )
 

@@ -64,6 +64,7 @@ class SiteSettings:
     pages: tuple[Path, ...] = _SITE["pages"]
     timezone: str = _SITE["timezone"]
     freshness_warning_hours: float = _SITE["freshness_warning_hours"]
+    max_mb: float | None = _SITE["max_mb"]
     # Not keys of site: in config.yml; validation fills them from fetch: and CI variables.
     stale_branch_days: int = _FETCH["stale_branch_days"]
     project_url: str | None = None  # CI_PROJECT_URL of the dashboard repository, for "Refresh now"

@@ -93,5 +93,6 @@ def make_environment(zone: tzinfo, user_dir: Path | None = None) -> jinja2.Envir
         OVERVIEW_BROKEN=limits.OVERVIEW_BROKEN,
         OVERVIEW_FETCH_ERRORS=limits.OVERVIEW_FETCH_ERRORS,
         PROJECT_FAILED_PIPELINES=limits.PROJECT_FAILED_PIPELINES,
+        PROJECT_TABLE_PIPELINES=limits.PROJECT_TABLE_PIPELINES,
     )
     return env

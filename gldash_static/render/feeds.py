@@ -1,4 +1,4 @@
-"""Machine-readable files: snapshot.json, health.json and metrics.txt (OpenMetrics text)."""
+"""Machine-readable files: snapshot.json.gz, health.json and metrics.txt (OpenMetrics text)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,20 @@ from gldash_static.render.views import STATE_RANK, SiteView
 from gldash_static.rules.text import clean
 from gldash_static.timeutil import iso_utc
 
+# Published gzipped only: at 5,000 projects the plain JSON is 60 MB, most of a Pages site's
+# 100 MB. The archive's newest snapshot is this same file (canonical JSON, gzip -9), so the
+# site's archive/ leaves it out and carry-forward takes it from here (archive.carry).
+SNAPSHOT_FILE = "snapshot.json.gz"
+
 
 def snapshot_json(snapshot: Snapshot) -> bytes:
-    """The published data, byte-identical to what `gldash fetch` stores."""
+    """The data as `gldash fetch` stores it (indented JSON)."""
     return snapshot_io.dumps(snapshot)
+
+
+def snapshot_gzip(snapshot: Snapshot) -> bytes:
+    """The published data: compact, key-sorted JSON, gzip -9, byte-identical across renders."""
+    return snapshot_io.canonical_gzip(snapshot_io.canonical(snapshot))
 
 
 def health(snapshot: Snapshot, view: SiteView, warning_hours: float) -> dict[str, Any]:

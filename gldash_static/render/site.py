@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ from gldash_static import atomic, resources
 from gldash_static.config.settings import SiteSettings
 from gldash_static.errors import RenderError
 from gldash_static.model import Snapshot
-from gldash_static.render import feeds, views
+from gldash_static.render import budget, feeds, views
 from gldash_static.render.environment import make_environment
 from gldash_static.render.markdown import Note, load_notes
 from gldash_static.render.text import iso_utc, safe_url
@@ -28,7 +29,13 @@ from gldash_static.render.text import iso_utc, safe_url
 # Files Pages may serve precompressed; anything else (images, archives) is left alone.
 TEXT_SUFFIXES = frozenset({".html", ".css", ".js", ".json", ".txt", ".svg", ".xml", ".csv", ".map"})
 _SAFE_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*")
+log = logging.getLogger(__name__)
+
 RADIATOR_RELOAD_MINUTES = 5
+# A page per project and per group: each visited now and then, thousands of them. A .gz beside
+# each would add a fifth to the largest part of the site (Pages needs the plain file anyway,
+# and GitLab.com's CDN compresses on the fly), so only shared pages, assets and feeds get one.
+UNCOMPRESSED_DIRS = ("p/", "g/")
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,7 @@ class ExtraFile:
     path: str
     source: Path | None = None
     data: bytes | None = None
+    omit: tuple[str, ...] = ()  # paths below `source` not to copy
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,7 @@ class RenderResult:
     files: int
     bytes: int
     pages: int
+    parts: tuple[budget.Part, ...] = ()  # top-level folders and files, largest first
 
 
 @dataclass(frozen=True)
@@ -122,11 +131,12 @@ class _Writer:
         if path.endswith(".html"):
             self.pages += 1
 
-    def copy(self, path: str, source: Path) -> None:
+    def copy(self, path: str, source: Path, omit: Sequence[str] = ()) -> None:
         if source.is_dir():
             for item in sorted(source.rglob("*")):
-                if item.is_file() and not item.name.startswith("."):
-                    self.copy(f"{path}/{item.relative_to(source).as_posix()}", item)
+                relative = item.relative_to(source).as_posix()
+                if item.is_file() and not item.name.startswith(".") and relative not in omit:
+                    self.copy(f"{path}/{relative}", item)
             return
         if path in self.written:
             raise RenderError(f"two files would be written to {path}")
@@ -141,12 +151,19 @@ class _Writer:
 
     def precompress(self) -> None:
         for path in sorted(self.written):
-            if Path(path).suffix in TEXT_SUFFIXES and f"{path}.gz" not in self.written:
+            if (
+                Path(path).suffix in TEXT_SUFFIXES
+                and f"{path}.gz" not in self.written
+                and not path.startswith(UNCOMPRESSED_DIRS)
+            ):
                 (self.root / f"{path}.gz").write_bytes(_gzip((self.root / path).read_bytes()))
 
-    def totals(self) -> tuple[int, int]:
-        sizes = [f.stat().st_size for f in self.root.rglob("*") if f.is_file()]
-        return len(sizes), sum(sizes)
+    def sizes(self) -> list[tuple[str, int]]:
+        return [
+            (f.relative_to(self.root).as_posix(), f.stat().st_size)
+            for f in self.root.rglob("*")
+            if f.is_file()
+        ]
 
 
 class _Site:
@@ -232,7 +249,7 @@ class _Site:
         for extra in self.extra:
             path = _check_path(extra.path)
             out.write(path, self.page(extra.template, path, **dict(extra.context)))
-        out.write("snapshot.json", feeds.snapshot_json(self.snapshot))
+        out.write(feeds.SNAPSHOT_FILE, feeds.snapshot_gzip(self.snapshot))
         out.write(
             "health.json",
             feeds.health_json(self.snapshot, view, self.settings.freshness_warning_hours),
@@ -241,7 +258,7 @@ class _Site:
         for item in extra_files:
             path = _check_path(item.path)
             if item.source is not None:
-                out.copy(path, item.source)
+                out.copy(path, item.source, item.omit)
             elif item.data is not None:
                 out.write(path, item.data)
             else:
@@ -271,6 +288,13 @@ def render_site(
         out = _Writer(staging)
         renderer.write_all(out, extra_files)
         out.precompress()
-        files, size = out.totals()
+        sizes = out.sizes()
         pages = out.pages
-    return RenderResult(out_dir=out_dir.resolve(), files=files, bytes=size, pages=pages)
+    files, size = len(sizes), sum(s for _, s in sizes)
+    parts = budget.parts(sizes)
+    warning = budget.warning(size, files, parts, site.max_mb)
+    if warning:
+        log.warning("%s", warning)
+    return RenderResult(
+        out_dir=out_dir.resolve(), files=files, bytes=size, pages=pages, parts=tuple(parts)
+    )

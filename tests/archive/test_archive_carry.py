@@ -16,6 +16,7 @@ from archive_builds import build_snapshot
 from factories import pages_zip
 
 from gldash_static.archive import Archive, Limits
+from gldash_static.archive.store import encode_snapshot
 from gldash_static.config import ArchiveSettings, SiteSettings
 from gldash_static.errors import ArchiveError
 from gldash_static.render import render_site
@@ -242,7 +243,23 @@ def test_url_mode_downloads_the_published_archive(
     )
     assert second.carry_forward(None, None, None, None).snapshots == 1
     assert _tree(tmp_path / "a2") == _tree(tmp_path / "a1")
-    (site / "2026/11/28/061500Z.json.gz").unlink()
+    # A site publishes its newest snapshot once, as snapshot.json.gz beside archive/.
+    newest = site / "2026/11/28/061500Z.json.gz"
+    (site.parent / "snapshot.json.gz").write_bytes(newest.read_bytes())
+    newest.unlink()
+    fourth = Archive(
+        ArchiveSettings(dir=tmp_path / "a4", carry_forward="url", carry_forward_url=url)
+    )
+    assert fourth.carry_forward(None, None, None, None).snapshots == 1
+    assert _tree(tmp_path / "a4") == _tree(tmp_path / "a1")
+    # ... and only when it is the snapshot the index names.
+    (site.parent / "snapshot.json.gz").write_bytes(encode_snapshot(build_snapshot(T0, 3)))
+    fifth = Archive(
+        ArchiveSettings(dir=tmp_path / "a5", carry_forward="url", carry_forward_url=url)
+    )
+    with pytest.raises(ArchiveError, match="not the archive's newest"):
+        fifth.carry_forward(None, None, None, None, allow_empty=True)
+    (site.parent / "snapshot.json.gz").unlink()
     third = Archive(
         ArchiveSettings(dir=tmp_path / "a3", carry_forward="url", carry_forward_url=url)
     )

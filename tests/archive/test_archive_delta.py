@@ -67,11 +67,16 @@ def test_equal_values_need_no_patch_and_an_unchanged_item_is_shared() -> None:
     assert result["sources"] is OLD["sources"]
 
 
-def test_a_new_pipeline_costs_its_own_record_and_the_order_not_the_whole_list() -> None:
+def test_a_new_pipeline_costs_its_own_record_and_a_run_not_the_whole_list() -> None:
     new = copy.deepcopy(OLD)
-    new["sources"][0]["projects"][0]["pipelines"].insert(0, {"id": 13, "s": "ok"})
-    text = json.dumps(delta.diff(OLD, new))
-    assert '"id": 13' in text and '"id": 12' not in text and '"s": "no"' not in text
+    pipelines = new["sources"][0]["projects"][0]["pipelines"]
+    pipelines.insert(0, {"id": 13, "s": "ok"})
+    pipelines.pop()  # the oldest falls out of the window
+    patch = delta.diff(OLD, new)
+    edit = patch["{"]["sources"]["["]["p"]['"https://gitlab.example.com"']["{"]["projects"]["["]
+    assert "r" not in edit  # the projects kept their order
+    pipes = edit["p"]["1"]["{"]["pipelines"]["["]
+    assert pipes["r"] == [13, [0, 1]] and list(pipes["p"]) == ["13"]
 
 
 def test_one_and_one_point_zero_compare_equal_so_the_caller_checks_bytes() -> None:
@@ -87,9 +92,13 @@ def test_one_and_one_point_zero_compare_equal_so_the_caller_checks_bytes() -> No
         {"{": []},
         {"{": {}, "-": "generated_at"},
         {"{": {"tags": {"[": {"k": "id", "o": [1], "p": {}}}}},  # not a list of objects
-        {"{": {"sources": {"[": {"k": "url", "o": ["https://other"], "p": {}}}}},
-        {"{": {"sources": {"[": {"k": "url", "o": "x", "p": {}}}}},
-        {"{": {"sources": {"[": {"k": 3, "o": [], "p": {}}}}},
+        {"{": {"sources": {"[": {"k": "url", "r": ["https://other"], "p": {}}}}},
+        {"{": {"sources": {"[": {"k": "url", "r": "x", "p": {}}}}},
+        {"{": {"sources": {"[": {"k": 3, "r": [], "p": {}}}}},
+        {"{": {"sources": {"[": {"k": "url", "r": [[0, 2]], "p": {}}}}},
+        {"{": {"sources": {"[": {"k": "url", "r": [[1, 0]], "p": {}}}}},
+        {"{": {"sources": {"[": {"k": "url", "r": [[0, True]], "p": {}}}}},
+        {"{": {"sources": {"[": {"k": "url", "r": [None], "p": {}}}}},
     ],
 )
 def test_a_patch_that_does_not_fit_is_refused_with_an_archive_error(patch: Any) -> None:

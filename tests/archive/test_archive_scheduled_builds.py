@@ -55,7 +55,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Archive, list[Snapsho
                 root / "public",
                 SiteSettings(title="Acme"),
                 extra_pages=archive.pages(last),
-                extra_files=archive.files(),
+                extra_files=archive.files(last),
             )
     finally:
         os.fsync = real_fsync
@@ -171,9 +171,10 @@ def test_archive_page_and_folder_are_published(run: tuple[Archive, list[Snapshot
     _, _, root = run
     public = root / "public"
     page = Page((public / "archive.html").read_text(encoding="utf-8"))
-    downloads = [h for h in page.hrefs if h.startswith("archive/") and h.endswith(".json.gz")]
-    assert len(downloads) == 116
-    assert downloads[0] == "archive/2026/11/30/181500Z.json.gz"  # newest first
+    downloads = [h for h in page.hrefs if h.endswith(".json.gz")]
+    # Newest first: the newest is the site's own snapshot.json.gz, each older one a delta.
+    assert downloads[0] == "snapshot.json.gz" and len(downloads) == 117  # + the footer's link
+    assert all(".delta-" in h for h in downloads[1:-1]) and downloads[-1] == "snapshot.json.gz"
     assert all((public / h).is_file() for h in downloads)
     index = json.loads((public / "archive" / "index.json").read_text())
     assert len(index["snapshots"]) == 116

@@ -87,4 +87,7 @@ def test_render_with_a_config_keeps_the_archive_pages(
     result = run_cli("render", "--snapshot", f"archive/{row['path']}")
     assert result.code == 0, result.err
     assert (tmp_path / "public" / "trends.html").is_file()
-    assert (tmp_path / "public" / "archive" / row["path"]).is_file()
+    # The newest snapshot is the one rendered: published once, as snapshot.json.gz.
+    assert not (tmp_path / "public" / "archive" / row["path"]).exists()
+    published = (tmp_path / "public" / "snapshot.json.gz").read_bytes()
+    assert published == (tmp_path / "archive" / row["path"]).read_bytes()

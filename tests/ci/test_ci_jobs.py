@@ -41,9 +41,12 @@ def _ok(run: JobRun) -> None:
 
 def _publishable(root: Path) -> None:
     public = root / "public"
-    for name in ("index.html", "404.html", "snapshot.json", "archive/index.json"):
+    for name in ("index.html", "404.html", "snapshot.json.gz", "archive/index.json"):
         assert (public / name).is_file(), name
-    assert list((public / "archive").rglob("*Z.json.gz"))
+    rows = json.loads((public / "archive" / "index.json").read_text())["snapshots"]
+    # Every older snapshot is there as a delta; the newest is the site's snapshot.json.gz.
+    assert rows and not (public / "archive" / rows[-1]["path"]).exists()
+    assert all((public / "archive" / r["path"]).is_file() for r in rows[:-1])
 
 
 def _first_deployment(sim: Simulator, tmp_path: Path, name: str = "first") -> tuple[Path, int]:

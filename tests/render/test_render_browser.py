@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -10,8 +12,10 @@ from typing import Any
 
 import pytest
 from factories import make_snapshot
-from render_support import NOTES_PAGE, REPO, TOP_PAGES, XSS, require
+from render_support import NOTES_PAGE, REPO, TOP_PAGES, XSS, require, serve
 
+from gldash_static.archive import Archive
+from gldash_static.config import ArchiveSettings
 from gldash_static.config.settings import SiteSettings
 from gldash_static.render import render_site
 
@@ -406,3 +410,55 @@ def test_large_tables_page_rows_with_show_more(browser: Any, tmp_path: Path) -> 
     assert len(_visible_rows(page)) == 100
     assert watch.errors == []
     context.close()
+
+
+def test_archive_download_rebuilds_a_delta_in_the_browser(browser: Any, tmp_path: Path) -> None:
+    snapshots = [make_snapshot(projects=6, seed=3)]
+    for hour in (1, 2):  # each build: one more pipeline, a later time
+        later = json.loads(json.dumps(snapshots[-1]))
+        later["generated_at"] = f"2026-11-28T0{6 + hour}:00:00.000Z"
+        project = next(p for p in later["sources"][0]["projects"] if p["pipelines"])
+        project["pipelines"].insert(0, {**project["pipelines"][0], "id": 990 + hour})
+        # a branch keyed by a non-ASCII name: the browser must key it as Python did
+        branch = {"name": f"fïx/ü-{hour}", "default": False, "merged": False}
+        project["branches"] = [branch, *(project.get("branches") or [])]
+        snapshots.append(later)
+    archive = Archive(ArchiveSettings(dir=tmp_path / "archive", carry_forward="none"))
+    for snapshot in snapshots:
+        archive.add(snapshot)
+    last = snapshots[-1]
+    site = tmp_path / "public"
+    render_site(
+        last,
+        site,
+        SiteSettings(),
+        extra_pages=archive.pages(last),
+        extra_files=archive.files(last),
+    )
+    assert len(list((site / "archive").rglob("*.delta-*.json.gz"))) == 2
+    for base in serve(site):
+        context, page, watch = _open(browser, base, accept_downloads=True)
+        page.goto(base + "archive.html")
+        links = page.locator("#archive-table a[download]")
+        assert links.count() == 3
+        got = []
+        for n in range(3):  # newest first, as the table lists them
+            with page.expect_download() as info:
+                links.nth(n).click()
+            data = Path(info.value.path()).read_bytes()  # the newest: snapshot.json.gz as is
+            got.append(json.loads(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data))
+        assert got == list(reversed(json.loads(json.dumps(snapshots))))
+        assert (watch.errors, watch.outside) == ([], [])
+        context.close()
+        require(AXE, "axe-core (npm install)")
+        context, page, _ = _open(browser, base, bypass_csp=True)
+        page.goto(base + "archive.html")
+        page.add_script_tag(path=str(AXE))
+        for scheme, only, kind in (("light", WCAG_TAGS, "tag"), ("dark", COLOUR_RULES, "rule")):
+            page.emulate_media(color_scheme=scheme)
+            result = page.evaluate(
+                "([kind, only]) => axe.run(document, {runOnly: {type: kind, values: only}})",
+                [kind, only],
+            )
+            assert result["violations"] == [], scheme
+        context.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 from render_html import parse
@@ -41,4 +42,5 @@ def test_hostile_pages_stay_inert(hostile_dir: Path) -> None:
 def test_hostile_strings_are_text_in_feeds(hostile_dir: Path) -> None:
     health = (hostile_dir / "health.json").read_text(encoding="utf-8")
     assert "<script>" in health  # JSON carries the text as data; it is never HTML
-    assert (hostile_dir / "snapshot.json").is_file()
+    published = gzip.decompress((hostile_dir / "snapshot.json.gz").read_bytes())
+    assert b"<script>" in published

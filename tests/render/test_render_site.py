@@ -29,9 +29,15 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
 
 
 def test_every_page_type_is_written(site_dir: Path) -> None:
-    for name in [*SITE_PAGES, "snapshot.json", "health.json", "metrics.txt"]:
+    for name in [*SITE_PAGES, "snapshot.json.gz", "health.json", "metrics.txt"]:
         assert (site_dir / name).is_file(), name
     assert len(list((site_dir / "p").glob("*.html"))) == 12
+    # Per-project and per-group pages go without a .gz copy (see site.UNCOMPRESSED_DIRS);
+    # shared pages keep theirs, and the snapshot is published gzipped only.
+    assert not list((site_dir / "p").glob("*.gz")) and not list((site_dir / "g").glob("*.gz"))
+    assert (site_dir / "projects.html.gz").is_file()
+    assert not (site_dir / "snapshot.json").exists()
+    assert not (site_dir / "snapshot.json.gz.gz").exists()
     assert len(list((site_dir / "g").glob("*.html"))) == 4
     assert (site_dir / "assets" / "site.css").is_file()
     assert (site_dir / "assets" / "gldash.js").is_file()
@@ -70,9 +76,10 @@ def test_links_are_relative_and_resolve(site_dir: Path) -> None:
             assert site_dir.resolve() in target.parents
 
 
-def test_text_files_have_identical_gzip_copies(site_dir: Path) -> None:
+def test_shared_text_files_have_identical_gzip_copies(site_dir: Path) -> None:
     for path in site_dir.rglob("*"):
-        if path.suffix in {".html", ".css", ".js", ".json", ".txt", ".svg"}:
+        shared = path.parent.name not in ("p", "g")
+        if shared and path.suffix in {".html", ".css", ".js", ".json", ".txt", ".svg"}:
             gz = path.with_name(path.name + ".gz")
             data = gz.read_bytes()
             assert data[4:8] == b"\0\0\0\0", "gzip mtime must be 0"
@@ -220,7 +227,7 @@ def test_notes_page_is_sanitised(site_dir: Path) -> None:
 
 
 def test_snapshot_json_is_the_published_data(site_dir: Path) -> None:
-    data = json.loads((site_dir / "snapshot.json").read_text(encoding="utf-8"))
+    data = json.loads(gzip.decompress((site_dir / "snapshot.json.gz").read_bytes()))
     assert data["generated_at"] == "2026-11-28T06:00:00.000Z"
     assert len(data["sources"][0]["projects"]) == 12
 

@@ -1,0 +1,63 @@
+"""The published site against GitLab Pages' limits: its size by part, and the warning before
+a deployment would be refused."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+MB = 1_000_000
+WARN_AT = 0.8  # of site.max_mb: room for a few more weeks of growth before Pages refuses it
+# GitLab Pages' default per-site file limit (Pages::DeploymentValidations#validate_max_entries).
+MAX_FILES = 200_000
+SHOWN_PARTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One top-level entry of the site (a folder such as p/, or a file) and what it holds."""
+
+    name: str
+    bytes: int
+    files: int
+
+
+def parts(files: Iterable[tuple[str, int]]) -> list[Part]:
+    """(relative path, size) pairs grouped by top-level entry, largest first."""
+    sizes: dict[str, list[int]] = {}
+    for path, size in files:
+        head, sep, _ = path.partition("/")
+        key = head + "/" if sep else head
+        sizes.setdefault(key, [0, 0])
+        sizes[key][0] += size
+        sizes[key][1] += 1
+    found = [Part(name, total, count) for name, (total, count) in sizes.items()]
+    return sorted(found, key=lambda p: (-p.bytes, p.name))
+
+
+def describe(found: list[Part], shown: int = SHOWN_PARTS) -> str:
+    """The largest parts in words: 'p/ 13.0 MB in 926 files, snapshot.json.gz 1.5 MB'."""
+
+    def one(part: Part) -> str:
+        where = f" in {part.files:,} files" if part.name.endswith("/") else ""
+        return f"{part.name} {part.bytes / MB:,.1f} MB{where}"
+
+    return ", ".join(one(p) for p in found[:shown])
+
+
+def warning(total: int, files: int, found: list[Part], max_mb: float | None) -> str | None:
+    """What to tell the person deploying when the site nears or passes a Pages limit."""
+    problems = []
+    if max_mb is not None and total > WARN_AT * max_mb * MB:
+        verb = "exceeds" if total > max_mb * MB else "is near"
+        problems.append(f"{total / MB:,.1f} MB {verb} site.max_mb ({max_mb:g} MB)")
+    if files > WARN_AT * MAX_FILES:
+        verb = "exceeds" if files > MAX_FILES else "is near"
+        problems.append(f"{files:,} files {verb} GitLab Pages' {MAX_FILES:,}-file limit")
+    if not problems:
+        return None
+    return (
+        f"site: {'; '.join(problems)}; largest: {describe(found)}. GitLab Pages refuses a "
+        "deployment over its limits: shorten archive.retention, lower archive.retention.max_mb, "
+        "or raise the instance's limit and site.max_mb"
+    )
