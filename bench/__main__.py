@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import browser, bulk, machine, ratelimit, report
+from bench import browser, bulk, machine, ratelimit, report, site_budget
 from bench.fetch_run import LATENCY_MS, REPO, measure
 
 RESULTS = REPO / "bench" / "results.json"
@@ -47,6 +47,9 @@ FULL = {
     "bulk_limit_projects": 5000,
     "bulk_limit": 2000,
     "bulk_window_s": 60.0,
+    # Issue 15: the published site after 30 days of hourly builds (archive at default retention)
+    "site_budget": [1000, 5000],
+    "site_days": 30,
 }
 QUICK = {
     "small": 30,
@@ -66,8 +69,14 @@ QUICK = {
     "bulk_limit_projects": 200,
     "bulk_limit": 100,
     "bulk_window_s": 2.0,
+    "site_budget": [60],
+    "site_days": 2,
 }
-SECTIONS = ("header-modes", "bulk")  # the sections `--only` can run alone (merged into results)
+SECTIONS = (
+    "header-modes",
+    "bulk",
+    "site-budget",
+)  # the sections `--only` can run alone (merged into results)
 
 
 def log(message: str) -> None:
@@ -213,6 +222,7 @@ def run(plan: dict[str, Any], extras: bool) -> dict[str, Any]:
     }
     results["header_modes"] = run_header_modes(plan)
     results["bulk"] = bulk.run_bulk(plan, log)
+    results["site_budget"] = site_budget.run_all(plan["site_budget"], plan["site_days"], log)
     if extras:
         log("extra: archive size estimate")
         results["archive_size"] = run_archive()
@@ -378,6 +388,10 @@ def main() -> int:
             key, prefix = "bulk", "bulk_"
             results["bulk"] = bulk.run_bulk(dict(plan), log)
             printed = bulk.table(results["bulk"])
+        elif args.only == "site-budget":
+            key, prefix = "site_budget", "site_"
+            results[key] = site_budget.run_all(plan["site_budget"], plan["site_days"], log)
+            printed = site_budget.table(results[key]["rows"])
         else:
             key, prefix = "header_modes", "modes_"
             results["header_modes"] = run_header_modes(dict(plan))

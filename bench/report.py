@@ -110,6 +110,10 @@ def targets(results: dict[str, Any]) -> list[dict[str, str]]:
         from bench import bulk
 
         rows += bulk.targets(results["bulk"])
+    if results.get("site_budget"):
+        from bench import site_budget
+
+        rows += site_budget.targets(results["site_budget"]["rows"])
     modes = results.get("header_modes")
     if modes:
         bare = modes["modes"]["bare 429"]
@@ -337,6 +341,16 @@ def tables(results: dict[str, Any]) -> list[str]:
             "### 7. GraphQL bulk fetch against REST only (issue 15)",
             "",
             *bulk.table(results["bulk"]),
+        ]
+    if results.get("site_budget"):
+        from bench import site_budget
+
+        out += [
+            "",
+            "### 8. Site budget after 30 days of hourly builds (issue 15)",
+            "",
+            *site_budget.table(results["site_budget"]["rows"]),
+            "",
         ]
     modes = results.get("header_modes")
     if modes:

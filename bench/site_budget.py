@@ -1,0 +1,171 @@
+"""Issue 15's site budget: the published public/, archive included, after 30 days of hourly builds.
+
+The simulator's organisation evolves for `days` days; the archive gets every build that default
+retention keeps at the end (7 days of hourly builds, then one a day). Builds retention would
+prune later are left out: adding and pruning give the same files as adding only what is kept
+(tests/archive/test_archive_chain.py checks it), and this way a 5,000-project run fetches
+~190 times, not 720. The site of the last build is then rendered and measured by part.
+
+Run alone: .venv/bin/python -m bench.site_budget --projects 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.bulk import Log
+
+LIMITS = {1000: 30.0, 5000: 100.0}  # MB, from issue 15
+MAX_FILES = 20_000
+
+
+def run_site_budget(projects: int, days: int, log: Log) -> dict[str, Any]:
+    """Fetch, archive and render as `days` days of hourly builds would; measure the site."""
+    from bench.child import config_text
+    from bench.fetch_run import PIPELINES_PER_PROJECT, top_groups
+    from gldash_static.archive import Archive, retention
+    from gldash_static.config import ArchiveSettings, RetentionSettings, parse_config
+    from gldash_static.config.settings import SiteSettings
+    from gldash_static.fetch import FetchRequest, fetch_snapshot
+    from gldash_static.fetch.progress import Quiet
+    from gldash_static.render import render_site
+    from gldash_static.simulator import OrgSpec, Simulator
+
+    spec = OrgSpec(projects=projects, seed=1, pipelines_per_project=PIPELINES_PER_PROJECT)
+    started = time.perf_counter()
+    with Simulator(spec) as sim, tempfile.TemporaryDirectory() as tmp:
+        os.environ["GITLAB_TOKEN"] = sim.token
+        config = parse_config(config_text(sim.url, top_groups(sim), 8), Path(tmp) / "config.yml")
+        start = sim.clock.now
+        builds = [start + timedelta(hours=h) for h in range(days * 24)]
+        kept = sorted(retention.keep(builds, RetentionSettings()))
+        now: list[datetime] = [start]
+        archive = Archive(
+            ArchiveSettings(dir=Path(tmp) / "archive", carry_forward="none"),
+            clock=lambda: now[0],
+        )
+        log(f"site budget: {projects:,} projects, {len(builds)} hourly builds, {len(kept)} kept")
+        snapshot = fetch_snapshot(config, None, FetchRequest(full=True), Quiet()).snapshot
+        fetch_s = archive_s = 0.0
+        for n, moment in enumerate(kept):
+            if moment > sim.clock.now:  # the first build may be the full fetch's own hour
+                sim.clock.advance(seconds=(moment - sim.clock.now).total_seconds())
+            now[0] = moment
+            t0 = time.perf_counter()
+            snapshot = fetch_snapshot(config, snapshot, FetchRequest(), Quiet()).snapshot
+            t1 = time.perf_counter()
+            archive.add(snapshot)
+            fetch_s, archive_s = fetch_s + t1 - t0, archive_s + time.perf_counter() - t1
+            if n % 25 == 0:
+                log(f"  build {n + 1}/{len(kept)} ({moment:%Y-%m-%d %H:%M})")
+        t0 = time.perf_counter()
+        result = render_site(
+            snapshot,
+            Path(tmp) / "public",
+            SiteSettings(),
+            extra_pages=archive.pages(snapshot),
+            extra_files=archive.files(snapshot),
+        )
+        render_s = time.perf_counter() - t0
+        rows = archive.rows()
+    limit = LIMITS.get(projects, 100.0)
+    parts = [{"name": p.name, "bytes": p.bytes, "files": p.files} for p in result.parts[:8]]
+    published = sum(len(s["projects"]) for s in snapshot["sources"])
+    return {
+        "projects": projects,
+        "published_projects": published,
+        "days": days,
+        "builds": len(builds),
+        "archived": len(rows),
+        "deltas": sum("base" in r for r in rows),
+        "site_bytes": result.bytes,
+        "site_files": result.files,
+        "limit_mb": limit,
+        "max_files": MAX_FILES,
+        "within": result.bytes <= limit * 1e6 and result.files <= MAX_FILES,
+        "parts": parts,
+        "archive_bytes": sum(p.bytes for p in result.parts if p.name == "archive/"),
+        "snapshot_bytes": sum(p.bytes for p in result.parts if p.name == "snapshot.json.gz"),
+        "archive_add_s_median": archive_s / max(1, len(kept)),
+        "fetch_s_total": fetch_s,
+        "render_s": render_s,
+        "wall_s": time.perf_counter() - started,
+    }
+
+
+def targets(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Target rows for docs/benchmarks.md."""
+    out = []
+    for row in rows:
+        out.append(
+            {
+                "target": f"site at {row['projects']:,} projects, archive after "
+                f"{row['days']} days of hourly builds: ≤ {row['limit_mb']:g} MB, "
+                f"≤ {row['max_files']:,} files",
+                "measured": f"{row['site_bytes'] / 1e6:.1f} MB, {row['site_files']:,} files",
+                "verdict": "met" if row["within"] else "NOT met",
+            }
+        )
+    return out
+
+
+def table(rows: list[dict[str, Any]]) -> list[str]:
+    """The site budget section of docs/benchmarks.md."""
+    lines = [
+        "| projects (published) | archived (deltas) | site | files | largest parts | limit |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    for row in rows:
+        largest = ", ".join(f"{p['name']} {p['bytes'] / 1e6:.1f} MB" for p in row["parts"][:4])
+        lines.append(
+            f"| {row['projects']:,} ({row['published_projects']:,}) | {row['archived']} "
+            f"({row['deltas']}) | {row['site_bytes'] / 1e6:.1f} MB | {row['site_files']:,} | "
+            f"{largest} | {row['limit_mb']:g} MB, {row['max_files']:,} files |"
+        )
+    return lines
+
+
+def run_all(sizes: list[int], days: int, log: Log) -> dict[str, Any]:
+    """Each size in a process of its own, all at once (each is mostly one core)."""
+    import subprocess
+
+    log(f"site budget: {sizes} projects, {days} days of hourly builds, in parallel")
+    jobs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bench.site_budget", "--projects", str(n), "--days", str(days)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parents[1],
+        )
+        for n in sizes
+    ]
+    rows = []
+    for job in jobs:
+        out, _ = job.communicate()
+        if job.returncode != 0:
+            raise RuntimeError("site budget run failed")
+        rows.append(json.loads(out))
+    return {"rows": rows}
+
+
+def main() -> int:
+    """Run one size and print its row as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=30)
+    args = parser.parse_args()
+    row = run_site_budget(args.projects, args.days, lambda m: print(m, file=sys.stderr))
+    print(json.dumps(row, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
