@@ -89,6 +89,7 @@ def make_environment(zone: tzinfo, user_dir: Path | None = None) -> jinja2.Envir
         STATE_ORDER=[key for key, _, _ in STATES],
         # List limits live in Python (rules.limits); templates cut lists with these.
         LIST_LIMIT=limits.LIST_LIMIT,
+        GROUP_LIST_LIMIT=limits.GROUP_LIST_LIMIT,
         MERGE_REQUEST_LIMIT=limits.MERGE_REQUEST_LIMIT,
         OVERVIEW_BROKEN=limits.OVERVIEW_BROKEN,
         OVERVIEW_FETCH_ERRORS=limits.OVERVIEW_FETCH_ERRORS,

@@ -9,7 +9,10 @@ RECENT_FAILURES = 200  # pipelines listed on the failures page; older ones are i
 # Short lists that point to a full one elsewhere; templates get them as globals, never literals.
 OVERVIEW_BROKEN = 50  # failing default branches on the overview; all are on the failures page
 OVERVIEW_FETCH_ERRORS = 20  # fetch errors on the overview; all are in health.json
-PROJECT_FAILED_PIPELINES = 10  # failed pipelines whose jobs a project page lists
+PROJECT_FAILED_PIPELINES = 5  # failed pipelines whose jobs a project page lists
 # Rows of a project page's pipeline table: the chart above it shows more, GitLab all of them,
 # and at 5,000 projects each further row costs 1.5 MB of the Pages site.
-PROJECT_TABLE_PIPELINES = 10
+PROJECT_TABLE_PIPELINES = 5
+# Rows of a group page's project table, failing first; projects.html?group= lists them all.
+# A top-level group of 1,000 projects made a 250 KB page, repeated at every level above.
+GROUP_LIST_LIMIT = 200
