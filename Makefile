@@ -46,5 +46,6 @@ clean:
 	rm -rf $(VENV) node_modules public .demo .pytest_cache build dist *.egg-info
 
 # The .gitlab-ci.yml job scripts, run as written against the simulator (see docs/deploy.md).
-ci-local: $(STAMP)
+ci-local: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest -q -s tests/ci
+	$(BIN)/python scripts/ci_local.py
