@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from gldash_static.model import SHORT_SHA
+
 
 def _projects(raw: dict[str, Any]) -> list[dict[str, Any]]:
     sources = raw.get("sources")
@@ -35,5 +37,16 @@ def v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
+def v2_to_v3(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 keeps a pipeline's commit as its 8-digit short id (`short_sha`), not `sha`."""
+    for project in _projects(raw):
+        pipelines = project.get("pipelines")
+        for pipeline in pipelines if isinstance(pipelines, list) else []:
+            if isinstance(pipeline, dict) and "sha" in pipeline:
+                sha = pipeline.pop("sha")
+                pipeline["short_sha"] = sha[:SHORT_SHA] if isinstance(sha, str) else ""
+    return raw
+
+
 # Migrations from version N to N+1; each takes and returns the raw dictionary.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: v1_to_v2}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: v1_to_v2, 2: v2_to_v3}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+SHORT_SHA = 8  # hex digits of a commit id kept in a snapshot (GitLab's short_id)
 
 Visibility = Literal["public", "internal", "private"]
 FetchMode = Literal["full", "incremental", "event", "shard", "merge"]
@@ -55,7 +56,7 @@ class Pipeline(TypedDict):
     id: int
     iid: int | None
     ref: str
-    sha: str
+    short_sha: str  # the commit's first 8 hex digits, as GitLab's short_id
     status: str
     source: str | None
     created_at: str

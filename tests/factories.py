@@ -56,7 +56,7 @@ def _pipelines(
                 "id": pipeline_id,
                 "iid": n + 1,
                 "ref": branch if rng.random() < 0.8 else "feature/x",
-                "sha": f"{rng.getrandbits(160):040x}",
+                "short_sha": f"{rng.getrandbits(160):040x}"[:8],
                 "status": status,
                 "source": rng.choice(["push", "schedule", "merge_request_event", "web"]),
                 "created_at": iso(moment - timedelta(seconds=duration + 30)),

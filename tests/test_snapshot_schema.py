@@ -43,6 +43,24 @@ def test_snapshot_round_trips_as_json_and_gzip(tmp_path: Path) -> None:
     assert (tmp_path / "s.json.gz").read_bytes() == first
 
 
+def test_a_version_2_snapshot_keeps_the_short_id_of_its_pipelines_commits(tmp_path: Path) -> None:
+    snap = make_snapshot(projects=2)
+    old = json.loads(json.dumps(snap))
+    old["schema_version"] = 2
+    pipelines = [pl for p in old["sources"][0]["projects"] for pl in p["pipelines"]]
+    for n, pipeline in enumerate(pipelines):
+        pipeline["sha"] = pipeline.pop("short_sha") + f"{n:032x}"
+    pipelines[0]["sha"] = {"hostile": True}  # not a string: no id, not a crash
+    snapshot_file.write(old, tmp_path / "v2.json")
+    migrated = snapshot_file.read(tmp_path / "v2.json")
+    got = [pl for p in migrated["sources"][0]["projects"] for pl in p["pipelines"]]
+    want = [pl for p in snap["sources"][0]["projects"] for pl in p["pipelines"]]
+    assert all("sha" not in pl for pl in got)
+    assert got[0]["short_sha"] == ""
+    assert [pl["short_sha"] for pl in got[1:]] == [pl["short_sha"] for pl in want[1:]]
+    assert migrated["schema_version"] == 3
+
+
 def test_future_schema_version_is_refused(tmp_path: Path) -> None:
     snap = make_snapshot(projects=1)
     snap["schema_version"] = 99

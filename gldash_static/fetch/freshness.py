@@ -46,6 +46,9 @@ def needs_branch_refresh(
     return now - fetched + run_every >= branch_limit(fresh["id"], bound)
 
 
+MIN_SHORT_SHA = 7  # fewer digits could name another commit
+
+
 def pipelines_show_a_push(
     listed: Iterable[Mapping[str, Any]], branches: list[Branch], known_ids: Collection[int]
 ) -> bool:
@@ -58,11 +61,18 @@ def pipelines_show_a_push(
     for item in listed:
         if item.get("id") in known_ids:
             continue
-        ref, sha = item.get("ref"), item.get("sha")
+        # A REST listing's item has GitLab's `sha`, a GraphQL-converted pipeline `short_sha`.
+        ref, sha = item.get("ref"), item.get("sha") or item.get("short_sha")
         head = heads.get(ref) if isinstance(ref, str) else None
-        if not head or not isinstance(sha, str) or not sha.startswith(head):
+        if not head or not isinstance(sha, str) or not _same_commit(sha, head):
             return True
     return False
+
+
+def _same_commit(one: str, other: str) -> bool:
+    """Whether two commit ids, full or short (GitLab's short_id has 7 or 8 digits), agree."""
+    n = min(len(one), len(other))
+    return n >= MIN_SHORT_SHA and one[:n] == other[:n]
 
 
 def previous_run_gap(watermark: str | None, now: datetime) -> timedelta:

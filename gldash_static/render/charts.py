@@ -8,6 +8,7 @@ from markupsafe import Markup, escape
 
 from gldash_static.render.text import duration
 from gldash_static.render.views import STATE_LABEL, PipelineView
+from gldash_static.rules import limits
 
 SPARK_BARS = 10
 _SPARK_H = 6  # bar heights 1..6 above the baseline; failures hang below it
@@ -42,34 +43,43 @@ def sparkline(pipelines: Sequence[PipelineView]) -> Markup:
 
 
 def history_chart(pipelines: Sequence[PipelineView], width: int = 640, height: int = 160) -> Markup:
-    """Bar chart of pipeline durations, oldest left, with a title per bar and a ✗ on failures."""
-    recent = list(reversed(pipelines))
+    """Bar chart of pipeline durations, oldest left, with a title per bar and a ✗ on failures.
+
+    Bars are grouped by state (the group carries the colour) and placed on whole units of a
+    640-wide box: the chart is the largest part of a project page, written once per project.
+    """
+    recent = list(reversed(pipelines[: limits.PROJECT_CHART_PIPELINES]))
     if not recent:
         return Markup("")
     plot_h = height - 28
     slot = width / max(len(recent), 1)
-    bar_w = max(2.0, min(28.0, slot * 0.7))
+    bar_w = max(2, min(28, round(slot * 0.7)))
     longest = max((p.duration or 0.0) for p in recent) or 1.0
+    bars: dict[str, list[str]] = {}
+    marks = []
+    for n, pipeline in enumerate(recent):
+        h = max(2, round((pipeline.duration or 0.0) / longest * (plot_h - 14)))
+        x = round(n * slot + (slot - bar_w) / 2)
+        tip = escape(
+            f"#{pipeline.id} {pipeline.ref}: {STATE_LABEL.get(pipeline.state, pipeline.label)}, "
+            f"{duration(pipeline.duration)}"
+        )
+        bars.setdefault(pipeline.state, []).append(
+            f'<rect x="{x}" y="{plot_h - h}" width="{bar_w}" height="{h}">'
+            f"<title>{tip}</title></rect>"
+        )
+        if pipeline.state == "failed":
+            cx = x + bar_w // 2
+            marks.append(f"M{cx - 4} {plot_h + 8}l8 8m0-8l-8 8")
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="chart-title"><title id="chart-title">Duration of the last '
         f"{len(recent)} pipelines, oldest first; failed ones are marked with a cross</title>",
         f'<line class="axis" x1="0" y1="{plot_h}" x2="{width}" y2="{plot_h}"/>',
+        *(f'<g class="c-{state}">{"".join(rects)}</g>' for state, rects in bars.items()),
     ]
-    for n, pipeline in enumerate(recent):
-        h = max(2.0, (pipeline.duration or 0.0) / longest * (plot_h - 14))
-        x = n * slot + (slot - bar_w) / 2
-        tip = escape(
-            f"#{pipeline.id} {pipeline.ref}: {STATE_LABEL.get(pipeline.state, pipeline.label)}, "
-            f"{duration(pipeline.duration)}"
-        )
-        parts.append(
-            f'<rect class="c-{pipeline.state}" x="{x:.1f}" y="{plot_h - h:.1f}" '
-            f'width="{bar_w:.1f}" height="{h:.1f}"><title>{tip}</title></rect>'
-        )
-        if pipeline.state == "failed":
-            cx, cy = x + bar_w / 2, plot_h + 12
-            parts.append(f'<path class="mark" d="M{cx - 4:.1f} {cy - 4}l8 8m0-8l-8 8"/>')
+    if marks:
+        parts.append(f'<path class="mark" d="{"".join(marks)}"/>')
     parts.append(
         f'<text class="label" x="0" y="{height - 2}">{escape(duration(longest))} max</text></svg>'
     )

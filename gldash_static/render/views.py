@@ -7,7 +7,15 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from gldash_static.errors import RenderError
-from gldash_static.model import FEATURES, Branch, MergeRequest, Pipeline, Project, Snapshot
+from gldash_static.model import (
+    FEATURES,
+    SHORT_SHA,
+    Branch,
+    MergeRequest,
+    Pipeline,
+    Project,
+    Snapshot,
+)
 from gldash_static.render.records import (
     STATE_ICON,
     STATE_LABEL,
@@ -83,7 +91,7 @@ def _pipeline(raw: Pipeline) -> PipelineView:
     return PipelineView(
         id=int(raw["id"]),
         ref=clean(raw.get("ref"), REF_CHARS),
-        sha=clean(raw.get("sha"), 40)[:8],
+        sha=clean(raw.get("short_sha"), SHORT_SHA),
         state=state_of(status),
         label=status_label(status),
         source=clean(raw.get("source"), 40).replace("_", " "),

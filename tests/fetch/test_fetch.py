@@ -90,7 +90,7 @@ def check_against_ground_truth(sim: Simulator, snapshot: Snapshot, keep: int) ->
             live = state.pipeline(pid, pipeline["id"])
             assert live is not None
             assert pipeline["status"] == live.status
-            assert pipeline["ref"] == live.ref and pipeline["sha"] == live.sha
+            assert pipeline["ref"] == live.ref and pipeline["short_sha"] == live.sha[:8]
             assert pipeline["updated_at"] == second(live.updated_at)
             assert pipeline["started_at"] == second(live.started_at)
             assert pipeline["finished_at"] == second(live.finished_at)

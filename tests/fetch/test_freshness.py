@@ -250,10 +250,17 @@ def _branch(name: str, short_id: str) -> Branch:
         ([{"id": 9, "ref": "topic", "sha": "cccc3333" + "0" * 32}], True),  # a new branch
         ([{"id": 9, "ref": "refs/merge-requests/3/head", "sha": "dd"}], True),
         ([{"id": 9, "ref": None, "sha": None}], True),  # unreadable: read the branches
+        # A pipeline of the snapshot (GraphQL's, converted) carries its 8-digit short id.
+        ([{"id": 9, "ref": "main", "short_sha": "aaaa1111"}], False),
+        ([{"id": 9, "ref": "main", "short_sha": "aaaa1112"}], True),
+        # GitLab's branch short_id may have 7 digits; fewer than 7 never match.
+        ([{"id": 9, "ref": "seven", "short_sha": "eeee5555"}], False),
+        ([{"id": 9, "ref": "seven", "sha": "eeee555"}], False),
+        ([{"id": 9, "ref": "main", "sha": "aaaa11"}], True),
     ],
 )
 def test_pipelines_show_a_push(listed: list[dict[str, Any]], push: bool) -> None:
-    stored = [_branch("main", "aaaa1111")]
+    stored = [_branch("main", "aaaa1111"), _branch("seven", "eeee555")]
     assert pipelines_show_a_push(listed, stored, {5}) is push
 
 
