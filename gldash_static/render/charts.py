@@ -19,27 +19,62 @@ def _heights(pipelines: Sequence[PipelineView], levels: int) -> list[int]:
     return [max(1, round((p.duration or 0.0) / longest * levels)) for p in pipelines]
 
 
-def sparkline(pipelines: Sequence[PipelineView]) -> Markup:
-    """A tiny bar chart of recent pipelines, oldest left; failed ones hang below the line.
+def spark_code(pipelines: Sequence[PipelineView]) -> str:
+    """Recent pipelines, oldest first, as the sparkline draws them: "f", "s3" (passed), "o1".
+
+    The projects page ships this code for every project and its script draws the same SVG
+    (`sparkSvg` in assets/gldash.js), so the drawing rule lives in `spark_svg` and its mirror.
+    """
+    recent = list(reversed(pipelines[:SPARK_BARS]))
+    if not recent:
+        return ""
+    return "".join(
+        "f" if p.state == "failed" else f"{'s' if p.state == 'success' else 'o'}{height}"
+        for p, height in zip(recent, _heights(recent, _SPARK_H), strict=True)
+    )
+
+
+_SPARK_KINDS = {"f": "failed", "s": "success", "o": "other"}
+
+
+def spark_svg(code: str) -> Markup:
+    """The sparkline of a `spark_code`: one path per kind of bar, failures hanging below the line.
 
     Decorative next to the success-rate column (hence aria-hidden), and written as one path
     per kind of bar with few distinct heights, so that 10,000 rows stay small once gzipped.
     """
-    recent = list(reversed(pipelines[:SPARK_BARS]))
-    if not recent:
-        return Markup("")
     paths: dict[str, list[str]] = {}
-    for n, (pipeline, height) in enumerate(zip(recent, _heights(recent, _SPARK_H), strict=True)):
-        x = n * 3
-        if pipeline.state == "failed":
+    x = 0
+    for kind, height in _spark_bars(code):
+        if kind == "f":
             paths.setdefault("failed", []).append(f"M{x} 7v4h2v-4")
         else:
-            kind = "success" if pipeline.state == "success" else "other"
-            paths.setdefault(kind, []).append(f"M{x} 7v-{height}h2v{height}")
+            paths.setdefault(_SPARK_KINDS[kind], []).append(f"M{x} 7v-{height}h2v{height}")
+        x += 3
+    if not paths:
+        return Markup("")
     body = "".join(
         f'<path class="c-{kind}" d="{"".join(d)}"/>' for kind, d in sorted(paths.items())
     )
     return Markup(f'<svg class="spark" viewBox="0 0 30 12" aria-hidden="true">{body}</svg>')
+
+
+def _spark_bars(code: str) -> list[tuple[str, int]]:
+    bars, n = [], 0
+    while n < len(code):
+        kind = code[n]
+        if kind == "f":
+            bars.append((kind, 0))
+            n += 1
+        else:
+            bars.append((kind, int(code[n + 1])))
+            n += 2
+    return bars
+
+
+def sparkline(pipelines: Sequence[PipelineView]) -> Markup:
+    """A tiny bar chart of recent pipelines, oldest left (see `spark_svg`)."""
+    return spark_svg(spark_code(pipelines))
 
 
 def history_chart(pipelines: Sequence[PipelineView], width: int = 640, height: int = 160) -> Markup:

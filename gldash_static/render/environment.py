@@ -95,6 +95,7 @@ def make_environment(zone: tzinfo, user_dir: Path | None = None) -> jinja2.Envir
         # List limits live in Python (rules.limits); templates cut lists with these.
         LIST_LIMIT=limits.LIST_LIMIT,
         GROUP_LIST_LIMIT=limits.GROUP_LIST_LIMIT,
+        PROJECTS_PAGE_ROWS=limits.PROJECTS_PAGE_ROWS,
         MERGE_REQUEST_LIMIT=limits.MERGE_REQUEST_LIMIT,
         OVERVIEW_BROKEN=limits.OVERVIEW_BROKEN,
         OVERVIEW_FETCH_ERRORS=limits.OVERVIEW_FETCH_ERRORS,

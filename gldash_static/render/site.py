@@ -24,6 +24,7 @@ from gldash_static.model import Snapshot
 from gldash_static.render import budget, feeds, views
 from gldash_static.render.environment import make_environment
 from gldash_static.render.markdown import Note, load_notes
+from gldash_static.render.project_index import index_script_json
 from gldash_static.render.text import iso_utc, safe_url
 
 # Files Pages may serve precompressed; anything else (images, archives) is left alone.
@@ -183,6 +184,7 @@ class _Site:
         self.snapshot = snapshot
         self.settings = site
         self.view = views.build(snapshot, site.stale_branch_days)
+        self.zone = zone
         self.env = make_environment(zone, site.templates_dir)
         self.notes: list[Note] = load_notes(site.pages)
         self.extra = extra
@@ -233,7 +235,8 @@ class _Site:
         view = self.view
         out.copy("assets", resources.assets_dir())
         out.write("index.html", self.page("overview.html", "index.html"))
-        out.write("projects.html", self.page("projects.html", "projects.html"))
+        rows = index_script_json(view.projects, self.zone)
+        out.write("projects.html", self.page("projects.html", "projects.html", project_data=rows))
         out.write("failures.html", self.page("failures.html", "failures.html"))
         out.write("branches.html", self.page("branches.html", "branches.html"))
         out.write("merge-requests.html", self.page("merge_requests.html", "merge-requests.html"))

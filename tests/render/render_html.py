@@ -14,6 +14,8 @@ class Page:
     tags: list[tuple[str, dict[str, str | None]]] = field(default_factory=list)
     text: list[str] = field(default_factory=list)
     scripts: list[str] = field(default_factory=list)  # bodies of inline <script> elements
+    # Bodies of <script type="application/json">: data a script reads, never run by a browser.
+    data_blocks: list[str] = field(default_factory=list)
     styles: list[str] = field(default_factory=list)  # bodies of inline <style> elements
 
     def find(self, tag: str) -> list[dict[str, str | None]]:
@@ -47,16 +49,20 @@ class _Parser(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.page.tags.append((tag, dict(attrs)))
-        if tag in {"script", "style"}:
+        if tag == "script" and dict(attrs).get("type") == "application/json":
+            self._in = "data"
+        elif tag in {"script", "style"}:
             self._in = tag
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == self._in:
+        if tag == self._in or (tag == "script" and self._in == "data"):
             self._in = None
 
     def handle_data(self, data: str) -> None:
         if self._in == "script":
             self.page.scripts.append(data)
+        elif self._in == "data":
+            self.page.data_blocks.append(data)
         elif self._in == "style":
             self.page.styles.append(data)
         else:

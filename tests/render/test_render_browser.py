@@ -18,6 +18,7 @@ from gldash_static.archive import Archive
 from gldash_static.config import ArchiveSettings
 from gldash_static.config.settings import SiteSettings
 from gldash_static.render import render_site
+from gldash_static.rules import limits
 
 pytestmark = pytest.mark.browser
 
@@ -409,6 +410,58 @@ def test_large_tables_page_rows_with_show_more(browser: Any, tmp_path: Path) -> 
     page.fill("#q", "service-001")
     assert len(_visible_rows(page)) == 100
     assert watch.errors == []
+    context.close()
+
+
+ROWS_HTML = "rows => rows.map(r => r.outerHTML)"
+
+
+def test_rows_the_script_builds_are_the_rows_the_server_writes(
+    browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond its first rows projects.html holds columns; the script's rows equal the macro's."""
+    snapshot = make_snapshot(projects=230, seed=2)
+    projects = snapshot["sources"][0]["projects"]
+    projects[150]["stale"] = {"reason": "fetch failed", "since": "2026-11-27T00:00:00Z"}
+    projects[160]["pipelines"] = []  # no pipeline: no time, duration or sparkline
+    projects[170]["topics"] = ["</script><b>x</b>", "a&b"]  # text, however it looks
+    settings = SiteSettings(timezone="Europe/Berlin")  # local times need the zone's offset
+    render_site(snapshot, tmp_path / "paged", settings)
+    monkeypatch.setattr(limits, "PROJECTS_PAGE_ROWS", 1000)
+    render_site(snapshot, tmp_path / "whole", settings)
+    whole_base = (tmp_path / "whole").as_uri() + "/"
+    context, page, _ = _open(browser, whole_base, java_script_enabled=False)
+    page.goto(whole_base + "projects.html")
+    written = page.eval_on_selector_all("#projects tbody tr", ROWS_HTML)
+    context.close()
+    assert len(written) == 230
+    kinds = ['class="stale"', "<small>", 'class="c-failed"', "<time", "<td>–</td>", "&lt;/script"]
+    for kind in kinds:
+        assert any(kind in row for row in written), kind  # every kind of cell is compared
+
+    base = (tmp_path / "paged").as_uri() + "/"
+    context, page, watch = _open(browser, base)
+    page.goto(base + "projects.html")
+    assert not page.locator("#partial").is_visible()
+    page.fill("#q", "no project is called this")
+    page.wait_for_function("() => document.querySelectorAll('#projects tbody tr').length === 0")
+    page.fill("#q", "")
+    page.click("#more")
+    page.click("#more")
+    assert page.eval_on_selector_all("#projects tbody tr", ROWS_HTML) == written
+    assert watch.errors == []
+    context.close()
+
+
+def test_without_javascript_the_projects_page_says_it_shows_the_first_rows(
+    browser: Any, tmp_path: Path
+) -> None:
+    render_site(make_snapshot(projects=230, seed=2), tmp_path / "public", SiteSettings())
+    base = (tmp_path / "public").as_uri() + "/"
+    context, page, _ = _open(browser, base, java_script_enabled=False)
+    page.goto(base + "projects.html")
+    assert page.eval_on_selector_all("#projects tbody tr", "rs => rs.length") == 100
+    assert page.locator("#partial").inner_text().startswith("Showing the first 100 of 230")
     context.close()
 
 

@@ -1,6 +1,8 @@
 /* gldash: progressive enhancement for the static dashboard. Every page works without it.
    Tables are read by header key (`<th data-k>`) and machine values (`data-*`), never by column
-   position or by parsing what a cell displays, so a template may reorder or restyle columns. */
+   position or by parsing what a cell displays, so a template may reorder or restyle columns.
+   The projects table is the exception that scales: its rows come from columns embedded in the
+   page (gldash_static/render/project_index.py), so 50,000 projects never become 50,000 rows. */
 (() => {
   "use strict";
 
@@ -64,62 +66,169 @@
     return byKey;
   }
 
-  /* A number cell's machine value: its data-v, else the datetime of its <time>. Cells without
-     one (no pipeline yet, nothing to measure) sort below every value. */
-  function machineValue(td) {
-    const v = td.getAttribute("data-v");
-    const time = v === null ? td.querySelector("time") : null;
-    const x = v !== null ? parseFloat(v) : time ? Date.parse(time.getAttribute("datetime")) : NaN;
-    return isNaN(x) ? -Infinity : x;
+  /* The sparkline of a spark code (gldash_static/render/charts.py `spark_code`, drawn there
+     by `spark_svg`: keep the two in step): one path per kind, failures hanging below. */
+  const SVG = "http://www.w3.org/2000/svg";
+  function sparkSvg(code) {
+    const kinds = { f: "failed", s: "success", o: "other" };
+    const d = Object.create(null);
+    for (let n = 0, x = 0; n < code.length; x += 3) {
+      const kind = kinds[code[n]];
+      if (!kind) break;
+      if (kind === "failed") {
+        d.failed = (d.failed || "") + "M" + x + " 7v4h2v-4";
+        n += 1;
+      } else {
+        const h = code[n + 1];
+        d[kind] = (d[kind] || "") + "M" + x + " 7v-" + h + "h2v" + h;
+        n += 2;
+      }
+    }
+    const names = Object.keys(d).sort();
+    if (!names.length) return null;
+    const svg = doc.createElementNS(SVG, "svg");
+    svg.setAttribute("class", "spark");
+    svg.setAttribute("viewBox", "0 0 30 12");
+    svg.setAttribute("aria-hidden", "true");
+    for (const name of names) {
+      const path = doc.createElementNS(SVG, "path");
+      path.setAttribute("class", "c-" + name);
+      path.setAttribute("d", d[name]);
+      svg.appendChild(path);
+    }
+    return svg;
   }
 
-  /* Projects table: filter, sort, URL state. Rows are indexed once; each keystroke only
-     scans arrays and swaps at most PAGE_STEP rows into the table body. */
+  // Compact duration as gldash_static/render/text.py `duration` writes it.
+  function duration(total) {
+    if (total === null) return "–";
+    if (total < 60) return total + "s";
+    const m = Math.floor(total / 60), pad = (v) => (v < 10 ? "0" : "") + v;
+    if (m < 60) return m + "m " + pad(total % 60) + "s";
+    return Math.floor(m / 60) + "h " + pad(m % 60) + "m";
+  }
+
+  function el(tag, text) {
+    const e = doc.createElement(tag);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  /* One row of the projects table from the page's columns, cell for cell what the
+     `project_rows` macro writes (a browser test compares them), in the header's column order. */
+  function rowBuilder(data, thead) {
+    const c = data.cols, labels = data.labels;
+    const number = (td, v, text) => {
+      if (v !== null) td.setAttribute("data-v", v);
+      td.textContent = text;
+      return td;
+    };
+    const cells = {
+      path(i) {
+        const td = el("td"), a = el("a", c.p[i]);
+        a.setAttribute("href", "p/" + c.k[i] + ".html");
+        td.appendChild(a);
+        if (c.x[i]) {
+          const s = el("span", "stale");
+          s.className = "stale";
+          td.append(" ", s);
+        }
+        return td;
+      },
+      status(i) {
+        const td = el("td"), st = c.s[i], label = labels[st] || ["none", st];
+        const span = el("span", label[1]);
+        span.className = "st s-" + label[0];
+        td.appendChild(span);
+        if (c.f[i] && st !== "failed") td.append(" ", el("small", "(last finished: failed)"));
+        return td;
+      },
+      last(i) {
+        const td = el("td"), t = c.t[i];
+        if (t === null) {
+          td.textContent = "–";
+          return td;
+        }
+        const time = el("time", new Date((t + c.o[i]) * 60000).toISOString().slice(0, 16).replace("T", " "));
+        time.setAttribute("datetime", new Date(t * 60000).toISOString().slice(0, 16) + "Z");
+        td.appendChild(time);
+        return td;
+      },
+      duration: (i) => number(el("td"), c.d[i], duration(c.d[i])),
+      recent(i) {
+        const td = el("td"), svg = sparkSvg(c.r[i]);
+        if (svg) td.appendChild(svg);
+        return td;
+      },
+      success: (i) => number(el("td"), c.c[i], c.c[i] === null ? "–" : c.c[i] + "%"),
+      mrs: (i) => number(el("td"), c.m[i], String(c.m[i])),
+      stale: (i) => number(el("td"), c.b[i], String(c.b[i])),
+      topics(i) {
+        const td = el("td");
+        for (const t of c.g[i]) td.append(el("span", t), " ");
+        return td;
+      },
+      vis: (i) => el("td", c.v[i])
+    };
+    return (i) => {
+      // The header's order when the row is built: a column moved after load is followed.
+      const order = Array.from(thead.rows[0].cells, (th) => th.getAttribute("data-k") || th.getAttribute("data-c") || "");
+      const tr = el("tr");
+      tr.setAttribute("data-s", c.s[i]);
+      if (c.f[i]) tr.setAttribute("data-f", "1");
+      for (const key of order) tr.appendChild(cells[key] ? cells[key](i) : el("td"));
+      return tr;
+    };
+  }
+
+  /* Projects table: filter, sort, URL state over every project's columns, embedded in the
+     page; the server wrote only the first rows. Each keystroke scans arrays and puts at most
+     a page of rows (built once, when first shown) into the table body. */
   function projects() {
     const table = doc.getElementById("projects");
     const form = doc.getElementById("filters");
-    if (!table || !form) return;
-    const tbody = table.tBodies[0];
-    const rows = Array.from(tbody.rows);
-    const n = rows.length;
-    const heads = headers(table);
-    const cell = (r, key) => (heads[key] ? r.cells[heads[key].cellIndex] : null);
-    const text = (r, key) => {
-      const c = cell(r, key);
-      return c ? c.textContent : "";
-    };
-    const hay = [], state = [], failing = [], ns = [], topics = [], vis = [];
-    for (const r of rows) {
-      const tc = cell(r, "topics");
-      const tl = tc ? Array.from(tc.children, (el) => el.textContent) : [];
-      const pc = cell(r, "path");
-      const link = pc && pc.querySelector("a");
-      const path = link ? link.textContent : "";
-      topics.push(tl);
-      state.push(r.getAttribute("data-s"));
-      failing.push(r.hasAttribute("data-f"));
-      ns.push(path.slice(0, path.lastIndexOf("/")));
-      vis.push(text(r, "vis"));
-      hay.push((text(r, "path") + " " + tl.join(" ")).toLowerCase());
+    const source = doc.getElementById("project-data");
+    if (!table || !form || !source) return;
+    let data;
+    try {
+      data = JSON.parse(source.textContent);
+    } catch (e) {
+      return; // the server's rows stay, without filters
     }
+    const c = data.cols;
+    const n = c.p.length;
+    const tbody = table.tBodies[0];
+    const heads = headers(table);
+    const build = rowBuilder(data, table.tHead);
+    const built = new Array(n);
+    const row = (i) => built[i] || (built[i] = build(i));
+    const state = c.s, failing = c.f.map(Boolean), topics = c.g, vis = c.v;
+    // What the path cell reads, as the filter and the sort have always matched it.
+    const pathText = c.p.map((p, i) => (c.x[i] ? p + " stale" : p));
+    const ns = c.p.map((p) => p.slice(0, p.lastIndexOf("/")));
+    const hay = pathText.map((p, i) => (p + " " + topics[i].join(" ")).toLowerCase());
+    const partial = doc.getElementById("partial");
+    if (partial) partial.hidden = true;
 
     /* Sort keys of every row for one column, by the header's data-sort: "text" compares the
        cell's text, "status" the row's state in the header's data-order with failing default
-       branches first; anything else is a number column. */
+       branches first; anything else is a number column, without a value sorting last. */
     function sortKeys(th) {
-      const kind = th.getAttribute("data-sort");
-      const col = th.cellIndex;
+      const kind = th.getAttribute("data-sort"), key = th.getAttribute("data-k");
       if (kind === "status") {
         const ranks = (th.getAttribute("data-order") || "").split(" ");
-        return rows.map((r, i) => (failing[i] ? 0 : ranks.length) + ranks.indexOf(state[i]));
+        return state.map((s, i) => (failing[i] ? 0 : ranks.length) + ranks.indexOf(s));
       }
-      if (kind === "text") return rows.map((r) => r.cells[col].textContent.toLowerCase());
-      return rows.map((r) => machineValue(r.cells[col]));
+      const texts = { path: pathText, topics: topics.map((t) => t.map((x) => x + " ").join("")), vis: vis };
+      if (kind === "text") return (texts[key] || pathText).map((t) => t.toLowerCase());
+      const numbers = { last: c.t, duration: c.d, success: c.c, mrs: c.m, stale: c.b }[key] || [];
+      return state.map((s, i) => (numbers[i] === null || numbers[i] === undefined ? -Infinity : numbers[i]));
     }
 
-    const natural = rows.map((r, i) => i);
-    // `shown` starts as what the server rendered: every row, in page order.
-    let order = natural, sortKey = "", limit = PAGE_STEP, shown = natural;
+    const natural = Array.from({ length: n }, (x, i) => i);
+    // `shown` starts as what the server rendered: its first rows, in page order.
+    const served = Array.from(tbody.rows);
+    let order = natural, sortKey = "", limit = PAGE_STEP, shown = natural.slice(0, served.length);
     const fields = {
       q: doc.getElementById("q"),
       status: doc.getElementById("f-status"),
@@ -169,7 +278,7 @@
       const same = next.length === shown.length && next.every((i, s) => i === shown[s]);
       if (!same) {
         const frag = doc.createDocumentFragment();
-        for (const i of next) frag.appendChild(rows[i]);
+        for (const i of next) frag.appendChild(row(i));
         tbody.replaceChildren(frag);
         shown = next;
       }
