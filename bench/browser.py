@@ -48,6 +48,7 @@ def cold_load(url: str) -> dict[str, Any]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(300_000)  # a slow page is a measurement, not a crash
         encodings: list[str] = []
         page.on(
             "response",

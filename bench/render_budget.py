@@ -68,6 +68,7 @@ def measure_filter(site: Path) -> dict[str, Any]:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.set_default_timeout(300_000)  # a slow page is a measurement, not a crash
             started = time.perf_counter()
             page.goto(url, wait_until="load")
             page.wait_for_function("() => !document.getElementById('filters').hidden")
