@@ -123,7 +123,8 @@
       td.textContent = text;
       return td;
     };
-    const cells = {
+    // No prototype: a header key such as "constructor" finds no cell maker.
+    const cells = Object.assign(Object.create(null), {
       path(i) {
         const td = el("td"), a = el("a", c.p[i]);
         a.setAttribute("href", "p/" + c.k[i] + ".html");
@@ -136,7 +137,7 @@
         return td;
       },
       status(i) {
-        const td = el("td"), st = c.s[i], label = labels[st] || ["none", st];
+        const td = el("td"), st = c.s[i], label = Object.prototype.hasOwnProperty.call(labels, st) ? labels[st] : ["none", st];
         const span = el("span", label[1]);
         span.className = "st s-" + label[0];
         td.appendChild(span);
@@ -169,7 +170,7 @@
         return td;
       },
       vis: (i) => el("td", c.v[i])
-    };
+    });
     return (i) => {
       // The header's order when the row is built: a column moved after load is followed.
       const order = Array.from(thead.rows[0].cells, (th) => th.getAttribute("data-k") || th.getAttribute("data-c") || "");
@@ -181,6 +182,22 @@
     };
   }
 
+  /* The page's columns, or null when they are not what this script reads. */
+  function projectData(text) {
+    let data;
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      return null;
+    }
+    if (!data || data.format !== 1 || !data.cols || !data.labels || !Array.isArray(data.cols.p)) return null;
+    const n = data.cols.p.length;
+    for (const key of "kpxsftodrcmbgv") {
+      if (!Array.isArray(data.cols[key]) || data.cols[key].length !== n) return null;
+    }
+    return data;
+  }
+
   /* Projects table: filter, sort, URL state over every project's columns, embedded in the
      page; the server wrote only the first rows. Each keystroke scans arrays and puts at most
      a page of rows (built once, when first shown) into the table body. */
@@ -188,13 +205,13 @@
     const table = doc.getElementById("projects");
     const form = doc.getElementById("filters");
     const source = doc.getElementById("project-data");
-    if (!table || !form || !source) return;
-    let data;
-    try {
-      data = JSON.parse(source.textContent);
-    } catch (e) {
-      return; // the server's rows stay, without filters
+    if (!table || !form || !table.tHead) return;
+    if (!source) {
+      console.warn("gldash: projects.html has no project-data block; filters are off");
+      return;
     }
+    const data = projectData(source.textContent);
+    if (!data) return; // the server's rows stay, without filters
     const c = data.cols;
     const n = c.p.length;
     const tbody = table.tBodies[0];
@@ -212,16 +229,19 @@
 
     /* Sort keys of every row for one column, by the header's data-sort: "text" compares the
        cell's text, "status" the row's state in the header's data-order with failing default
-       branches first; anything else is a number column, without a value sorting last. */
+       branches first; anything else is a number column, where no value sorts below every value. */
     function sortKeys(th) {
       const kind = th.getAttribute("data-sort"), key = th.getAttribute("data-k");
       if (kind === "status") {
         const ranks = (th.getAttribute("data-order") || "").split(" ");
         return state.map((s, i) => (failing[i] ? 0 : ranks.length) + ranks.indexOf(s));
       }
-      const texts = { path: pathText, topics: topics.map((t) => t.map((x) => x + " ").join("")), vis: vis };
+      const texts = Object.assign(Object.create(null), {
+        path: pathText, topics: topics.map((t) => t.map((x) => x + " ").join("")), vis: vis
+      });
       if (kind === "text") return (texts[key] || pathText).map((t) => t.toLowerCase());
-      const numbers = { last: c.t, duration: c.d, success: c.c, mrs: c.m, stale: c.b }[key] || [];
+      const columns = Object.assign(Object.create(null), { last: c.t, duration: c.d, success: c.c, mrs: c.m, stale: c.b });
+      const numbers = columns[key] || [];
       return state.map((s, i) => (numbers[i] === null || numbers[i] === undefined ? -Infinity : numbers[i]));
     }
 

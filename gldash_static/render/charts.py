@@ -16,7 +16,8 @@ _SPARK_H = 6  # bar heights 1..6 above the baseline; failures hang below it
 
 def _heights(pipelines: Sequence[PipelineView], levels: int) -> list[int]:
     longest = max((p.duration or 0.0) for p in pipelines) or 1.0
-    return [max(1, round((p.duration or 0.0) / longest * levels)) for p in pipelines]
+    # Clamped both ways: GitLab data may carry negative durations, and a code digit is 1..levels.
+    return [min(levels, max(1, round((p.duration or 0.0) / longest * levels))) for p in pipelines]
 
 
 def spark_code(pipelines: Sequence[PipelineView]) -> str:

@@ -3,7 +3,7 @@
 At 50,000 projects a table of every row is 27 MB of HTML (1.7 MB gzipped) and more DOM than
 a browser builds in 30 s, so projects.html writes its first rows as HTML (what a visitor
 without JavaScript sees) and embeds every row as columns of values; the script filters and
-sorts those and builds at most a page of rows at a time (`projectRow` in assets/gldash.js,
+sorts those and builds at most a page of rows at a time (`rowBuilder` in assets/gldash.js,
 which a browser test holds equal to the `project_rows` macro).
 """
 
@@ -34,9 +34,16 @@ def project_index(projects: Sequence[ProjectView], zone: tzinfo) -> dict[str, ob
         cols["s"].append(p.state)
         cols["f"].append(1 if p.failing else 0)
         # Whole minutes, as the table shows; the offset turns them into the site's local time.
-        cols["t"].append(None if created is None else int(created.timestamp() // 60))
+        minute = None if created is None else int(created.timestamp() // 60)
+        cols["t"].append(minute)
         offset = None if created is None else created.astimezone(zone).utcoffset()
-        cols["o"].append(None if offset is None else int(offset.total_seconds() // 60))
+        # The local minute less the UTC one, each floored as strftime does: an offset with
+        # seconds in it (Africa/Monrovia until 1972) still shows the minute the macro shows.
+        cols["o"].append(
+            None
+            if minute is None or offset is None or created is None
+            else int((created.timestamp() + offset.total_seconds()) // 60) - minute
+        )
         cols["d"].append(None if d is None else round(d))
         cols["r"].append(spark_code(p.pipelines))
         rate = p.success_rate
