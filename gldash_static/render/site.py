@@ -132,18 +132,21 @@ class _Writer:
         if path.endswith(".html"):
             self.pages += 1
 
-    def copy(self, path: str, source: Path, omit: Sequence[str] = ()) -> None:
+    def copy(self, path: str, source: Path, omit: Sequence[str] = (), link: bool = True) -> None:
         if source.is_dir():
             for item in sorted(source.rglob("*")):
                 relative = item.relative_to(source).as_posix()
                 if item.is_file() and not item.name.startswith(".") and relative not in omit:
-                    self.copy(f"{path}/{relative}", item)
+                    self.copy(f"{path}/{relative}", item, link=link)
             return
         if path in self.written:
             raise RenderError(f"two files would be written to {path}")
         self.written.add(path)
         target = self.root / path
         target.parent.mkdir(parents=True, exist_ok=True)
+        if not link:
+            shutil.copyfile(source, target)
+            return
         try:
             # Archived files are never rewritten in place, so sharing the inode is safe and cheap.
             os.link(source, target)
@@ -233,7 +236,8 @@ class _Site:
 
     def write_all(self, out: _Writer, extra_files: Sequence[ExtraFile]) -> None:
         view = self.view
-        out.copy("assets", resources.assets_dir())
+        # Copied, never linked: a step that edits public/assets in place must not edit gldash.
+        out.copy("assets", resources.assets_dir(), link=False)
         out.write("index.html", self.page("overview.html", "index.html"))
         rows = index_script_json(view.projects, self.zone)
         out.write("projects.html", self.page("projects.html", "projects.html", project_data=rows))

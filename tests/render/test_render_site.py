@@ -12,6 +12,7 @@ from factories import make_snapshot
 from render_html import parse
 from render_support import NOTES_PAGE, TOP_PAGES
 
+from gldash_static import resources
 from gldash_static.config.settings import SiteSettings
 from gldash_static.errors import RenderError
 from gldash_static.outdir import MARKER
@@ -84,6 +85,14 @@ def test_shared_text_files_have_identical_gzip_copies(site_dir: Path) -> None:
             data = gz.read_bytes()
             assert data[4:8] == b"\0\0\0\0", "gzip mtime must be 0"
             assert gzip.decompress(data) == path.read_bytes()
+
+
+def test_the_sites_assets_are_copies_that_leave_gldash_alone(site_dir: Path) -> None:
+    """A deploy step that edits public/assets in place (minify, append) must not edit gldash."""
+    for name in ("site.css", "gldash.js"):
+        published, source = site_dir / "assets" / name, resources.assets_dir() / name
+        assert published.read_bytes() == source.read_bytes()
+        assert not published.samefile(source), name
 
 
 def test_same_snapshot_renders_identical_bytes(tmp_path: Path) -> None:

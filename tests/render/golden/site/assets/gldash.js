@@ -283,18 +283,19 @@
       const q = fields.q.value.trim().toLowerCase();
       const st = fields.status.value, g = fields.group.value, tp = fields.topic.value, v = fields.vis.value;
       const gp = g + "/";
-      const match = [];
-      let failed = 0;
+      // Matches are counted, and only the shown ones kept: at 50,000 projects a broad query
+      // would otherwise build a 50,000-entry array on every keystroke.
+      const next = [];
+      let matched = 0, failed = 0;
       for (const i of order) {
         if (q && hay[i].indexOf(q) < 0) continue;
         if (st === "failing" ? !failing[i] : st && state[i] !== st) continue;
         if (g && ns[i] !== g && ns[i].lastIndexOf(gp, 0) !== 0) continue;
         if (tp && topics[i].indexOf(tp) < 0) continue;
         if (v && vis[i] !== v) continue;
-        match.push(i);
+        if (matched++ < limit) next.push(i);
         if (failing[i]) failed++;
       }
-      const next = match.slice(0, limit);
       const same = next.length === shown.length && next.every((i, s) => i === shown[s]);
       if (!same) {
         const frag = doc.createDocumentFragment();
@@ -302,11 +303,11 @@
         tbody.replaceChildren(frag);
         shown = next;
       }
-      count.textContent = match.length.toLocaleString("en") + " of " + n.toLocaleString("en") +
+      count.textContent = matched.toLocaleString("en") + " of " + n.toLocaleString("en") +
         " projects match, " + failed.toLocaleString("en") + " failing" +
-        (match.length > next.length ? "; showing the first " + next.length.toLocaleString("en") : "") + ".";
-      more.hidden = match.length <= next.length;
-      more.textContent = "Show " + Math.min(PAGE_STEP, match.length - next.length).toLocaleString("en") + " more";
+        (matched > next.length ? "; showing the first " + next.length.toLocaleString("en") : "") + ".";
+      more.hidden = matched <= next.length;
+      more.textContent = "Show " + Math.min(PAGE_STEP, matched - next.length).toLocaleString("en") + " more";
       saveSoon();
     }
 
