@@ -371,7 +371,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="gldash benchmarks (issue 8)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
     parser.add_argument(
-        "--docs-only", action="store_true", help="rewrite docs/benchmarks.md from results.json"
+        "--docs-only",
+        action="store_true",
+        help="rederive targets and rewrite docs/benchmarks.md from results.json",
     )
     parser.add_argument(
         "--only",
@@ -382,7 +384,9 @@ def main() -> int:
     notes_file = REPO / "bench" / "analysis.md"
     if args.docs_only:
         results = json.loads(RESULTS.read_text())
+        results["targets"] = report.targets(results)  # derived from the raw numbers
         results["notes"] = notes_file.read_text() if notes_file.is_file() else None
+        RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
         DOCS.write_text(markdown(results))
         return 0
     plan = QUICK if args.quick else FULL

@@ -147,7 +147,9 @@ def scale_render_targets(results: dict[str, Any]) -> list[dict[str, str]]:
         )
     large = results.get("browser_large")
     if large and large.get("projects") == 50000:
-        p95 = large["filter"]["done_p95"]
+        # Issue 15 asks for the next frame (requestAnimationFrame after the key event); the
+        # frame rendered (the first task after it) is shown beside it, as for issue 5.
+        p95 = large["filter"]["raf_p95"]
         rows += [
             {
                 "target": "projects page of 50,000 rows ≤1 MB transferred",
@@ -156,9 +158,9 @@ def scale_render_targets(results: dict[str, Any]) -> list[dict[str, str]]:
                 "verdict": _verdict(large["transfer"] <= 1e6),
             },
             {
-                "target": "filter keystroke ≤50 ms p95 (50,000 projects)",
-                "measured": f"{p95:.1f} ms to the frame rendered "
-                f"({large['filter']['raf_p95']:.1f} ms to next frame)",
+                "target": "filter keystroke ≤50 ms p95 to the next frame (50,000 projects)",
+                "measured": f"{p95:.1f} ms to the next frame "
+                f"({large['filter']['done_p95']:.1f} ms to the frame rendered)",
                 "verdict": _verdict(p95 <= 50),
             },
         ]
