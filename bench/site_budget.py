@@ -48,8 +48,9 @@ def run_site_budget(projects: int, days: int, log: Log) -> dict[str, Any]:
         builds = [start + timedelta(hours=h) for h in range(days * 24)]
         kept = sorted(retention.keep(builds, RetentionSettings()))
         now: list[datetime] = [start]
+        archive_dir = Path(tmp) / "archive"
         archive = Archive(
-            ArchiveSettings(dir=Path(tmp) / "archive", carry_forward="none"),
+            ArchiveSettings(dir=archive_dir, carry_forward="none"),
             clock=lambda: now[0],
         )
         log(f"site budget: {projects:,} projects, {len(builds)} hourly builds, {len(kept)} kept")
@@ -65,7 +66,12 @@ def run_site_budget(projects: int, days: int, log: Log) -> dict[str, Any]:
             archive.add(snapshot)
             fetch_s, archive_s = fetch_s + t1 - t0, archive_s + time.perf_counter() - t1
             if n % 25 == 0:
-                log(f"  build {n + 1}/{len(kept)} ({moment:%Y-%m-%d %H:%M})")
+                # The archive's size so far: a run stopped early can still be projected.
+                stored = sum(f.stat().st_size for f in archive_dir.rglob("*") if f.is_file())
+                log(
+                    f"  build {n + 1}/{len(kept)} ({moment:%Y-%m-%d %H:%M}), "
+                    f"archive {stored / 1e6:.1f} MB"
+                )
         t0 = time.perf_counter()
         result = render_site(
             snapshot,
