@@ -222,7 +222,7 @@
     const state = c.s, failing = c.f.map(Boolean), topics = c.g, vis = c.v;
     // What the path cell reads, as the filter and the sort have always matched it.
     const pathText = c.p.map((p, i) => (c.x[i] ? p + " stale" : p));
-    const ns = c.p.map((p) => p.slice(0, p.lastIndexOf("/")));
+    const ns = c.p.map((p) => p.slice(0, Math.max(0, p.lastIndexOf("/"))));  // "" without a group
     const hay = pathText.map((p, i) => (p + " " + topics[i].join(" ")).toLowerCase());
     const partial = doc.getElementById("partial");
     if (partial) partial.hidden = true;
