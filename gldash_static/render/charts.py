@@ -100,9 +100,9 @@ def history_chart(pipelines: Sequence[PipelineView], width: int = 640, height: i
             f"#{pipeline.id} {pipeline.ref}: {STATE_LABEL.get(pipeline.state, pipeline.label)}, "
             f"{duration(pipeline.duration)}"
         )
+        # A path, not a <rect>: half the bytes of x/y/width/height, on every project page.
         bars.setdefault(pipeline.state, []).append(
-            f'<rect x="{x}" y="{plot_h - h}" width="{bar_w}" height="{h}">'
-            f"<title>{tip}</title></rect>"
+            f'<path d="M{x} {plot_h}v-{h}h{bar_w}v{h}z"><title>{tip}</title></path>'
         )
         if pipeline.state == "failed":
             cx = x + bar_w // 2

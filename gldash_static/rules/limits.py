@@ -9,7 +9,7 @@ RECENT_FAILURES = 200  # pipelines listed on the failures page; older ones are i
 # Short lists that point to a full one elsewhere; templates get them as globals, never literals.
 OVERVIEW_BROKEN = 50  # failing default branches on the overview; all are on the failures page
 OVERVIEW_FETCH_ERRORS = 20  # fetch errors on the overview; all are in health.json
-PROJECT_FAILED_PIPELINES = 5  # failed pipelines whose jobs a project page lists
+PROJECT_FAILED_PIPELINES = 3  # failed pipelines whose jobs a project page lists
 # Rows of a project page's pipeline table: the chart above it shows more, GitLab all of them,
 # and at 5,000 projects each further row costs 1.5 MB of the Pages site.
 PROJECT_TABLE_PIPELINES = 5
@@ -17,8 +17,8 @@ PROJECT_TABLE_PIPELINES = 5
 PROJECT_CHART_PIPELINES = 30
 # Rows of a group page's project table, failing first; projects.html?group= lists them all.
 # A top-level group of 1,000 projects made a 250 KB page, repeated at every level above;
-# at 200 rows the g/ pages of a 5,000-project site took 6.7 MB.
-GROUP_LIST_LIMIT = 100
+# at 200 rows the g/ pages of a 5,000-project site took 6.7 MB, at 100 rows 5.4 MB.
+GROUP_LIST_LIMIT = 50
 # Rows projects.html writes as HTML (for visitors without JavaScript); its script builds the
 # rest from the page's embedded columns, this many at a time ("Show more" adds as many).
 # All of them as HTML made 27 MB at 50,000 projects, more DOM than a browser built in 30 s.

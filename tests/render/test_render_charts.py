@@ -33,9 +33,12 @@ def test_sparkline_empty_for_no_pipelines() -> None:
 def test_history_chart_titles_every_bar_and_marks_failures() -> None:
     pipelines = _pipelines()
     page = parse(str(charts.history_chart(pipelines)))
-    assert len(page.find("rect")) == len(pipelines)
-    marks = [a for a in page.find("path") if a["class"] == "mark"]
-    assert len(marks) == sum(p.state == "failed" for p in pipelines)
+    bars = [a for a in page.find("path") if a.get("class") != "mark"]
+    assert len(bars) == len(pipelines) == len(page.find("title")) - 1  # one is the chart's
+    assert all(str(a["d"]).endswith("z") for a in bars)
+    marks = [a for a in page.find("path") if a.get("class") == "mark"]
+    failed = sum(p.state == "failed" for p in pipelines)
+    assert failed and str(marks[0]["d"]).count("M") == failed
     assert "oldest first" in page.all_text
     assert "style" not in str(charts.history_chart(pipelines))
 
