@@ -145,7 +145,7 @@ def targets(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
             {
                 "target": f"site at {row['projects']:,} projects, archive after "
                 f"{row['days']} days of hourly builds: ≤ {row['limit_mb']:g} MB, "
-                f"≤ {row['max_files']:,} files",
+                f"≤ {row['max_files']:,} files" + (f" ({row['run']})" if row.get("run") else ""),
                 "measured": measured,
                 "verdict": _verdict(row),
             }
