@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from markupsafe import Markup
 
@@ -33,17 +33,9 @@ def project_index(projects: Sequence[ProjectView], zone: tzinfo) -> dict[str, ob
         cols["x"].append(1 if p.stale_reason else 0)
         cols["s"].append(p.state)
         cols["f"].append(1 if p.failing else 0)
-        # Whole minutes, as the table shows; the offset turns them into the site's local time.
-        minute = None if created is None else int(created.timestamp() // 60)
+        minute, offset = _minutes(created, zone)
         cols["t"].append(minute)
-        offset = None if created is None else created.astimezone(zone).utcoffset()
-        # The local minute less the UTC one, each floored as strftime does: an offset with
-        # seconds in it (Africa/Monrovia until 1972) still shows the minute the macro shows.
-        cols["o"].append(
-            None
-            if minute is None or offset is None or created is None
-            else int((created.timestamp() + offset.total_seconds()) // 60) - minute
-        )
+        cols["o"].append(offset)
         cols["d"].append(None if d is None else round(d))
         cols["r"].append(spark_code(p.pipelines))
         rate = p.success_rate
@@ -55,6 +47,20 @@ def project_index(projects: Sequence[ProjectView], zone: tzinfo) -> dict[str, ob
     states = sorted({str(s) for s in cols["s"]})
     labels = {s: [s if s in STATE_ICON else "none", STATE_LABEL.get(s, s)] for s in states}
     return {"format": FORMAT, "labels": labels, "cols": cols}
+
+
+def _minutes(moment: datetime | None, zone: tzinfo) -> tuple[int | None, int | None]:
+    """Whole UTC minutes, as the table shows them, and the local minute less the UTC one.
+
+    Both are floored as strftime floors them: an offset with seconds in it (Africa/Monrovia
+    until 1972) still gives the minute the macro shows.
+    """
+    if moment is None:
+        return None, None
+    seconds = moment.timestamp()
+    shift = moment.astimezone(zone).utcoffset() or timedelta(0)
+    minute = int(seconds // 60)
+    return minute, int((seconds + shift.total_seconds()) // 60) - minute
 
 
 def index_script_json(projects: Sequence[ProjectView], zone: tzinfo) -> Markup:
