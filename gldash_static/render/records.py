@@ -127,6 +127,11 @@ class ProjectView:
     head: PipelineView | None = None  # newest default-branch pipeline
     last: PipelineView | None = None  # newest pipeline on any ref
     broken_by: PipelineView | None = None  # the failed pipeline that makes it failing
+    # The current red streak of the default branch: when its first failed pipeline was
+    # created, how many failed pipelines it has lasted, and that first pipeline.
+    red_since: datetime | None = None
+    red_pipelines: int = 0
+    red_first: PipelineView | None = None
     success_rate: float | None = None
     median_duration: float | None = None
     stale_branches: int = 0

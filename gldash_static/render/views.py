@@ -39,6 +39,7 @@ from gldash_static.rules.facts import (
     failing_default,
     head_pipeline,
     is_stale_branch,
+    red_streak,
     success_rate,
 )
 from gldash_static.rules.limits import RECENT_FAILURES
@@ -205,6 +206,10 @@ def project_view(
     view.failing = failing_default(raw)
     deciding = head_pipeline(raw)
     view.broken_by = shown[id(deciding)] if view.failing and deciding is not None else None
+    streak = [shown[id(p)] for p in red_streak(raw)] if view.failing else []
+    if streak:
+        view.red_first, view.red_pipelines = streak[-1], len(streak)
+        view.red_since = streak[-1].created
     view.success_rate = _success_rate(pipelines)
     durations = [p.duration for p in on_default if p.duration is not None]
     view.median_duration = statistics.median(durations) if durations else None

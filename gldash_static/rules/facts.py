@@ -34,6 +34,23 @@ def failing_default(project: Project) -> bool:
     return head is not None and head.get("status") == "failed"
 
 
+def red_streak(project: Project) -> list[Pipeline]:
+    """The failed deciding pipelines of the default branch since its last success, newest first.
+
+    Canceled, skipped and running pipelines neither start nor end a streak. Empty when the
+    branch is not failing. Only the kept pipelines are seen: when every kept deciding pipeline
+    failed, the streak may have started earlier (the fetch's `red_streak` record knows).
+    """
+    streak: list[Pipeline] = []
+    for pipeline in default_branch_pipelines(project):
+        status = pipeline.get("status")
+        if status == "success":
+            break
+        if status == "failed":
+            streak.append(pipeline)
+    return streak
+
+
 def is_stale_branch(branch: Branch, now: datetime, stale_days: int = STALE_BRANCH_DAYS) -> bool:
     """Whether a branch is stale: not default, not merged, no commit for over `stale_days`."""
     if branch.get("default") or branch.get("merged"):
