@@ -315,7 +315,7 @@ class Archive:
     # -- the site ------------------------------------------------------------------------
 
     def pages(self, snapshot: Snapshot, stale_days: int = STALE_BRANCH_DAYS) -> list[ExtraPage]:
-        """The Archive, Trends and Changes pages for render_site(extra_pages=...)."""
+        """The Archive, Changes and Trends pages (one per group) for render_site(extra_pages=)."""
         from gldash_static.render import ExtraPage
 
         rows = self.rows()
@@ -323,6 +323,16 @@ class Archive:
         changes = self.changes(snapshot, stale_days)
         older = [r for r in rows if r["time"] < current]
         previous_href = f"{SITE_DIR}/{older[-1]['path']}" if older else None
+        # trends.html for the organisation (in the navigation), trends/<key>.html per group
+        trends = [
+            ExtraPage(
+                path=path,
+                template="trends.html",
+                context={"trends": view},
+                nav_title="Trends" if path == "trends.html" else None,
+            )
+            for path, view in pages.trends_pages(self.history(), pages.group_keys(snapshot))
+        ]
         return [
             ExtraPage(
                 path="archive.html",
@@ -339,18 +349,14 @@ class Archive:
                 },
                 nav_title="Archive",
             ),
-            ExtraPage(
-                path="trends.html",
-                template="trends.html",
-                context={"trends": pages.trends_view(self.history())},
-                nav_title="Trends",
-            ),
+            trends[0],
             ExtraPage(
                 path="changes.html",
                 template="changes.html",
                 context={"changes": pages.changes_view(changes, previous_href)},
                 nav_title="Changes",
             ),
+            *trends[1:],
         ]
 
     def files(self, snapshot: Snapshot | None = None) -> list[ExtraFile]:

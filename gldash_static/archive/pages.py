@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from markupsafe import Markup
 
+from gldash_static import svgchart
 from gldash_static.archive import charts, facts
 from gldash_static.archive.changes import Changes
 from gldash_static.archive.history import Figures, History
 from gldash_static.archive.store import IndexRow
+from gldash_static.model import Snapshot
 from gldash_static.rules.facts import success_rate
 from gldash_static.rules.text import PATH_CHARS, clean
+from gldash_static.svgchart import Kind
 
 TABLE_DAYS = 14  # the text table under the charts: the charts' figures for the latest days
 TREND_DAYS = 730  # charts show at most two years, one point per day
+# How a figure is shown: a count, a ratio 0..1 (as a percentage) or seconds (as a duration).
+MetricKind = Literal["count", "ratio", "duration"]
 # GitLab paths are letters, digits, '_', '.', '-' and '/'; anything else in an anchor is a dash.
 _NOT_ANCHOR = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -27,11 +35,6 @@ def _size(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:,.1f} KB"
     return f"{size / 1024 / 1024:,.1f} MB"
-
-
-def _seconds(value: float) -> str:
-    total = round(value)
-    return f"{total}s" if total < 60 else f"{total // 60}m {total % 60:02d}s"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,108 +99,232 @@ def archive_view(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class DayFigures:
-    """One day of one series, for the text table."""
+@dataclass(frozen=True)
+class Metric:
+    """One daily figure: a column of the Trends tables and a series of a Trends chart."""
 
-    date: str
-    pipelines: int
-    success_rate: float | None
-    p50: float | None
-    p95: float | None
-    failing: int
+    key: str
+    header: str  # the table's column
+    name: str  # the series in legends and tooltips
+    kind: MetricKind
+    get: Callable[[Figures], float | None]
 
 
 @dataclass(frozen=True)
-class SeriesView:
-    """The trend of the whole organisation or of one group."""
+class ChartSpec:
+    """One chart of a Trends page: the metrics it draws (one line each, or bars for one)."""
 
-    key: str  # "" for everything, else the group path
+    key: str
     title: str
-    anchor: str
-    rate_chart: Markup
-    volume_chart: Markup
-    duration_chart: Markup
-    failing_chart: Markup
-    latest: DayFigures | None
-    recent: list[DayFigures]  # newest first, TABLE_DAYS at most
-    total_pipelines: int
-    success_rate: float | None  # over the whole period
+    metrics: tuple[Metric, ...]
+    bars: bool = False
+
+
+PIPELINES = Metric("pipelines", "Pipelines", "pipelines", "count", lambda f: f.pipelines)
+RATE = Metric(
+    "rate", "Success rate", "success rate", "ratio", lambda f: success_rate(f.success, f.failed)
+)
+P50 = Metric("p50", "Median duration", "median", "duration", lambda f: f.p50)
+P95 = Metric("p95", "95th percentile", "95th percentile", "duration", lambda f: f.p95)
+FAILING = Metric("failing", "Failing default branches", "failing", "count", lambda f: f.failing)
+# Each page draws these in this order, and its tables show their metrics as columns: a new
+# figure in history.json needs a Metric here and a place in a chart, nothing else.
+CHARTS = (
+    ChartSpec("volume", "Pipelines finished a day", (PIPELINES,), bars=True),
+    ChartSpec("rate", "Success rate a day", (RATE,)),
+    ChartSpec("duration", "Pipeline duration: median and 95th percentile", (P50, P95)),
+    ChartSpec("failing", "Failing default branches at the end of the day", (FAILING,)),
+)
+_AXIS: dict[MetricKind, Kind] = {"count": "count", "ratio": "percent", "duration": "duration"}
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One figure in a table: its value, and the kind that says how to show it."""
+
+    kind: MetricKind
+    value: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class DayRow:
+    """One day of the tables: the date and a Cell per column."""
+
+    date: str
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """One drawn chart, with its caption and legend."""
+
+    key: str
+    title: str
+    svg: Markup
+    legend: Markup
+
+
+@dataclass(frozen=True, slots=True)
+class TrendLink:
+    """One entry of the Trends pages' picker."""
+
+    title: str
+    href: str  # relative to the site root
+    current: bool
 
 
 @dataclass(frozen=True)
 class TrendsView:
-    """Context of trends.html."""
+    """Context of trends.html: the organisation's page, or one group's."""
 
+    key: str  # "" for the organisation, else the page key of the group
+    title: str
     days: int
     first: str | None
     last: str | None
-    series: list[SeriesView]
+    charts: list[ChartView]
+    columns: list[Metric]
+    recent: list[DayRow]  # newest first, TABLE_DAYS at most
+    rows: list[DayRow]  # every day, newest first
+    total_pipelines: int
+    success_rate: float | None  # over the whole period
+    failing: int | None  # at the latest day
+    picker: list[TrendLink]
+    group_href: str | None = None  # the group's own page, when the snapshot has it
+    anchor: str = "all"
 
 
-def _figures(date: str, row: Figures | None) -> DayFigures:
+def _count(value: object) -> int:
+    number = svgchart.finite(value, svgchart.MAX_COUNT)
+    return 0 if number is None else int(number)
+
+
+def _checked(row: Figures | None) -> Figures:
+    """A history row with every figure a bounded number: history.json is read from disk."""
     if row is None:
-        return DayFigures(date, 0, None, None, None, 0)
-    rate = success_rate(row.success, row.failed)
-    return DayFigures(date, row.pipelines, rate, row.p50, row.p95, row.failing)
-
-
-def _series(group: str, title: str, dates: list[str], rows: list[Figures | None]) -> SeriesView:
-    # Group paths in history.json come from the snapshot: untrusted text like any other.
-    key = clean(group, PATH_CHARS)
-    title = clean(title, PATH_CHARS)
-    figures = [_figures(d, r) for d, r in zip(dates, rows, strict=True)]
-    rates = [f.success_rate for f in figures]
-    label = f"{title}: {dates[0]} to {dates[-1]}" if dates else title
-    success = sum(r.success for r in rows if r is not None)
-    failed = sum(r.failed for r in rows if r is not None)
-    return SeriesView(
-        key=key,
-        title=title,
-        anchor="all" if not key else "g-" + _NOT_ANCHOR.sub("-", key),
-        rate_chart=charts.line_chart(
-            dates,
-            [("rate", [None if r is None else r * 100 for r in rates])],
-            f"Success rate per day, {label}",
-            lambda v: f"{v:.0f}%",
-            top=100.0,
-        ),
-        volume_chart=charts.bar_chart(
-            dates, [f.pipelines for f in figures], f"Pipelines finished per day, {label}"
-        ),
-        duration_chart=charts.line_chart(
-            dates,
-            [("p50", [f.p50 for f in figures]), ("p95", [f.p95 for f in figures])],
-            f"Pipeline duration per day, median (solid) and 95th percentile (dashed), {label}",
-            _seconds,
-        ),
-        failing_chart=charts.line_chart(
-            dates,
-            [("failing", [float(f.failing) for f in figures])],
-            f"Failing default branches at the end of each day, {label}",
-            lambda v: f"{v:.0f}",
-        ),
-        latest=figures[-1] if figures else None,
-        recent=list(reversed(figures[-TABLE_DAYS:])),
-        total_pipelines=sum(f.pipelines for f in figures),
-        success_rate=success_rate(success, failed),
+        return Figures(0, 0, 0, None, None, 0)
+    return Figures(
+        pipelines=_count(row.pipelines),
+        success=_count(row.success),
+        failed=_count(row.failed),
+        p50=svgchart.finite(row.p50, svgchart.MAX_SECONDS),
+        p95=svgchart.finite(row.p95, svgchart.MAX_SECONDS),
+        failing=_count(row.failing),
     )
 
 
-def trends_view(history: History) -> TrendsView:
-    """The Trends page: the organisation first, then each group in path order."""
+def _tip(kind: MetricKind) -> Callable[[float], str]:
+    if kind == "duration":
+        return svgchart.clock
+    if kind == "ratio":
+        return lambda v: f"{v:.0f}%"  # the chart's values are percentages already
+    return lambda v: f"{v:,.0f}"
+
+
+def _chart(spec: ChartSpec, label: str, dates: list[str], rows: list[Figures]) -> ChartView:
+    kind = spec.metrics[0].kind  # one axis: a chart's metrics share their kind
+    scale = 100.0 if kind == "ratio" else 1.0
+    lines = [
+        charts.Line(m.name, [None if (v := m.get(r)) is None else float(v) * scale for r in rows])
+        for m in spec.metrics
+    ]
+    title = f"{spec.title}, {label}"
+    svg = charts.day_chart(
+        f"c-{spec.key}", title, dates, lines, _AXIS[kind], _tip(kind), bars=spec.bars
+    )
+    return ChartView(spec.key, spec.title, svg, svgchart.legend([m.name for m in spec.metrics]))
+
+
+def trends_view(
+    history: History,
+    group: str | None = None,
+    key: str = "",
+    picker: Sequence[TrendLink] = (),
+    group_href: str | None = None,
+) -> TrendsView:
+    """One Trends page: the organisation's (`group` None) or one group's, by its full path."""
     days = history.days[-TREND_DAYS:]
     dates = [d.date for d in days]
-    series = [_series("", "All projects", dates, [d.total for d in days])]
-    groups = sorted({g for d in days for g in d.groups})
-    for group in groups:
-        series.append(_series(group, group, dates, [d.groups.get(group) for d in days]))
+    raw = [d.total if group is None else d.groups.get(group) for d in days]
+    rows = [_checked(r) for r in raw]
+    # Group paths in history.json come from the snapshot: untrusted text like any other.
+    title = "All projects" if group is None else clean(group, PATH_CHARS)
+    label = f"{title}: {dates[0]} to {dates[-1]}" if dates else title
+    columns = [m for spec in CHARTS for m in spec.metrics]
+    table = [
+        DayRow(d, tuple(Cell(m.kind, m.get(r)) for m in columns))
+        for d, r in zip(dates, rows, strict=True)
+    ]
     return TrendsView(
+        key=key,
+        title=title,
         days=len(days),
         first=dates[0] if dates else None,
         last=dates[-1] if dates else None,
-        series=series,
+        charts=[_chart(spec, label, dates, rows) for spec in CHARTS],
+        columns=columns,
+        recent=list(reversed(table[-TABLE_DAYS:])),
+        rows=list(reversed(table)),
+        total_pipelines=sum(r.pipelines for r in rows),
+        success_rate=success_rate(sum(r.success for r in rows), sum(r.failed for r in rows)),
+        failing=rows[-1].failing if rows else None,
+        picker=list(picker),
+        group_href=group_href,
+        anchor="all" if group is None else "g-" + _NOT_ANCHOR.sub("-", title),
     )
+
+
+def group_keys(snapshot: Snapshot) -> list[tuple[str, str]]:
+    """(key, full path) of each group of the snapshot, whose page is g/<key>.html.
+
+    The same rule as render.views (which the archive may not import): the numeric id, with
+    "s<n>-" before it for the n-th source after the first. Two sources may both have a group
+    of one path: each gets its own page, drawn from the path's one history.
+    """
+    out: dict[str, str] = {}
+    for index, source in enumerate(snapshot.get("sources") or []):
+        for group in source.get("groups") or []:
+            gid, path = group.get("id"), group.get("full_path")
+            if isinstance(gid, bool) or not isinstance(gid, int) or gid < 0:
+                continue  # render refuses such a snapshot; no group page to match
+            key = str(gid) if index == 0 else f"s{index}-{gid}"
+            out.setdefault(key, path if isinstance(path, str) else "")
+    return list(out.items())
+
+
+def trend_key(path: str) -> str:
+    """The page key of a group the snapshot no longer has: a digest of its path, because
+    page names never carry GitLab text."""
+    digest = hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"x-{digest[:12]}"
+
+
+def trends_pages(
+    history: History, groups: Sequence[tuple[str, str]]
+) -> list[tuple[str, TrendsView]]:
+    """(site path, view) of every Trends page: trends.html for the organisation, then
+    trends/<key>.html for each group of the snapshot (`groups`: group_keys) and each group
+    only the history still has, in path order."""
+    days = history.days[-TREND_DAYS:]
+    current = {path for _, path in groups}
+    gone = sorted({g for d in days for g in d.groups} - current)
+    entries = sorted(
+        [(key, path, True) for key, path in groups] + [(trend_key(g), g, False) for g in gone],
+        key=lambda e: (clean(e[1], PATH_CHARS).lower(), e[1], e[0]),
+    )
+    out = []
+    for n in range(-1, len(entries)):
+        picker = [TrendLink("All projects", "trends.html", n == -1)] + [
+            TrendLink(clean(path, PATH_CHARS), f"trends/{key}.html", m == n)
+            for m, (key, path, _) in enumerate(entries)
+        ]
+        if n == -1:
+            out.append(("trends.html", trends_view(history, picker=picker)))
+            continue
+        key, path, has_page = entries[n]
+        view = trends_view(history, path, key, picker, f"g/{key}.html" if has_page else None)
+        out.append((f"trends/{key}.html", view))
+    return out
 
 
 @dataclass(frozen=True)

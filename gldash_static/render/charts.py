@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from markupsafe import Markup, escape
 
+from gldash_static import svgchart
 from gldash_static.render.text import duration
-from gldash_static.render.views import STATE_LABEL, PipelineView
+from gldash_static.render.views import STATE_LABEL, STATES, PipelineView
 from gldash_static.rules import limits
 
 SPARK_BARS = 10
@@ -78,48 +80,114 @@ def sparkline(pipelines: Sequence[PipelineView]) -> Markup:
     return spark_svg(spark_code(pipelines))
 
 
-def history_chart(pipelines: Sequence[PipelineView], width: int = 640, height: int = 160) -> Markup:
-    """Bar chart of pipeline durations, oldest left, with a title per bar and a ✗ on failures.
+def _placed(recent: Sequence[PipelineView]) -> list[tuple[PipelineView, datetime | None]]:
+    """The chart's pipelines oldest first, each with the time it is drawn at: its own, or
+    when GitLab gave none, its neighbour's in snapshot order (None if no pipeline has one)."""
+    times: list[datetime | None] = [p.created for p in recent]
+    for order in (range(len(times)), range(len(times) - 1, -1, -1)):
+        known = None
+        for n in order:
+            times[n] = known = times[n] or known
+    return sorted(
+        zip(recent, times, strict=True),
+        key=lambda item: (item[1] or datetime.min.replace(tzinfo=UTC), item[0].id),
+    )
 
-    Bars are grouped by state (the group carries the colour) and placed on whole units of a
-    640-wide box: the chart is the largest part of a project page, written once per project.
+
+def dodge(xs: Sequence[float], gap: float, lo: float, hi: float) -> list[float]:
+    """Sorted positions moved apart to at least `gap` and into [lo, hi], each as little as
+    one pass each way allows (pipelines minutes apart would otherwise hide each other)."""
+    out = list(xs)
+    for n in range(len(out)):
+        out[n] = max(out[n], lo if n == 0 else out[n - 1] + gap)
+    for n in range(len(out) - 1, -1, -1):
+        out[n] = min(out[n], hi if n == len(out) - 1 else out[n + 1] - gap)
+    return out
+
+
+def _tip(pipeline: PipelineView, moment: datetime | None, seconds: float | None) -> str:
+    parts = [STATE_LABEL.get(pipeline.state, pipeline.label)]
+    if seconds is not None:  # clamped: GitLab has sent negative durations
+        parts.append(duration(seconds))
+    if pipeline.created is not None and moment is not None:
+        parts.append(moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    ref = f" {pipeline.ref}" if pipeline.ref else ""
+    return f"#{pipeline.id}{ref}: {', '.join(parts)}"
+
+
+def _legend(states: set[str]) -> str:
+    """Which colour is which state, in the site's order; failures also carry a cross."""
+    items = [
+        f'<li><span class="sw c-{key}"></span>{label}{" ✗" if key == "failed" else ""}</li>'
+        for key, label, _ in STATES
+        if key in states
+    ]
+    return (
+        f'<ul class="legend">{"".join(items)}</ul>' if len(items) > 1 or "failed" in states else ""
+    )
+
+
+_MARK_ROOM = 12  # the strip under the baseline where failed pipelines carry a cross
+
+
+def history_chart(pipelines: Sequence[PipelineView], width: int = 400, height: int = 170) -> Markup:
+    """Bar chart of pipeline durations at their start times (UTC), a cross under failures.
+
+    Each bar is focusable and titled with the pipeline's id, ref, status, duration and time.
+    Bars sit on whole units, one path each, and their common parts are left to CSS: the chart
+    is written once per project, so every byte counts thousands of times.
     """
-    recent = list(reversed(pipelines[: limits.PROJECT_CHART_PIPELINES]))
+    recent = pipelines[: limits.PROJECT_CHART_PIPELINES]
     if not recent:
         return Markup("")
-    plot_h = height - 28
-    slot = width / max(len(recent), 1)
-    bar_w = max(2, min(28, round(slot * 0.7)))
-    longest = max((p.duration or 0.0) for p in recent) or 1.0
-    bars: dict[str, list[str]] = {}
+    placed = _placed(recent)
+    seconds = [svgchart.finite(p.duration, svgchart.MAX_SECONDS) for p, _ in placed]
+    axis = svgchart.value_axis(
+        "duration", max(s or 0.0 for s in seconds), svgchart.max_y_ticks(height, _MARK_ROOM)
+    )
+    box = svgchart.frame(axis, width, height, below=_MARK_ROOM)
+    bar = max(2, min(12, int(box.plot_width / len(placed) * 0.6)))
+    pad = bar / 2 + 2
+    lo, hi = box.left + pad, box.right - pad
+    known = [t for _, t in placed if t is not None]
+    start, end = (min(known), max(known)) if known else (None, None)
+    span = (end - start).total_seconds() if start and end else 0.0
+
+    def x_of(moment: datetime) -> float:
+        if start is None or span <= 0:
+            return (lo + hi) / 2
+        return lo + (moment - start).total_seconds() / span * (hi - lo)
+
+    if start is None or end is None:  # no times at all: evenly, oldest left
+        step = (hi - lo) / max(1, len(placed) - 1)
+        xs = [lo + n * step if len(placed) > 1 else (lo + hi) / 2 for n in range(len(placed))]
+        ticks: list[tuple[float, str]] = []
+    else:
+        xs = [x_of(t) if t else lo for _, t in placed]
+        found = svgchart.time_ticks(start, end, svgchart.max_x_ticks(box.plot_width))
+        ticks = [(x_of(t), label) for t, label in found]
+    xs = dodge(xs, bar + 2, lo, hi)
+    body = [svgchart.axes(box, axis, ticks)]
     marks = []
-    for n, pipeline in enumerate(recent):
-        h = max(2, round((pipeline.duration or 0.0) / longest * (plot_h - 14)))
-        x = round(n * slot + (slot - bar_w) / 2)
-        tip = escape(
-            f"#{pipeline.id} {pipeline.ref}: {STATE_LABEL.get(pipeline.state, pipeline.label)}, "
-            f"{duration(pipeline.duration)}"
-        )
+    base = round(box.bottom)
+    for (pipeline, moment), x, value in zip(placed, xs, seconds, strict=True):
+        h = max(2, round(base - box.y(value or 0.0, axis.top)))
+        left = round(x - bar / 2)
         # A path, not a <rect>: half the bytes of x/y/width/height, on every project page.
-        bars.setdefault(pipeline.state, []).append(
-            f'<path d="M{x} {plot_h}v-{h}h{bar_w}v{h}z"><title>{tip}</title></path>'
+        body.append(
+            f'<path class="c-{pipeline.state}" tabindex="0" d="M{left} {base}v-{h}h{bar}v{h}z">'
+            f"<title>{escape(_tip(pipeline, moment, value))}</title></path>"
         )
         if pipeline.state == "failed":
-            cx = x + bar_w // 2
-            marks.append(f"M{cx - 4} {plot_h + 8}l8 8m0-8l-8 8")
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="chart-title"><title id="chart-title">Duration of the last '
-        f"{len(recent)} pipelines, oldest first; failed ones are marked with a cross</title>",
-        f'<line class="axis" x1="0" y1="{plot_h}" x2="{width}" y2="{plot_h}"/>',
-        *(f'<g class="c-{state}">{"".join(rects)}</g>' for state, rects in bars.items()),
-    ]
+            marks.append(f"M{left + bar // 2 - 4} {base + 3}l8 8m0-8l-8 8")
     if marks:
-        parts.append(f'<path class="mark" d="{"".join(marks)}"/>')
-    parts.append(
-        f'<text class="label" x="0" y="{height - 2}">{escape(duration(longest))} max</text></svg>'
+        body.append(f'<path class="mark" d="{"".join(marks)}"/>')
+    title = (
+        f"Duration of the last {len(placed)} pipelines at their start times (UTC), oldest "
+        "left; failed ones are marked with a cross"
     )
-    return Markup("".join(parts))
+    chart = svgchart.svg(box, "pipelines-chart", title, "".join(body), "pipes")
+    return chart + Markup(_legend({p.state for p, _ in placed}))
 
 
 def ratio_bar(parts: Sequence[tuple[str, int]], width: int = 120) -> Markup:

@@ -14,7 +14,7 @@ import random
 from datetime import datetime, timedelta
 
 from gldash_static.simulator import names
-from gldash_static.simulator.model import Branch, Project, ProjectDetail
+from gldash_static.simulator.model import Branch, Commit, Project, ProjectDetail
 
 RESET_PROJECT_ACTIVITY_INTERVAL = timedelta(hours=1)
 SCHEDULE_EVERY = 5  # one project in five has a nightly schedule
@@ -55,15 +55,24 @@ def commit_without_pipeline(
     title = names.commit_title(r)
     if branch.default:
         title += " [skip ci]"
-    move_head(detail, ref, names.fake_sha(seed, project.id, "commit", key), title, at)
+    sha = names.fake_sha(seed, project.id, "commit", key)
+    # Kept for GET .../repository/commits/:sha (commits.py); a pipeline's commit needs no
+    # record, its pipeline has what the API shows.
+    detail.commits.append(Commit(sha, branch.commit_sha, title, branch.author_id, names.ms(at)))
+    move_head(detail, ref, sha, title, at)
     branch.merged = False
     return branch
 
 
-def scheduled_runs(project: Project, t0: datetime, t1: datetime) -> list[datetime]:
+def scheduled_runs(
+    project: Project, t0: datetime, t1: datetime, nightly: bool = False
+) -> list[datetime]:
     """Times in (t0, t1] when the project's nightly schedule starts a pipeline."""
-    if project.archived or project.default_branch is None or project.id % SCHEDULE_EVERY:
+    # `nightly`: the project has one although it is not one project in five (added.py).
+    if project.archived or project.default_branch is None:
         return []  # GitLab runs no schedules of archived projects
+    if project.id % SCHEDULE_EVERY and not nightly:
+        return []
     run = t0.replace(hour=SCHEDULE_HOUR, minute=0, second=0, microsecond=0)
     if run <= t0:
         run += timedelta(days=1)

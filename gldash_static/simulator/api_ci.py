@@ -80,7 +80,7 @@ class CiRoutes:
     # --- pipelines and jobs ------------------------------------------------------------------
 
     def pipelines(self, req: Request) -> Reply:
-        """GET /projects/:id/pipelines with ref, status, source, scope and updated_* filters."""
+        """GET /projects/:id/pipelines with ref, status, source, scope and time filters."""
         p = self.ctx.project(req, "id", READ_PIPELINE, READ_BUILD)  # GitLab checks both
         ref, sha, source, name = req.get("ref"), req.get("sha"), req.get("source"), req.get("name")
         status = req.get("status")
@@ -88,6 +88,7 @@ class CiRoutes:
             raise ApiError(400, {"error": "status does not have a valid value"})
         scope = req.get("scope")
         after, before = req.time("updated_after"), req.time("updated_before")
+        c_after, c_before = req.time("created_after"), req.time("created_before")
         username = req.get("username")
         items: list[Pipeline] = []
         for pl in self.state.pipelines(p.id):
@@ -105,6 +106,11 @@ class CiRoutes:
             if after is not None and pl.updated_at < after:
                 continue
             if before is not None and pl.updated_at > before:
+                continue
+            # Inclusive too: CreatedAtFilter with CreatedAtFilterable's `>=` / `<=`.
+            if c_after is not None and pl.created_at < c_after:
+                continue
+            if c_before is not None and pl.created_at > c_before:
                 continue
             if username is not None and self.state.users[pl.user_id].username != username:
                 continue
@@ -156,20 +162,25 @@ class CiRoutes:
         return [j for j in jobs if j.status in scopes] if scopes else jobs
 
     def pipeline_jobs(self, req: Request) -> Reply:
-        """GET /projects/:id/pipelines/:pipeline_id/jobs with scope[] filters."""
+        """GET /projects/:id/pipelines/:pipeline_id/jobs with scope[] and include_retried."""
         project = self.ctx.project(req, "id", READ_PIPELINE)
         pl = self._pipeline(req, project)
-        jobs = self._scoped(req, self.state.jobs(project.id, pl.id))
+        # Ci::JobsFinder: `latest` attempts unless include_retried, newest (highest id) first.
+        if req.flag("include_retried", False):
+            attempts = self.state.all_jobs(project.id, pl.id)
+        else:
+            attempts = self.state.jobs(project.id, pl.id)
+        jobs = self._scoped(req, sorted(attempts, key=lambda j: -j.id))
         if not self.state.abilities(req.viewer, project).read_build:
             jobs = []  # Ci::JobsFinder answers "none" rather than 403
         return self.ctx.page(req, jobs, lambda j: self.ser.job(j, pl))
 
     def project_jobs(self, req: Request) -> Reply:
-        """GET /projects/:id/jobs, newest first."""
+        """GET /projects/:id/jobs: every attempt, retried ones too, newest first."""
         project = self.ctx.project(req, "id", READ_BUILD)
         pairs = []
         for pl in reversed(self.state.pipelines(project.id)):
-            for j in reversed(self.state.jobs(project.id, pl.id)):
+            for j in reversed(self.state.all_jobs(project.id, pl.id)):
                 pairs.append((j, pl))
         allowed = {id(j) for j in self._scoped(req, [j for j, _ in pairs])}
         pairs = [(j, pl) for j, pl in pairs if id(j) in allowed]
@@ -182,7 +193,7 @@ class CiRoutes:
         if raw.isdigit():
             pl = self.state.pipeline(project.id, int(raw) // JOB_ID_BASE)
             if pl is not None:
-                for j in self.state.jobs(project.id, pl.id):
+                for j in self.state.all_jobs(project.id, pl.id):
                     if j.id == int(raw):
                         return Reply(self.ser.job(j, pl))
         raise not_found()

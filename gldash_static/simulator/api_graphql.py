@@ -305,13 +305,19 @@ class GraphqlRoutes:
         """Pipeline.jobs: null without read_commit_status (the field's `authorize:`)."""
         if not self.state.abilities(user, p).read_build:
             return None
-        jobs = self.state.jobs(p.id, pl.id)  # latest attempts of builds: nothing retried
-        if args.get("retried") is True or args.get("jobKind") == "BRIDGE":
+        # Resolvers::Ci::JobsResolver: `retried: true` the retried attempts only, `false`
+        # the latest only, absent or null both; builds only (no bridges here).
+        jobs = self.state.all_jobs(p.id, pl.id)
+        # A stage's id is the pipeline's, whichever of its jobs a filter leaves.
+        stages = {name: n for n, name in enumerate(dict.fromkeys(j.stage for j in jobs), 1)}
+        retried = args.get("retried")
+        if retried is not None:
+            jobs = [j for j in jobs if j.retried is retried]
+        if args.get("jobKind") == "BRIDGE":
             jobs = []
         statuses = args.get("statuses")
         if statuses:
             jobs = [j for j in jobs if j.status.upper() in statuses]
-        stages = {name: n for n, name in enumerate(dict.fromkeys(j.stage for j in jobs), 1)}
         newest_first = sorted(jobs, key=lambda j: -j.id)
         return _connection(
             newest_first,
@@ -331,6 +337,8 @@ class GraphqlRoutes:
             if reason == "unmet_prerequisites":  # failed_unmet_prerequisites.rb: no reason
                 tip = "Failed"
             message = failure_reasons.callout(reason)  # BuildPresenter#failure_message
+        if j.retried:  # Status::Build::Retried, the factory's last extension
+            tip += " (retried)"
         return {
             "id": global_id("Ci::Build", j.id),
             "name": j.name,
@@ -343,7 +351,7 @@ class GraphqlRoutes:
             "duration": None if j.duration is None else int(j.duration),
             "failureMessage": message,
             "queuedDuration": j.queued_duration,
-            "retried": False,
+            "retried": j.retried,
             "webPath": f"/{p.path_with_namespace}/-/jobs/{j.id}",
             "stage": {
                 "id": global_id("Ci::Stage", pl.id * 100 + stage),

@@ -5,17 +5,15 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from gldash_static.simulator import activity, names
-from gldash_static.simulator.model import (
-    Branch,
-    MergeRequest,
-    Pipeline,
-    PipelinePlan,
-    Project,
-    ProjectDetail,
-)
+from gldash_static.simulator import activity, added, names
+from gldash_static.simulator.model import Branch, MergeRequest, Project, ProjectDetail
 
-PIPELINE_ID_BASE = 100_000  # pipeline id = project id * base + sequence number
+# One pipeline's life moved to pipelines.py; state.py and tests still reach it from here.
+from gldash_static.simulator.pipelines import PIPELINE_ID_BASE as PIPELINE_ID_BASE
+from gldash_static.simulator.pipelines import advance_pipeline as advance_pipeline
+from gldash_static.simulator.pipelines import long_red
+from gldash_static.simulator.pipelines import new_pipeline as new_pipeline
+
 PUSH_WITHOUT_PIPELINE = 0.2  # share of pushes that start no pipeline ([skip ci], no CI rule)
 MR_ID_BASE = 1_000
 _OPEN_MERGE_STATUSES = [
@@ -29,122 +27,6 @@ _OPEN_MERGE_STATUSES = [
     "checking",
     "need_rebase",
 ]
-
-
-def _secs(r: random.Random, median: float, sigma: float) -> float:
-    return median * r.lognormvariate(0, sigma)
-
-
-def _outcome(r: random.Random, project: Project, created: datetime, broken_since: datetime) -> str:
-    if project.health == "broken" and created >= broken_since:
-        return "failed" if r.random() < 0.95 else "canceled"
-    fail = 0.3 if project.health == "flaky" else 0.05
-    roll = r.random()
-    if roll < fail:
-        return "failed"
-    if roll < fail + 0.02:
-        return "canceled"
-    return "skipped" if roll < fail + 0.03 else "success"
-
-
-def new_pipeline(
-    r: random.Random,
-    seed: int,
-    project: Project,
-    detail: ProjectDetail,
-    created: datetime,
-    now: datetime,
-    *,
-    ref: str,
-    source: str,
-    user_id: int,
-    status: str | None = None,
-) -> Pipeline:
-    """Append a pipeline created at `created`; it runs on if it has not finished by `now`."""
-    created = names.ms(created)
-    seq = detail.next_pipeline_seq
-    detail.next_pipeline_seq += 1
-    prev = detail.pipelines[-1].sha if detail.pipelines else names.fake_sha(project.id, "root")
-    final = status or _outcome(r, project, created, now - timedelta(days=18))
-    median = 120 + 60 * (project.id % 11)  # each project has its own typical length
-    queued = _secs(r, 6, 1.0)
-    duration = _secs(r, median, 0.45)
-    if final == "canceled":
-        duration *= r.uniform(0.1, 0.8)
-    started = names.ms(created + timedelta(seconds=queued))
-    finished = names.ms(started + timedelta(seconds=duration))
-    tag = ref.startswith("v") and source == "push"
-    p = Pipeline(
-        id=project.id * PIPELINE_ID_BASE + seq,
-        iid=seq,
-        project_id=project.id,
-        sha=names.fake_sha(seed, project.id, seq),
-        before_sha=prev,
-        ref=ref,
-        tag=tag,
-        status=final,
-        source=source,
-        name=None if project.id % 3 else "Build pipeline",
-        created_at=created,
-        updated_at=created,
-        started_at=None,
-        finished_at=None,
-        duration=None,
-        queued_duration=None,
-        coverage=None,
-        user_id=user_id,
-        commit_title=names.commit_title(r),
-        plan=PipelinePlan(final, started, finished),
-    )
-    if final == "skipped":
-        p.plan = None
-        p.updated_at = created + timedelta(milliseconds=r.randint(50, 900))
-    else:
-        advance_pipeline(p, now)
-    detail.pipelines.append(p)
-    return p
-
-
-def advance_pipeline(p: Pipeline, now: datetime) -> None:
-    """Apply the pipeline's plan up to `now`: pending, then running, then its final status."""
-    plan = p.plan
-    if plan is None:
-        return
-    if plan.finished_at <= now:
-        p.status = plan.status
-        p.started_at, p.finished_at = plan.started_at, plan.finished_at
-        p.duration = round((plan.finished_at - plan.started_at).total_seconds())
-        p.queued_duration = round((plan.started_at - p.created_at).total_seconds())
-        p.updated_at = plan.finished_at + timedelta(milliseconds=10)
-        if p.status == "success" and p.project_id % 2 == 0:
-            p.coverage = f"{60 + (p.id % 400) / 10:.1f}"
-        p.plan = None
-    elif plan.started_at <= now:
-        p.status, p.updated_at = _running_phase(p, plan, now)
-        p.started_at = plan.started_at
-        p.queued_duration = round((plan.started_at - p.created_at).total_seconds())
-    else:
-        p.status = "pending"
-
-
-def _running_phase(p: Pipeline, plan: PipelinePlan, now: datetime) -> tuple[str, datetime]:
-    """The status of a started pipeline at `now`, and since when (its `updated_at`)."""
-    # Ci::HasStatus also has `canceling` (jobs are being stopped before the pipeline is
-    # `canceled`) and `waiting_for_callback` (a job waits for an external service); neither
-    # is finished. Both derive from the pipeline id, not the generator, so the rest of the
-    # history stays as it was.
-    if plan.status == "canceled":
-        canceling = max(plan.started_at, plan.finished_at - timedelta(seconds=60 + p.id % 240))
-        if now >= canceling:
-            return "canceling", canceling
-    elif p.id % 10 == 7:  # one pipeline in ten has a job that waits for a callback
-        length = plan.finished_at - plan.started_at
-        wait_from, wait_until = plan.started_at + length * 0.3, plan.started_at + length * 0.6
-        if wait_from <= now < wait_until:
-            return "waiting_for_callback", names.ms(wait_from)
-        if now >= wait_until:
-            return "running", names.ms(wait_until)
-    return "running", plan.started_at
 
 
 def _branch_names(r: random.Random, default: str) -> list[str]:
@@ -163,7 +45,7 @@ def generate_detail(
 ) -> ProjectDetail:
     """The project's initial pipelines, branches and merge requests at time `now`."""
     r = names.rng(seed, "project", project.id)
-    detail = ProjectDetail([], [], [], next_pipeline_seq=1, next_mr_iid=1)
+    detail = ProjectDetail([], [], [], next_pipeline_seq=1, next_mr_iid=1, generated_at=now)
     if project.empty_repo or project.default_branch is None:
         return detail
     default = project.default_branch
@@ -209,9 +91,12 @@ def generate_detail(
             break
         times.append(t)
         t -= timedelta(days=g)
-    for created in reversed(times):
+    times.reverse()
+    for k, created in enumerate(times):
         ref, source = _pick_ref(r, default, branch_names, detail)
-        new_pipeline(
+        # Pipelines added for issue 16 draw from generators of their own (added.py).
+        added.nightlies(seed, project, detail, created, now, user_ids)
+        p = new_pipeline(
             r,
             seed,
             project,
@@ -222,7 +107,10 @@ def generate_detail(
             source=source,
             user_id=r.choice(user_ids),
         )
-    default_head = [p for p in detail.pipelines if p.ref == default]
+        following = times[k + 1] if k + 1 < len(times) else now
+        added.rerun(seed, project, detail, p, following, now, user_ids)
+    added.nightlies(seed, project, detail, now + timedelta(milliseconds=1), now, user_ids)
+    default_head = [p for p in detail.pipelines if p.ref == default and not p.origin]
     if default_head:  # the default branch's head is the last pipeline's commit
         for b in detail.branches:
             if b.default:
@@ -321,7 +209,7 @@ def evolve(
     for p in detail.pipelines:
         if p.plan is not None:
             advance_pipeline(p, t1)
-    runs = activity.scheduled_runs(project, t0, t1)
+    runs = activity.scheduled_runs(project, t0, t1, nightly=long_red(seed, project))
     # Scheduled pipelines create no Event, so they leave last_activity_at alone; those after
     # the step's pushes come after them, to keep pipeline ids in creation order.
     later = [t for t in runs if active_at is not None and t > active_at]
@@ -409,3 +297,6 @@ def _scheduled(
         )
         if head is not None:  # a schedule builds what is there; it pushes nothing
             p.sha, p.commit_title = head.commit_sha, head.commit_title
+        if project.id % activity.SCHEDULE_EVERY:  # a long red streak's nightly (added.py)
+            p.origin = "nightly"
+            detail.added += 1

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from gldash_static.simulator import names
+from gldash_static.simulator import load, names, retries
 from gldash_static.simulator.model import Job, Pipeline, Project
 
-JOB_ID_BASE = 100  # job id = pipeline id * base + job number
+JOB_ID_BASE = 100  # job id = pipeline id * base + job number (+ 50 for a retry)
 # Pipeline statuses with a stage at work: its jobs show the same status, later ones wait.
 _AT_WORK = {"running": "created", "canceling": "canceled", "waiting_for_callback": "created"}
 
@@ -18,7 +18,12 @@ def stage_template(seed: int, project: Project) -> list[tuple[str, list[str]]]:
 
 
 def jobs_for(seed: int, project: Project, p: Pipeline) -> list[Job]:
-    """The pipeline's jobs (latest attempts), consistent with its status and times."""
+    """The pipeline's job attempts, retried ones included (`retried`), ascending id."""
+    return retries.attempts(seed, project, p, _latest(seed, project, p))
+
+
+def _latest(seed: int, project: Project, p: Pipeline) -> list[Job]:
+    """The pipeline's jobs as they ended, consistent with its status and times."""
     r = names.rng(seed, "jobs", p.id, p.status)
     stages = stage_template(seed, project)
     plan_start = p.plan.started_at if p.plan else p.started_at
@@ -61,9 +66,15 @@ def jobs_for(seed: int, project: Project, p: Pipeline) -> list[Job]:
             duration = queued = None
             if s_start is not None and status not in ("created", "pending", "skipped"):
                 queued = round(r.uniform(0.2, 9.0), 3)
-                started = s_start + timedelta(seconds=queued)
                 if status not in _AT_WORK:
-                    duration = round(max(1.0, total / n_stages * r.uniform(0.4, 0.95)), 3)
+                    slot = total / n_stages
+                    duration = round(max(1.0, slot * r.uniform(0.4, 0.95)), 3)
+                    if p.queue_factor != 1.0:
+                        # The pipeline's load stretches its jobs' queues, within the stage.
+                        room = max(queued, slot - duration)
+                        queued = round(min(load.stretched(queued, p.queue_factor), room), 3)
+                started = s_start + timedelta(seconds=queued)
+                if duration is not None:
                     finished = started + timedelta(seconds=duration)
             jobs.append(
                 Job(

@@ -76,6 +76,7 @@ class Project:
     # ("repository", "builds", "merge_requests"); missing ones are "enabled".
     access: dict[str, str] = field(default_factory=dict)
     public_jobs: bool = True  # False: pipelines and jobs are for members only
+    bottleneck: bool = False  # its group's runners cannot keep up: long queues (load.py)
 
 
 @dataclass(slots=True)
@@ -112,6 +113,9 @@ class Pipeline:
     commit_title: str
     plan: PipelinePlan | None = None
     variables: dict[str, str] = field(default_factory=dict)
+    # Pipelines added to the history for issue 16 ("rerun", "nightly"); "" for the rest.
+    origin: str = ""
+    queue_factor: float = 1.0  # how much load stretched its queue (load.py); jobs follow
 
 
 @dataclass(slots=True)
@@ -137,6 +141,18 @@ class Job:
     sha: str
     tag: bool
     artifacts_expire_at: datetime | None
+    retried: bool = False  # a newer attempt of the same job replaced this one
+
+
+@dataclass(slots=True)
+class Commit:
+    """A commit pushed without a pipeline ([skip ci], or a branch no CI rule matches)."""
+
+    sha: str
+    parent_sha: str
+    title: str
+    author_id: int
+    committed_at: datetime
 
 
 @dataclass(slots=True)
@@ -213,6 +229,9 @@ class ProjectDetail:
     next_mr_iid: int
     schedules: list[Schedule] = field(default_factory=list)
     steps_applied: int = 0
+    generated_at: datetime | None = None  # the organisation's generation time (load.py)
+    added: int = 0  # pipelines with an `origin`: they take iids, not commit numbers
+    commits: list[Commit] = field(default_factory=list)  # pushed without a pipeline
 
 
 @dataclass(slots=True)

@@ -81,6 +81,12 @@ def rng(*parts: object) -> random.Random:
     return random.Random(":".join(map(str, parts)))
 
 
+def unit(*parts: object) -> float:
+    """A number in [0, 1) derived from `parts`: a cheap first draw for rare decisions."""
+    digest = hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()
+    return int(digest[:13], 16) / 16**13
+
+
 def fake_sha(*parts: object) -> str:
     """A 40-hex-digit commit sha derived from `parts`."""
     return hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()

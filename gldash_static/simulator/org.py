@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from gldash_static.simulator import names
+from gldash_static.simulator import load, names
 from gldash_static.simulator.clock import DEFAULT_NOW
 from gldash_static.simulator.model import (
     DEVELOPER,
@@ -222,7 +222,21 @@ def generate_org(spec: OrgSpec) -> Org:
         g.created_at = names.ms(g.created_at)
     for p in projects.values():
         p.created_at, p.last_activity_at = names.ms(p.created_at), names.ms(p.last_activity_at)
+    _mark_bottlenecks(spec.seed, groups, projects)
     return Org(users, groups, projects, _memberships(r, users, groups, projects))
+
+
+def _mark_bottlenecks(seed: int, groups: dict[int, Group], projects: dict[int, Project]) -> None:
+    """Projects under the groups whose runners are a bottleneck (a separate generator)."""
+    holding: set[int] = set()
+    for p in projects.values():
+        gid = p.namespace_id if p.namespace_kind == "group" else None
+        while gid is not None and gid not in holding:
+            holding.add(gid)
+            gid = groups[gid].parent_id
+    slow = load.bottleneck_groups(seed, groups, holding)
+    for p in projects.values():
+        p.bottleneck = p.namespace_kind == "group" and p.namespace_id in slow
 
 
 def _memberships(

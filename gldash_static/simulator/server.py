@@ -25,6 +25,7 @@ from gldash_static.simulator.api_graphql import (
     GraphqlRoutes,
 )
 from gldash_static.simulator.api_projects import ProjectRoutes
+from gldash_static.simulator.api_reports import ReportRoutes
 from gldash_static.simulator.clock import SimClock
 from gldash_static.simulator.errors import ApiError
 from gldash_static.simulator.faults import Decision, FaultInjector, Faults
@@ -158,6 +159,7 @@ class Simulator:
         ctx = self._ctx = Context(self.state, total_limit)
         ProjectRoutes(ctx).register(self.router)
         CiRoutes(ctx).register(self.router)
+        ReportRoutes(ctx).register(self.router)
         self.graphql_limits = GraphqlLimits()
         GraphqlRoutes(ctx, self.graphql_limits).register(self.router)
 

@@ -272,7 +272,11 @@ class OrgState:
         return None
 
     def jobs(self, project_id: int, pipeline_id: int) -> list[Job]:
-        """The latest jobs of a pipeline, ascending id."""
+        """The latest attempts of a pipeline's jobs, ascending id."""
+        return [j for j in self.all_jobs(project_id, pipeline_id) if not j.retried]
+
+    def all_jobs(self, project_id: int, pipeline_id: int) -> list[Job]:
+        """Every attempt of a pipeline's jobs, retried ones included, ascending id."""
         with self.lock:
             p = self.pipeline(project_id, pipeline_id)
             if p is None:

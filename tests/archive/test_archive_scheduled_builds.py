@@ -149,8 +149,19 @@ def test_history_has_one_row_per_day_with_the_expected_figures(
 
 def test_trend_page_shows_the_history_figures(run: tuple[Archive, list[Snapshot], Path]) -> None:
     archive, snapshots, root = run
-    page = Page((root / "public" / "trends.html").read_text(encoding="utf-8"))
-    assert set(page.rows) == {"", "acme", "acme/payments", "acme/platform", "acme/web"}
+    public = root / "public"
+    page = Page((public / "trends.html").read_text(encoding="utf-8"))
+    # One page for the organisation, one per group (trends/<group id>.html), linked both ways
+    groups = [Page(p.read_text(encoding="utf-8")) for p in sorted(public.glob("trends/*.html"))]
+    assert set(page.rows) == {""}
+    assert {k for g in groups for k in g.rows} == {
+        "acme",
+        "acme/payments",
+        "acme/platform",
+        "acme/web",
+    }
+    assert {f"trends/{p.name}" for p in public.glob("trends/*.html")} <= set(page.hrefs)
+    assert all("../trends.html" in g.hrefs for g in groups)
     table = page.rows[""]
     assert [r[0] for r in table] == [
         (datetime(2026, 11, 30) - timedelta(days=n)).strftime("%Y-%m-%d") for n in range(14)
@@ -162,9 +173,9 @@ def test_trend_page_shows_the_history_figures(run: tuple[Archive, list[Snapshot]
         assert int(failing) == want["failing"]
     total = sum(d.total[0] for d in archive.history().days)
     assert page.facts[""]["total"] == f"{total:,}"
-    assert page.svgs >= 4 * 5  # four charts per series
-    html = (root / "public" / "trends.html").read_text(encoding="utf-8")
-    assert "style=" not in html  # CSP: no inline styles
+    assert page.svgs >= 4 and all(g.svgs >= 4 for g in groups)  # four charts per page
+    for path in [public / "trends.html", *public.glob("trends/*.html")]:
+        assert "style=" not in path.read_text(encoding="utf-8")  # CSP: no inline styles
 
 
 def test_archive_page_and_folder_are_published(run: tuple[Archive, list[Snapshot], Path]) -> None:

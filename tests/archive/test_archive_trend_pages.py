@@ -1,0 +1,155 @@
+"""Trend charts and pages: one page per group, safe page names, charts from any history."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from factories import make_snapshot
+from html_tables import Page
+
+from gldash_static.archive import Archive, charts, pages
+from gldash_static.archive.history import Day, Figures, History
+from gldash_static.config import ArchiveSettings, SiteSettings
+from gldash_static.render import render_site, views
+
+
+def _day(date: str, groups: dict[str, Figures] | None = None, **total: object) -> Day:
+    row = Figures(
+        **{**dict(pipelines=4, success=3, failed=1, p50=60.0, p95=90.0, failing=1), **total}
+    )  # type: ignore[arg-type]
+    return Day(date, f"{date}T12:00:00Z", row, groups or {}, {})
+
+
+def _chart(values: list[float | None], kind: str = "count", bars: bool = False) -> str:
+    dates = [f"2026-11-{n + 1:02d}" for n in range(len(values))]
+    svg = charts.day_chart("c", "T", dates, [charts.Line("x", values)], kind, str, bars=bars)  # type: ignore[arg-type]
+    return str(svg)
+
+
+@pytest.mark.parametrize("values", [[], [None], [None, None, None]])
+def test_a_chart_without_values_is_empty(values: list[float | None]) -> None:
+    assert _chart(values) == ""
+
+
+def test_one_point_is_a_marker_with_a_tooltip() -> None:
+    svg = _chart([7.0])
+    assert 'class="mk s0"' in svg and 'class="ln' not in svg
+    assert svg.count('tabindex="0"') == 1 and "<title>2026-11-01: x 7.0</title>" in svg
+
+
+def test_gaps_break_the_line_and_lone_points_keep_a_marker() -> None:
+    svg = _chart([1.0, 2.0, None, 3.0, None, 4.0, 5.0])
+    line = re.search(r'class="ln s0" fill="none" d="([^"]+)"', svg)
+    assert line and line.group(1).count("M") == 3  # three runs: 1-2, 3, 4-5
+
+
+@pytest.mark.parametrize("kind", ["count", "percent", "duration"])
+def test_hostile_values_are_clamped_and_never_nan(kind: str) -> None:
+    svg = _chart([-5.0, math.nan, math.inf, 1e308, 3.0, "x", True], kind)  # type: ignore[list-item]
+    assert svg and not re.search(r"nan|inf|e\+|e-\d", svg, re.IGNORECASE)
+    # absolute coordinates stay inside the box: nothing negative, nothing huge
+    absolute = re.findall(r' (?:x|y|width|height)="([^"]+)"|[MLVH](-?[\d.]+)', svg)
+    numbers = [float(a or b) for a, b in absolute]
+    assert numbers and all(0 <= n <= 480 for n in numbers)
+
+
+def test_long_histories_get_at_most_max_targets_bands() -> None:
+    values: list[float | None] = [float(n % 9) for n in range(730)]
+    dates = [(date(2024, 1, 1) + timedelta(days=n)).isoformat() for n in range(730)]
+    svg = str(charts.day_chart("c", "T", dates, [charts.Line("x", values)], "count", str))
+    assert svg.count('tabindex="0"') == charts.MAX_TARGETS
+    assert "<title>2024-01-01 to 2024-01-08: x 0.0–7.0</title>" in svg  # a band says its range
+    assert 'class="mk' not in svg  # no lone points: no markers on 730 days
+
+
+def test_bad_dates_are_left_out() -> None:
+    svg = charts.day_chart(
+        "c",
+        "T",
+        ["2026-11-01", "<b>", "2026-11-03"],
+        [charts.Line("x", [1.0, 2.0, 3.0])],
+        "count",
+        str,
+    )
+    assert svg.count('tabindex="0"') == 2 and "&lt;b&gt;" not in str(svg)
+
+
+def test_every_chart_spec_feeds_a_chart_and_the_table() -> None:
+    history = History([_day("2026-11-27"), _day("2026-11-28", p50=None, p95=None)])
+    view = pages.trends_view(history)
+    assert [c.key for c in view.charts] == [spec.key for spec in pages.CHARTS]
+    assert [m.key for m in view.columns] == ["pipelines", "rate", "p50", "p95", "failing"]
+    assert [c.value for c in view.recent[0].cells] == [4, 0.75, None, None, 1]
+    duration = next(c for c in view.charts if c.key == "duration")
+    assert "median" in str(duration.legend) and "95th percentile" in str(duration.legend)
+    assert str(next(c for c in view.charts if c.key == "rate").legend) == ""  # one series
+
+
+def test_hostile_history_rows_are_bounded() -> None:
+    bad = Figures("many", -4, math.nan, "slow", math.inf, 10**30)  # type: ignore[arg-type]
+    view = pages.trends_view(History([Day("2026-11-28", "", bad, {}, {})]))
+    assert [c.value for c in view.recent[0].cells] == [0, None, None, None, 1e12]
+    assert view.total_pipelines == 0
+
+
+def test_one_page_per_group_named_by_id_or_digest_never_by_path() -> None:
+    snap = make_snapshot(projects=6, seed=1)
+    keys = pages.group_keys(snap)
+    site = views.build(snap)
+    assert dict(keys) == {g.key: next(
+        raw["full_path"] for raw in snap["sources"][0]["groups"] if str(raw["id"]) == g.key
+    ) for g in site.groups}  # fmt: skip
+    hostile = '../../<script>x</script>"'
+    day = _day("2026-11-28", {path: Figures(1, 1, 0, 5.0, 5.0, 0) for _, path in keys})
+    day.groups[hostile] = Figures(2, 1, 1, 5.0, 5.0, 1)
+    made = pages.trends_pages(History([day]), keys)
+    paths = [p for p, _ in made]
+    assert paths[0] == "trends.html" and len(paths) == len(set(paths)) == len(keys) + 2
+    assert all(re.fullmatch(r"trends/(\d+|x-[0-9a-f]{12})\.html", p) for p in paths[1:])
+    gone = next(v for _, v in made if v.title.startswith("../"))
+    assert gone.group_href is None and gone.key.startswith("x-")
+    for path, view in made[1:]:
+        assert [link.current for link in view.picker].count(True) == 1
+        current = next(link for link in view.picker if link.current)
+        assert current.href == path
+        if view.group_href:
+            assert view.group_href == f"g/{view.key}.html"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site with an archive of three daily builds."""
+    root = tmp_path_factory.mktemp("trends")
+    archive = Archive(ArchiveSettings(dir=root / "archive", carry_forward="none"))
+    for day in (26, 27, 28):
+        snap = make_snapshot(projects=6, seed=day, now=datetime(2026, 11, day, 12, tzinfo=UTC))
+        archive.add(snap)
+    render_site(snap, root / "public", SiteSettings(), extra_pages=archive.pages(snap))
+    return root / "public"
+
+
+def test_group_pages_and_trend_pages_link_each_other(site: Path) -> None:
+    groups = sorted((site / "g").glob("*.html"))
+    assert groups
+    for group in groups:
+        page = Page(group.read_text(encoding="utf-8"))
+        link = f"../trends/{group.name}"
+        assert link in page.hrefs and (site / "trends" / group.name).is_file()
+        trend = Page((site / "trends" / group.name).read_text(encoding="utf-8"))
+        assert f"../g/{group.name}" in trend.hrefs and "../trends.html" in trend.hrefs
+        assert 'href="../assets/site.css?v=' in (site / "trends" / group.name).read_text()
+        for href in trend.hrefs:
+            if not href.startswith(("http", "#")):
+                assert (site / "trends" / href.split("?")[0]).resolve().is_file(), href
+    top = Page((site / "trends.html").read_text(encoding="utf-8"))
+    assert {f"trends/{g.name}" for g in groups} <= set(top.hrefs)
+
+
+def test_without_an_archive_group_pages_do_not_link_to_trends(tmp_path: Path) -> None:
+    render_site(make_snapshot(projects=2, seed=1), tmp_path / "o", SiteSettings())
+    html = next((tmp_path / "o" / "g").glob("*.html")).read_text(encoding="utf-8")
+    assert "trends/" not in html
