@@ -10,6 +10,9 @@
   // Rows shown at a time: a keystroke then restyles at most this many rows, which keeps the
   // next frame within budget at 10,000 projects; "Show more" extends it.
   const PAGE_STEP = 100;
+  const MINUTE = 60000;
+  // What a page does just before a reload, so that the reloaded page finds its state.
+  const beforeReload = [];
 
   function ago(hours) {
     if (hours < 1 / 60) return "just now";
@@ -322,6 +325,7 @@
       for (const name in fields) if (fields[name].value) p.set(name, fields[name].value.trim());
       if (sortKey) p.set("sort", sortKey);
       const qs = p.toString();
+      if (qs === location.search.slice(1)) return;
       try {
         history.replaceState(null, "", location.pathname + (qs ? "?" + qs : "") + location.hash);
       } catch (e) { /* some file:// contexts refuse; the view still works */ }
@@ -362,6 +366,7 @@
       update(false);
     });
     form.hidden = false;
+    beforeReload.push(save);
     load();
     update(false);
   }
@@ -396,32 +401,265 @@
     form.addEventListener("reset", () => setTimeout(update, 0));
   }
 
-  /* Radiator: ?group= and ?topic= filters and a periodic reload for wall screens. */
+  // An age as gldash_static/render/text.py `age` writes it (5 min, 3 h, 12 d): keep in step.
+  function age(seconds) {
+    if (seconds < 3600) return Math.max(0, Math.floor(seconds / 60)) + " min";
+    if (seconds < 172800) return Math.floor(seconds / 3600) + " h";
+    return Math.floor(seconds / 86400) + " d";
+  }
+
+  /* Durations up to now ("red for 3 d"): the page wrote them as of its snapshot; the visitor's
+     clock keeps them true while the page stays open. */
+  function since() {
+    const times = doc.querySelectorAll("time[data-since]");
+    if (!times.length) return;
+    const tick = () => {
+      for (const t of times) {
+        const at = Date.parse(t.getAttribute("datetime") || "");
+        if (!isNaN(at)) t.textContent = age((Date.now() - at) / 1000);
+      }
+    };
+    tick();
+    setInterval(tick, MINUTE);
+  }
+
+  /* Radiator: ?group= and ?topic= (each repeatable or comma-separated) select tiles, ?q= or the
+     filter field narrows them by text; each part and the counts follow what is shown. */
   function radiator() {
-    const wall = doc.getElementById("wall");
-    if (!wall) return;
-    const p = new URLSearchParams(location.search);
-    const g = p.get("group") || "", t = p.get("topic") || "";
-    let shown = 0, failing = 0;
-    for (const tile of wall.children) {
+    const board = doc.getElementById("wall");
+    if (!board) return;
+    const params = new URLSearchParams(location.search);
+    const list = (name) => params.getAll(name).join(",").split(",").map((v) => v.trim()).filter(Boolean);
+    const groups = list("group").map((g) => g.replace(/^\/+|\/+$/g, "")).filter(Boolean);
+    const topics = list("topic");
+    const tiles = Array.from(board.querySelectorAll(".wtile"));
+    const hay = tiles.map((t) => t.textContent.toLowerCase());
+    const states = tiles.map((t) => (/(?:^| )s-([a-z]+)/.exec(t.className) || ["", "none"])[1]);
+    const picked = tiles.map((tile) => {
       const ns = tile.getAttribute("data-ns") || "";
       const tt = (tile.getAttribute("data-topics") || "").split("\t");
-      const ok = (!g || ns === g || ns.lastIndexOf(g + "/", 0) === 0) && (!t || tt.indexOf(t) >= 0);
-      tile.hidden = !ok;
-      if (ok) {
-        shown++;
-        if (tile.classList.contains("s-failed")) failing++;
-      }
-    }
+      return (!groups.length || groups.some((g) => ns === g || ns.lastIndexOf(g + "/", 0) === 0)) &&
+        (!topics.length || topics.some((t) => tt.indexOf(t) >= 0));
+    });
     const label = doc.getElementById("wall-filter");
     const parts = [];
-    if (g) parts.push("group " + g);
-    if (t) parts.push("topic " + t);
-    if (label) label.textContent = parts.length ? "(" + parts.join(", ") + ")" : "";
-    const count = doc.getElementById("wall-count");
-    if (count) count.textContent = failing + " failing of " + shown + " projects.";
-    const minutes = parseFloat(wall.getAttribute("data-reload-minutes") || "5");
-    if (minutes > 0) setTimeout(() => location.reload(), minutes * 60000);
+    if (groups.length) parts.push((groups.length > 1 ? "groups " : "group ") + groups.join(", "));
+    if (topics.length) parts.push((topics.length > 1 ? "topics " : "topic ") + topics.join(", "));
+    if (label) label.textContent = parts.length ? "(" + parts.join("; ") + ")" : "";
+    const count = doc.getElementById("wall-count"), ok = doc.getElementById("wall-ok");
+    const summary = doc.getElementById("wall-rest-sum");
+    const form = doc.getElementById("wall-filters"), q = doc.getElementById("wall-q");
+    const sections = Array.from(board.querySelectorAll(".wall-part"));
+
+    function update() {
+      const text = q ? q.value.trim().toLowerCase() : "";
+      let shown = 0;
+      tiles.forEach((tile, i) => {
+        const show = picked[i] && (!text || hay[i].indexOf(text) >= 0);
+        if (tile.hidden === show) tile.hidden = !show;
+        if (show) shown++;
+      });
+      let failing = 0;
+      for (const section of sections) {
+        const visible = section.querySelectorAll(".wtile:not([hidden])");
+        section.hidden = visible.length === 0;
+        const n = section.querySelector(".wall-n");
+        if (n) n.textContent = visible.length.toLocaleString("en");
+        if (section.id === "wall-failing") failing = visible.length;
+      }
+      if (ok) ok.hidden = failing > 0;
+      if (count) {
+        count.textContent = failing.toLocaleString("en") + " failing of " + shown.toLocaleString("en") + " projects.";
+        count.classList.toggle("bad", failing > 0);
+      }
+      if (summary) {
+        // In tile order, which is state order (records.STATES), as the page wrote it.
+        const byState = new Map();
+        const rest = doc.getElementById("wall-rest");
+        tiles.forEach((tile, i) => {
+          if (tile.hidden || !rest || !rest.contains(tile)) return;
+          const seen = byState.get(states[i]);
+          if (seen) seen.n++;
+          else byState.set(states[i], { n: 1, label: (tile.querySelector(".st") || tile).textContent });
+        });
+        summary.textContent = Array.from(byState.values(), (s) => s.n.toLocaleString("en") + " " + s.label).join(", ");
+      }
+    }
+
+    let timer = 0;
+    function save() {
+      clearTimeout(timer);
+      const p = new URLSearchParams(location.search), text = q.value.trim();
+      if (text === (p.get("q") || "")) return;  // the URL stays as written
+      if (text) p.set("q", text);
+      else p.delete("q");
+      const qs = p.toString();
+      try {
+        history.replaceState(null, "", location.pathname + (qs ? "?" + qs : "") + location.hash);
+      } catch (e) { /* some file:// contexts refuse; the view still works */ }
+    }
+    if (form && q) {
+      q.value = params.get("q") || "";
+      form.addEventListener("input", () => {
+        update();
+        clearTimeout(timer);
+        timer = setTimeout(save, 250);
+      });
+      form.addEventListener("submit", (ev) => ev.preventDefault());
+      beforeReload.push(save);
+      form.hidden = false;
+    }
+    update();
+  }
+
+  /* Live enough: every page asks the site's health.json, at most once a minute and only while
+     the tab is visible, whether a newer deployment is out. A page then offers to reload; the
+     radiator reloads by itself, once the deployment is complete (a Pages deploy may answer 404
+     or half a site for a while) and never while someone types. From disk there is nothing to
+     ask, and the page stays quiet. */
+  const TYPING_MS = 5000;
+  const KEEP = "gldash-filters:" + location.pathname;
+
+  function isField(t) {
+    const tag = t && t.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || !!(t && t.isContentEditable);
+  }
+
+  /* Filter fields whose state the URL does not carry survive a reload in sessionStorage. */
+  function keepFilters() {
+    const state = {};
+    for (const field of doc.querySelectorAll("form input[id], form select[id], form textarea[id]")) {
+      if (field.type === "checkbox" || field.type === "radio") state[field.id] = field.checked ? field.value : "";
+      else if (field.type !== "button" && field.type !== "submit" && field.type !== "reset") state[field.id] = field.value;
+    }
+    try {
+      sessionStorage.setItem(KEEP, JSON.stringify(state));
+    } catch (e) { /* storage off: the URL still holds what it holds */ }
+  }
+
+  function restoreFilters() {
+    let state = null;
+    try {
+      state = JSON.parse(sessionStorage.getItem(KEEP) || "null");
+      sessionStorage.removeItem(KEEP);
+    } catch (e) {
+      return [];
+    }
+    const restored = [];
+    if (!state || typeof state !== "object") return restored;
+    for (const id of Object.keys(state)) {
+      const field = doc.getElementById(id), value = state[id];
+      if (!field || !field.form || typeof value !== "string") continue;
+      if (field.type === "checkbox" || field.type === "radio") field.checked = value !== "" && field.value === value;
+      else field.value = value;
+      restored.push(field);
+    }
+    return restored;
+  }
+
+  function reloadPage() {
+    for (const hook of beforeReload) hook();
+    keepFilters();
+    location.reload();
+  }
+
+  function live() {
+    const fresh = doc.getElementById("freshness"), region = doc.getElementById("live");
+    if (!fresh || !region || typeof fetch !== "function") return;
+    if (location.protocol !== "http:" && location.protocol !== "https:") return;
+    const own = Date.parse(fresh.getAttribute("data-generated-at") || "");
+    const healthUrl = fresh.getAttribute("data-health");
+    if (isNaN(own) || !healthUrl) return;
+    const auto = doc.body.getAttribute("data-page") === "radiator";
+    let last = Date.now(), lastKey = -Infinity, timer = 0, waiting = 0, busy = false, done = false;
+    doc.addEventListener("keydown", () => { lastKey = Date.now(); }, true);
+    const typing = () => isField(doc.activeElement) || Date.now() - lastKey < TYPING_MS;
+    const get = (url) => fetch(url, { cache: "no-store", credentials: "same-origin" });
+
+    // The deployment's time, or null: a missing, unfinished or foreign file means "not yet".
+    async function latest() {
+      const response = await get(healthUrl);
+      if (!response.ok) return null;
+      const health = await response.json();
+      const time = Date.parse(health && typeof health.generated_at === "string" ? health.generated_at : "");
+      return isNaN(time) ? null : time;
+    }
+
+    // This page as the new deployment serves it, with the script and style it loads: only then
+    // is a reload sure not to land on an error page or a page that cannot reload itself again.
+    async function complete(time) {
+      const url = location.href.split("#")[0];
+      const response = await get(url);
+      if (!response.ok) return false;
+      const html = await response.text();
+      const at = /data-generated-at="([^"]*)"/.exec(html);
+      // Half a file lacks its end; a page of another deployment carries another time.
+      if (!at || Date.parse(at[1]) !== time || html.indexOf("</html>") < 0) return false;
+      for (const pattern of [/<script src="([^"]+)"/, /<link rel="stylesheet" href="([^"]+)"/]) {
+        const asset = pattern.exec(html);
+        if (!asset) continue;  // a restyled page may load none
+        const answer = await get(new URL(asset[1].replace(/&amp;/g, "&"), url).href);
+        if (!answer.ok) return false;
+      }
+      return true;
+    }
+
+    function say(text, button) {
+      const parts = [el("span", text)];
+      if (button) {
+        const b = el("button", button);
+        b.type = "button";
+        b.addEventListener("click", reloadPage);
+        parts.push(b);
+      }
+      region.replaceChildren(...parts);
+    }
+
+    function reloadWhenIdle() {
+      const confirmed = Date.now();
+      clearInterval(waiting);
+      if (!typing()) return reloadPage();
+      say("Newer data is out: this page reloads when you stop typing.");
+      waiting = setInterval(() => {
+        if (typing()) return;
+        clearInterval(waiting);
+        // Confirmed a moment ago: reload. Long ago: the next poll confirms it again.
+        if (Date.now() - confirmed < 30000) reloadPage();
+      }, 1000);
+    }
+
+    async function poll() {
+      const time = await latest();
+      if (time === null || time === own) return;
+      if (!auto) {
+        if (time < own) return;
+        done = true;
+        say("A newer version of this page is out (data from " + ago((Date.now() - time) / 3600000) + ").", "Reload");
+        return;
+      }
+      if (await complete(time)) reloadWhenIdle();
+    }
+
+    function schedule() {
+      clearTimeout(timer);
+      if (!done) timer = setTimeout(tick, Math.max(0, last + MINUTE - Date.now()));
+    }
+    function tick() {
+      // A hidden tab asks nothing; becoming visible asks at once when a minute has passed.
+      if (done || busy || doc.visibilityState === "hidden") return;
+      if (Date.now() - last < MINUTE) return schedule();
+      busy = true;
+      last = Date.now();
+      poll().catch(() => { /* offline, or a deployment half-way: ask again next minute */ }).then(() => {
+        busy = false;
+        schedule();
+      });
+    }
+    doc.addEventListener("visibilitychange", () => {
+      if (doc.visibilityState === "hidden") clearTimeout(timer);
+      else tick();
+    });
+    schedule();
   }
 
   /* Archive: older snapshots are stored as patches from their newer neighbour (see
@@ -497,12 +735,17 @@
   }
 
   function init() {
+    // Before the views read their fields; each view then follows the restored values.
+    const restored = restoreFilters();
     freshness();
     slashFocus();
     projects();
     mergeRequests();
+    since();
     radiator();
     archiveDownloads();
+    live();
+    for (const field of restored) field.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
   if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", init);
