@@ -48,5 +48,22 @@ def v2_to_v3(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
+def v3_to_v4(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 4 keeps every job attempt of a pipeline, the test report of the newest failing
+    one and the default branch's red streak; none of them is known for older data."""
+    for project in _projects(raw):
+        project.setdefault("red_streak", None)
+        pipelines = project.get("pipelines")
+        for pipeline in pipelines if isinstance(pipelines, list) else []:
+            if isinstance(pipeline, dict):
+                pipeline.setdefault("jobs", None)  # fetched again by the next refresh
+                pipeline.setdefault("test_report", None)
+    return raw
+
+
 # Migrations from version N to N+1; each takes and returns the raw dictionary.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: v1_to_v2, 2: v2_to_v3}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: v1_to_v2,
+    2: v2_to_v3,
+    3: v3_to_v4,
+}

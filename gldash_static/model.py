@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SHORT_SHA = 8  # hex digits of a commit id kept in a snapshot (GitLab's short_id)
 
 Visibility = Literal["public", "internal", "private"]
@@ -50,6 +50,40 @@ class FailedJob(TypedDict):
     web_url: str
 
 
+class Job(TypedDict):
+    """One attempt of a build job: every attempt of every job, retried ones included, in the
+    order GitLab created them (a retry comes after the attempt it retried)."""
+
+    name: str
+    status: str
+    duration: float | None  # whole seconds, as GraphQL's CiJob.duration
+    queued_duration: float | None  # seconds, to a tenth
+    retried: bool  # a later attempt of the same job replaced this one
+    allow_failure: bool
+    failure_reason: str | None  # failed attempts only
+
+
+class TestCase(TypedDict):
+    """A failed (or errored) test case of a pipeline's JUnit test report."""
+
+    suite: str
+    classname: str
+    name: str
+    status: str  # failed or error
+    message: str  # the first line of GitLab's system_output or stack_trace, shortened
+
+
+class TestReport(TypedDict):
+    """A pipeline's test report, as GitLab's test report APIs sum it up."""
+
+    total: int
+    failed: int
+    errored: int
+    skipped: int
+    cases: list[TestCase]  # failed first, then errored; at most fetch.max_failed_tests
+    cases_omitted: int  # failed and errored cases left out by that cap
+
+
 class Pipeline(TypedDict):
     """One pipeline with the details of GET /projects/:id/pipelines/:pipeline_id."""
 
@@ -69,6 +103,24 @@ class Pipeline(TypedDict):
     web_url: str
     username: str | None
     failed_jobs: list[FailedJob]
+    # Every job attempt (None: not fetched: fetch.jobs is off, or an older snapshot).
+    jobs: list[Job] | None
+    # Read for the newest failing pipeline of the default branch only (None: not read).
+    test_report: TestReport | None
+
+
+class RedStreak(TypedDict):
+    """The default branch's current run of failed pipelines, back to its last success."""
+
+    pipeline_id: int  # the first failed pipeline after the last success
+    started_at: str  # its created_at
+    short_sha: str
+    web_url: str
+    commit_title: str | None  # of its commit; None: not known or not published
+    author_name: str | None
+    failed_pipelines: int  # failed default-branch pipelines since, that one included
+    exact: bool  # False: GitLab could not say when it started; it began at or before this
+    newest_id: int  # the newest failed pipeline counted in failed_pipelines
 
 
 class Branch(TypedDict):
@@ -122,6 +174,7 @@ class Project(TypedDict):
     fetched_at: str
     stale: Stale | None
     pipelines: list[Pipeline]
+    red_streak: RedStreak | None  # None: the default branch is not failing
     branches: list[Branch]
     merge_requests: list[MergeRequest]
     # Features GitLab shows to project members only, and those of them this dashboard left

@@ -13,10 +13,12 @@ from gldash_static.model import (
     Branch,
     FailedJob,
     Group,
+    Job,
     MergeRequest,
     Pipeline,
     Project,
     Snapshot,
+    TestReport,
 )
 
 GENERATED_AT = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
@@ -26,6 +28,83 @@ STATUSES = ["success"] * 14 + ["failed"] * 3 + ["running", "canceled", "pending"
 def iso(moment: datetime) -> str:
     """GitLab's timestamp format."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+JOB_NAMES = ("build", "unit", "lint", "deploy")
+
+
+def _jobs(pid: int, n: int, status: str, failed: list[FailedJob]) -> list[Job]:
+    """Every job attempt of a pipeline: one a name, a flaky retry now and then (own seed, so
+    the rest of the snapshot stays as it was)."""
+    rng = random.Random(f"jobs:{pid}:{n}")
+    broken = {job["name"] for job in failed}
+    out: list[Job] = []
+    for name in JOB_NAMES:
+        duration = float(rng.randint(20, 400))
+        queued = round(rng.uniform(0.5, 90.0), 1)
+        final = "failed" if name in broken else "success" if status != "running" else "running"
+        if final == "success" and rng.random() < 0.15:  # failed once, passed on retry
+            reason = rng.choice(["script_failure", "runner_system_failure"])
+            out.append(_job(name, "failed", duration, queued, True, reason))
+        reason = "script_failure" if final == "failed" else None
+        out.append(_job(name, final, duration, queued, False, reason))
+    return out
+
+
+def _job(
+    name: str, status: str, duration: float, queued: float, retried: bool, reason: str | None
+) -> Job:
+    return {
+        "name": name,
+        "status": status,
+        "duration": duration,
+        "queued_duration": queued,
+        "retried": retried,
+        "allow_failure": False,
+        "failure_reason": reason,
+    }
+
+
+def _report(pid: int) -> TestReport:
+    """A failing head pipeline's test report, with text that needs escaping."""
+    return {
+        "total": 120 + pid % 50,
+        "failed": 2,
+        "errored": 1,
+        "skipped": 3,
+        "cases": [
+            {
+                "suite": "unit",
+                "classname": "tests.test_checkout",
+                "name": 'test_refund_<rounds> & "down"',
+                "status": "failed",
+                "message": "AssertionError: 3 != 4",
+            },
+            {
+                "suite": "unit",
+                "classname": "tests.test_cart",
+                "name": "test_empty_cart",
+                "status": "failed",
+                "message": "<script>alert(1)</script>",
+            },
+        ],
+        "cases_omitted": 1,
+    }
+
+
+def _answers(project: Project) -> None:
+    """The failing head's test report and the red streak, as the fetch decides them."""
+    from gldash_static.fetch import junit, streak
+
+    head = junit.failing_head(project)
+    project["pipelines"] = [
+        {**p, "test_report": _report(project["id"]) if head and p["id"] == head["id"] else None}
+        for p in project["pipelines"]
+    ]
+    record = streak.decide(project, None, keep=20).record
+    if record is not None:
+        record = {**record, "commit_title": "Bump <lib> & friends", "author_name": "Alice Example"}
+    project["red_streak"] = record
 
 
 def _pipelines(
@@ -69,6 +148,8 @@ def _pipelines(
                 "web_url": f"{web}/-/pipelines/{pipeline_id}",
                 "username": "alice",
                 "failed_jobs": jobs,
+                "jobs": _jobs(pid, n, status, jobs),
+                "test_report": None,
             }
         )
         moment -= timedelta(hours=rng.randint(1, 48))
@@ -167,6 +248,7 @@ def make_snapshot(projects: int = 20, seed: int = 1, now: datetime = GENERATED_A
                 "fetched_at": iso(now),
                 "stale": None,
                 "pipelines": _pipelines(rng, pid, web, branch, now),
+                "red_streak": None,
                 "branches": branches,
                 "merge_requests": mrs,
                 "members_only": [],
@@ -177,6 +259,7 @@ def make_snapshot(projects: int = 20, seed: int = 1, now: datetime = GENERATED_A
                 "branches_fetched_at": iso(now - timedelta(hours=i % 7)),
             }
         )
+        _answers(plist[-1])
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": iso(now),

@@ -11,6 +11,7 @@ from factories import make_snapshot
 
 from gldash_static import snapshot as snapshot_file
 from gldash_static.errors import SnapshotError
+from gldash_static.model import SCHEMA_VERSION
 from gldash_static.snapshot_schema import render, snapshot_schema
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "snapshot.schema.json"
@@ -58,7 +59,24 @@ def test_a_version_2_snapshot_keeps_the_short_id_of_its_pipelines_commits(tmp_pa
     assert all("sha" not in pl for pl in got)
     assert got[0]["short_sha"] == ""
     assert [pl["short_sha"] for pl in got[1:]] == [pl["short_sha"] for pl in want[1:]]
-    assert migrated["schema_version"] == 3
+    assert migrated["schema_version"] == SCHEMA_VERSION
+
+
+def test_a_version_3_snapshot_knows_no_jobs_reports_or_streaks(tmp_path: Path) -> None:
+    old = json.loads(json.dumps(make_snapshot(projects=3)))
+    old["schema_version"] = 3
+    for project in old["sources"][0]["projects"]:
+        project.pop("red_streak")
+        for pipeline in project["pipelines"]:
+            pipeline.pop("jobs"), pipeline.pop("test_report")
+    snapshot_file.write(old, tmp_path / "v3.json")
+    migrated = snapshot_file.read(tmp_path / "v3.json")
+    projects = migrated["sources"][0]["projects"]
+    assert all(p["red_streak"] is None for p in projects)
+    pipelines = [pl for p in projects for pl in p["pipelines"]]
+    # Unknown, not empty: the next refresh reads these projects' pipelines afresh.
+    assert pipelines and all(pl["jobs"] is None and pl["test_report"] is None for pl in pipelines)
+    jsonschema.validate(migrated, snapshot_schema())
 
 
 def test_future_schema_version_is_refused(tmp_path: Path) -> None:

@@ -145,6 +145,37 @@ FETCH = Section(
         ),
         Key("failed_jobs", Bool(), "Fetch the failed jobs of failed pipelines.", default=True),
         Key(
+            "jobs",
+            Bool(),
+            "Fetch every job of every kept pipeline, retried attempts included, for job "
+            "durations, queue times, flaky jobs and failure reasons. Over GraphQL they come with "
+            "the pipelines at no extra request; over REST it costs one listing a pipeline. A "
+            "finished pipeline's jobs are read once.",
+            default=True,
+        ),
+        Key(
+            "red_streaks",
+            Bool(),
+            "Find when each failing default branch started failing and the change that broke "
+            "it: up to three requests once per red streak (the last success and the first "
+            "failure after it when the kept pipelines are all red, and that commit), none while "
+            "the streak goes on.",
+            default=True,
+        ),
+        Key(
+            "test_reports",
+            Bool(),
+            "Read the JUnit test report of the newest failing pipeline of each default branch "
+            "(two requests, once per such pipeline) to list the failed test cases.",
+            default=True,
+        ),
+        Key(
+            "max_failed_tests",
+            Int(1, 1_000),
+            "Failed test cases kept per test report; the page counts the rest.",
+            default=20,
+        ),
+        Key(
             "branch_max_age_hours",
             Number(0, 8_760),
             "On a refresh, branches are read again when the project's last_activity_at moved "

@@ -1,9 +1,9 @@
 """The pipelines of many projects in one GraphQL request: how a full fetch stays cheap.
 
 Over REST, a project's kept pipelines cost a listing, one `GET .../pipelines/:id` each (only
-the detail has duration, queued time, user and times) and one jobs listing per failed one:
-about 20 requests for 20 kept pipelines. GraphQL's `projects(ids:)` with nested `pipelines`
-brings all of that, failed jobs included, for `batch` projects in one request.
+the detail has duration, queued time, user and times) and one jobs listing each: about 40
+requests for 20 kept pipelines. GraphQL's `projects(ids:)` with nested `pipelines` brings
+all of that, every job attempt included, for `batch` projects in one request.
 
 A refresh asks the same way for the pipelines updated since the last run of the projects the
 probe found changed (fetch/changes.py), and merges them with the stored ones as REST would.
@@ -19,9 +19,11 @@ projects fall back to REST.
 
 Complexity by GitLab's rules (base_field.rb, base_resolver.rb; simulator/graphql_complexity.py
 computes the same): a connection costs its children plus its resolver's 1 (+1 Gitaly for
-pipelines, +2 with `ref`), times 1 + page size / 100. A batch of 100 projects with 50
-pipelines each and 30 failed jobs a pipeline costs 131; a later page of 100 pipelines of one
-project 87. GitLab allows 250 (a token's user), depth 8 of 20, 924 of 10,000 characters.
+pipelines, +2 with `ref`), times 1 + page size / 100. Jobs: 16 below the connection, +1,
+times 2 for 100 a page = 34; a pipeline node 49 with them; pipelines (50 a page): (53 + 2)
+x 1.5 = 82; a project 88; so a batch of 100 projects costs int(88 x 2) + 3 = 179 and a later
+page of 100 pipelines of one project int((1 + 110 + 1 + 3 + 1) x 1.01) + 3 = 120. GitLab
+allows 250 (a token's user); depth 8 of 20; 1,010 of 10,000 characters.
 `queryComplexity` in every answer carries the score GitLab computed (the tests read it).
 """
 
@@ -35,14 +37,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gldash_static.errors import FetchError
-from gldash_static.fetch import convert, graphql_convert, pipelines
+from gldash_static.fetch import graphql_convert, pipelines
+from gldash_static.fetch import jobs as jobs_mod
 from gldash_static.gitlab import ApiClient, ApiError, CircuitOpenError
-from gldash_static.model import FailedJob, Pipeline
+from gldash_static.model import FailedJob, Job, Pipeline
 
 BATCH = 100  # projects a request: GitLab's max page size
 PIPELINES_PAGE = 50  # the first page: 20 kept on the default branch and the other refs
 MORE_PAGE = 100  # later pages of a project with many pipelines on other refs
-JOBS_PAGE = 30  # failed jobs a pipeline; a pipeline with more lists them over REST
+JOBS_PAGE = 100  # job attempts a pipeline (GitLab's max page); one with more asks REST
 Note = Callable[[str], None]
 LIST_CAP = 300  # as REST: project.MAX_LIST_PAGES pages of 100
 SINCE_CAP = 1_000  # updated pipelines read for one project; a project with more asks REST
@@ -50,7 +53,7 @@ SINCE_CAP = 1_000  # updated pipelines read for one project; a project with more
 QUERY = """
 query gldashPipelines(
   $ids: [ID!], $projects: Int, $projectsAfter: String, $first: Int, $after: String,
-  $ref: String, $since: Time, $jobs: Int
+  $ref: String, $since: Time, $jobs: Int, $jobStatuses: [CiJobStatus!], $retried: Boolean
 ) {
   queryComplexity { limit score }
   projects(ids: $ids, first: $projects, after: $projectsAfter) {
@@ -61,10 +64,10 @@ query gldashPipelines(
           id iid status ref sha source createdAt updatedAt startedAt finishedAt
           duration queuedDuration coverage
           user { username }
-          jobs(statuses: [FAILED], retried: false, jobKind: BUILD, first: $jobs) {
+          jobs(statuses: $jobStatuses, retried: $retried, jobKind: BUILD, first: $jobs) {
             nodes {
-              id name allowFailure duration failureMessage stage { name }
-              detailedStatus { tooltip }
+              id name status retried allowFailure duration queuedDuration failureMessage
+              stage { name } detailedStatus { tooltip }
             }
             pageInfo { hasNextPage endCursor }
           }
@@ -109,7 +112,7 @@ class _Listing:
     wanted: Wanted
     records: list[Pipeline] = field(default_factory=list)
     cursor: str | None = None
-    jobs_cut: set[int] = field(default_factory=set)  # failed pipelines with more jobs
+    jobs_cut: set[int] = field(default_factory=set)  # pipelines with more jobs than a page
     broken: bool = False  # something GitLab would not send: REST decides
 
 
@@ -193,6 +196,7 @@ def start(
     *,
     keep: int,
     failed_jobs: bool,
+    all_jobs: bool,
     pool: Executor,
     note: Note,
     batch: int = BATCH,
@@ -206,16 +210,17 @@ def start(
     batches = [
         group[i : i + batch] for group in by_since.values() for i in range(0, len(group), batch)
     ]
-    return BulkRun(_Asker(api, keep, failed_jobs), batches, pool, note)
+    return BulkRun(_Asker(api, keep, failed_jobs, all_jobs), batches, pool, note)
 
 
 class _Asker:
     """Sends the requests of the batches (from several threads) and reads their answers."""
 
-    def __init__(self, api: ApiClient, keep: int, failed_jobs: bool) -> None:
+    def __init__(self, api: ApiClient, keep: int, failed_jobs: bool, all_jobs: bool) -> None:
         self.api = api
         self.keep = keep
         self.failed_jobs = failed_jobs
+        self.all_jobs = all_jobs
 
     def batch(self, wanted: list[Wanted]) -> dict[int, Given]:
         """The kept pipelines of one batch's projects, splitting it while GitLab refuses."""
@@ -274,9 +279,12 @@ class _Asker:
             "after": after,
             "ref": ref,
             "since": since,
-            # Asked even with failed jobs off: a null `jobs` is how GraphQL says the token
-            # may not read jobs, and without that right REST refuses the pipelines too.
-            "jobs": JOBS_PAGE if self.failed_jobs else 1,
+            # Asked even with jobs off: a null `jobs` is how GraphQL says the token may not
+            # read jobs, and without that right REST refuses the pipelines too.
+            "jobs": JOBS_PAGE if self.failed_jobs or self.all_jobs else 1,
+            # Every attempt, or (fetch.jobs off) only the failed latest ones, as before.
+            "jobStatuses": None if self.all_jobs else ["FAILED"],
+            "retried": None if self.all_jobs else False,
         }
         try:
             data = self.api.graphql(QUERY, variables)
@@ -309,36 +317,39 @@ class _Asker:
             listing.broken = True
             return
         listing.cursor = cursor
-        url = listing.wanted.web_url
         for node in nodes:
-            jobs = self._failed_jobs(listing, node)
-            record = graphql_convert.pipeline(node, url, jobs or [])
-            if record is None or jobs is None:
+            found = self._jobs(listing, node)
+            if found is None:
+                listing.broken = True
+                return
+            record = graphql_convert.pipeline(node, listing.wanted.web_url, found[1], found[0])
+            if record is None:
                 listing.broken = True
                 return
             listing.records.append(record)
 
-    def _failed_jobs(self, listing: _Listing, node: object) -> list[FailedJob] | None:
-        """A failed pipeline's failed jobs ([] for any other), None when they cannot be read.
-
-        As over REST, only a failed pipeline's are kept (a passed one may have failed jobs
-        that were allowed to fail).
-        """
+    def _jobs(
+        self, listing: _Listing, node: object
+    ) -> tuple[list[Job] | None, list[FailedJob]] | None:
+        """A pipeline's job attempts (None: not asked for) and failed jobs (a failed
+        pipeline's only); None when they cannot be read."""
         if not isinstance(node, dict):
             return None
         read = graphql_convert.connection(node.get("jobs"))
         if read is None:  # null: the token may not read jobs (REST says so with a 403)
             return None
-        if not self.failed_jobs or str(node.get("status")).upper() != "FAILED":
-            return []
         nodes, more = read
-        jobs = [graphql_convert.failed_job(n, listing.wanted.web_url) for n in nodes]
-        if any(j is None for j in jobs):
+        failed = self.failed_jobs and str(node.get("status")).upper() == "FAILED"
+        if not self.all_jobs and not failed:
+            return None, []
+        attempts = [graphql_convert.attempt(n, listing.wanted.web_url) for n in nodes]
+        if any(a is None for a in attempts):
             return None
         if more is not None:
             pid = graphql_convert.number(node.get("id"), graphql_convert.PIPELINE_GID)
             listing.jobs_cut.add(pid or 0)
-        return sorted((j for j in jobs if j is not None), key=lambda j: j["id"])
+        jobs, failed_jobs = jobs_mod.records([a for a in attempts if a is not None], failed)
+        return (jobs if self.all_jobs else None), failed_jobs
 
     def _finish(self, listing: _Listing) -> Given | None:
         """What to keep of the project's pipelines, reading more pages as REST would; None:
@@ -353,10 +364,10 @@ class _Asker:
         for pipeline in found.kept:
             if pipeline["id"] in listing.jobs_cut:
                 try:
-                    jobs = self._rest_failed_jobs(listing.wanted, pipeline)
+                    every, failed = self._rest_jobs(listing.wanted, pipeline)
                 except ApiError:
                     return None  # the project's own REST fetch meets the same and says so
-                pipeline = {**pipeline, "failed_jobs": jobs}
+                pipeline = {**pipeline, "jobs": every, "failed_jobs": failed}
             kept.append(pipeline)
         return Given(kept, found.changed)
 
@@ -421,8 +432,11 @@ class _Asker:
         listing.jobs_cut |= extra.jobs_cut
         return extra.records
 
-    def _rest_failed_jobs(self, wanted: Wanted, pipeline: Pipeline) -> list[FailedJob]:
-        """Every failed job of a pipeline with more than one GraphQL page of them."""
+    def _rest_jobs(
+        self, wanted: Wanted, pipeline: Pipeline
+    ) -> tuple[list[Job] | None, list[FailedJob]]:
+        """Every job attempt of a pipeline with more than one GraphQL page of them."""
         path = f"/projects/{wanted.project_id}/pipelines/{pipeline['id']}/jobs"
-        found = (convert.failed_job(j) for j in self.api.iterate(path, **{"scope[]": "failed"}))
-        return sorted(found, key=lambda job: job["id"])
+        return jobs_mod.rest_jobs(
+            self.api, path, pipeline["status"], failed_jobs=self.failed_jobs, all_jobs=self.all_jobs
+        )

@@ -19,6 +19,7 @@ from gldash_static.model import (
     FailedJob,
     Feature,
     Group,
+    Job,
     MergeRequest,
     Pipeline,
     Project,
@@ -78,6 +79,12 @@ def _str(value: Any) -> str:
 
 def _opt_str(value: Any) -> str | None:
     return _text(value) if isinstance(value, str) else None
+
+
+def text(value: Any, limit: int = MAX_TEXT) -> str | None:
+    """A string from GitLab, bounded to `limit` characters; None for anything else."""
+    found = _opt_str(value)
+    return None if found is None else found[:limit]
 
 
 def _opt_num(value: Any, what: str = "number", upper: float = MAX_SECONDS) -> float | None:
@@ -175,6 +182,7 @@ def project(raw: dict[str, Any], fetched_at: str) -> Project:
         "fetched_at": fetched_at,
         "stale": None,
         "pipelines": [],
+        "red_streak": None,
         "branches": [],
         "merge_requests": [],
         "members_only": features(raw).members_only(),
@@ -186,8 +194,11 @@ def project(raw: dict[str, Any], fetched_at: str) -> Project:
     }
 
 
-def pipeline(raw: dict[str, Any], failed_jobs: list[FailedJob]) -> Pipeline:
-    """A pipeline from GET /projects/:id/pipelines/:pipeline_id."""
+def pipeline(
+    raw: dict[str, Any], failed_jobs: list[FailedJob], jobs: list[Job] | None = None
+) -> Pipeline:
+    """A pipeline from GET /projects/:id/pipelines/:pipeline_id, with its jobs (None: not
+    fetched); its test report is read later, if at all."""
     user = _dict(raw.get("user"))
     return {
         "id": _int(raw.get("id")),
@@ -208,6 +219,8 @@ def pipeline(raw: dict[str, Any], failed_jobs: list[FailedJob]) -> Pipeline:
         "web_url": _str(raw.get("web_url")),
         "username": _opt_str(user.get("username")),
         "failed_jobs": failed_jobs,
+        "jobs": jobs,
+        "test_report": None,
     }
 
 
@@ -226,6 +239,22 @@ def failed_job(raw: dict[str, Any]) -> FailedJob:
         "allow_failure": bool(raw.get("allow_failure")),
         "duration": whole_seconds(_opt_num(raw.get("duration"), "job duration")),
         "web_url": _str(raw.get("web_url")),
+    }
+
+
+def job(raw: dict[str, Any], retried: bool) -> Job:
+    """A job attempt from a pipeline's jobs listing (REST says nothing of `retried`: the
+    caller knows it from the order of attempts, see fetch.jobs)."""
+    status = _str(raw.get("status"))
+    queued = _opt_num(raw.get("queued_duration"), "job queued duration")
+    return {
+        "name": _str(raw.get("name")),
+        "status": status,
+        "duration": whole_seconds(_opt_num(raw.get("duration"), "job duration")),
+        "queued_duration": None if queued is None else round(queued, 1),
+        "retried": retried,
+        "allow_failure": bool(raw.get("allow_failure")),
+        "failure_reason": _opt_str(raw.get("failure_reason")) if status == "failed" else None,
     }
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from gldash_static.fetch import convert
+from gldash_static.fetch.jobs import Attempt
 from gldash_static.gitlab import failure_reasons
-from gldash_static.model import FailedJob, Pipeline
+from gldash_static.model import FailedJob, Job, Pipeline
 
 PIPELINE_GID = "gid://gitlab/Ci::Pipeline/"
 PROJECT_GID = "gid://gitlab/Project/"
@@ -38,7 +39,9 @@ def number(gid: object, *prefixes: str) -> int | None:
     return None
 
 
-def pipeline(node: object, project_url: str, failed_jobs: list[FailedJob]) -> Pipeline | None:
+def pipeline(
+    node: object, project_url: str, failed_jobs: list[FailedJob], jobs: list[Job] | None
+) -> Pipeline | None:
     """A pipeline record from a `Pipeline` node; `project_url` is the project's web_url.
 
     Links are built from the project's web_url as REST writes them (GraphQL gives paths
@@ -69,31 +72,39 @@ def pipeline(node: object, project_url: str, failed_jobs: list[FailedJob]) -> Pi
         "web_url": f"{project_url}/-/pipelines/{pid}",
         "user": user if isinstance(user, dict) else None,
     }
-    return convert.pipeline(raw, failed_jobs)
+    return convert.pipeline(raw, failed_jobs, jobs)
 
 
-def failed_job(node: object, project_url: str) -> FailedJob | None:
-    """A failed job from a `CiJob` node, its reason read from the status tooltip."""
+def attempt(node: object, project_url: str) -> Attempt | None:
+    """A job attempt from a `CiJob` node, in REST's field names; its failure reason is read
+    from the status tooltip (CiJob has no failureReason)."""
     if not isinstance(node, dict):
         return None
     job_id = number(node.get("id"), *JOB_GIDS)
-    if job_id is None:
+    status = node.get("status")
+    if job_id is None or not isinstance(status, str):
         return None
     stage = node.get("stage")
-    status = node.get("detailedStatus")
+    detailed = node.get("detailedStatus")
+    failed = status.upper() == "FAILED"
     raw = {
         "id": job_id,
         "name": node.get("name"),
         "stage": stage.get("name") if isinstance(stage, dict) else None,
+        "status": status.lower(),
         "failure_reason": failure_reasons.reason_of(
-            status.get("tooltip") if isinstance(status, dict) else None,
+            detailed.get("tooltip") if isinstance(detailed, dict) else None,
             node.get("failureMessage"),
-        ),
+        )
+        if failed
+        else None,
         "allow_failure": node.get("allowFailure") is True,
         "duration": node.get("duration"),
+        "queued_duration": node.get("queuedDuration"),
         "web_url": f"{project_url}/-/jobs/{job_id}",
     }
-    return convert.failed_job(raw)
+    retried = node.get("retried")
+    return Attempt(job_id, retried if isinstance(retried, bool) else None, raw)
 
 
 def connection(value: object) -> tuple[list[Any], str | None] | None:

@@ -57,6 +57,7 @@ def start_bulk(
         wanted,
         keep=settings.pipelines_per_project,
         failed_jobs=settings.failed_jobs,
+        all_jobs=settings.jobs,
         pool=pool,
         note=note,
         batch=min(batch, bulk.BATCH),

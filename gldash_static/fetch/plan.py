@@ -17,7 +17,7 @@ from typing import Literal
 from gldash_static.config import FetchSettings
 from gldash_static.fetch import access, changes, freshness
 from gldash_static.fetch.convert import ProjectFeatures
-from gldash_static.model import FEATURES, Feature, FetchMode, Project
+from gldash_static.model import FEATURES, Feature, FetchMode, Project, RedStreak
 from gldash_static.timeutil import gitlab_time as iso
 from gldash_static.timeutil import parse_time
 
@@ -72,6 +72,9 @@ class ProjectPlan:
     branches: Branches
     merge_requests: MergeRequests
     basis: Basis
+    # The previous snapshot's red streak of the project (kept across full fetches too: it
+    # is history GitLab is asked for only once a streak).
+    previous_streak: RedStreak | None = None
 
 
 @dataclass(frozen=True)
@@ -99,14 +102,18 @@ class FetchPlan:
         return [p for p in self.projects if p.merge_requests == "group"]
 
 
-def refreshable(old: Project | None, fresh: Project) -> Project | None:
+def refreshable(old: Project | None, fresh: Project, want_jobs: bool = True) -> Project | None:
     """The previous record to refresh incrementally, or None to fetch the project afresh.
 
     A renamed or moved project changed every URL; a stale one missed changes since its
-    data was kept, which "updated after the last fetch" would not bring back.
+    data was kept, which "updated after the last fetch" would not bring back; pipelines
+    stored without their jobs (an older snapshot, or fetch.jobs was off) would never be
+    read again, being finished.
     """
     if old is None or old["stale"] is not None or old["withheld"] != fresh["withheld"]:
         return None  # a feature opened to the dashboard again needs its whole history
+    if want_jobs and any(p.get("jobs") is None for p in old["pipelines"]):
+        return None
     if set(old["unavailable"]) - set(fresh["unavailable"]):
         return None  # so does one the token may read again (or that a 403 may refuse again)
     return old if old["path_with_namespace"] == fresh["path_with_namespace"] else None
@@ -151,7 +158,7 @@ def plan_projects(
     plans = []
     for item in listed:
         record = item.record
-        old = refreshable(by_id.get(record["id"]), record) if incremental else None
+        old = refreshable(by_id.get(record["id"]), record, settings.jobs) if incremental else None
         basis = _basis(
             item,
             settings,
@@ -160,18 +167,28 @@ def plan_projects(
             # the group's "updated after" listing: it lists its open ones itself.
             by_group=item.covered and not (incremental and old is None),
         )
-        plans.append(_decide(record["id"], old, since if old is not None else None, basis))
+        decided = _decide(record["id"], old, since if old is not None else None, basis)
+        streak = streak_of(by_id.get(record["id"]), record)
+        plans.append(dataclasses.replace(decided, previous_streak=streak))
     return FetchPlan(since, tuple(plans), graphql=settings.graphql)
+
+
+def streak_of(old: Project | None, fresh: Project) -> RedStreak | None:
+    """The previous record's red streak, if it is of the same project at the same path."""
+    if old is None or old.get("path_with_namespace") != fresh["path_with_namespace"]:
+        return None
+    return old.get("red_streak")
 
 
 def plan_event(
     item: Listed, old: Project | None, watermark: str | None, settings: FetchSettings
 ) -> ProjectPlan:
     """The plan for the one project of an event: everything of it read again, but pipelines."""
-    previous = refreshable(old, item.record)
+    previous = refreshable(old, item.record, settings.jobs)
     since = since_of(watermark, settings.incremental_margin_s) if previous is not None else None
     basis = _basis(item, settings, branches_due=True, by_group=False)
-    return _decide(item.record["id"], previous, since, basis)
+    decided = _decide(item.record["id"], previous, since, basis)
+    return dataclasses.replace(decided, previous_streak=streak_of(old, item.record))
 
 
 def after_probe(plan: FetchPlan, answers: Mapping[int, changes.Answer] | None) -> FetchPlan:
@@ -226,7 +243,8 @@ def _basis(item: Listed, settings: FetchSettings, *, branches_due: bool, by_grou
 
 
 def _redecide(plan: ProjectPlan, basis: Basis) -> ProjectPlan:
-    return _decide(plan.project_id, plan.previous, plan.since, basis)
+    decided = _decide(plan.project_id, plan.previous, plan.since, basis)
+    return dataclasses.replace(decided, previous_streak=plan.previous_streak)
 
 
 def _decide(

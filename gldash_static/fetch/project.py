@@ -7,11 +7,11 @@ from concurrent.futures import Executor, Future
 from typing import Any
 
 from gldash_static.config import FetchSettings
-from gldash_static.fetch import access, convert, freshness, pipelines
+from gldash_static.fetch import access, convert, freshness, jobs, junit, pipelines, streak
 from gldash_static.fetch.bulk import Given
 from gldash_static.fetch.plan import ProjectPlan, replan_without, with_given
 from gldash_static.gitlab import ApiClient, ApiError
-from gldash_static.model import Branch, FailedJob, MergeRequest, Pipeline, Project
+from gldash_static.model import Branch, MergeRequest, Pipeline, Project
 
 # Listing stops after this many pages even if fewer than N default-branch pipelines were seen;
 # a direct `ref=` query then fills in the default branch.
@@ -118,6 +118,8 @@ class ProjectFetcher:
         if plan.pipelines == "given":
             kept = {p["id"]: p for p in given.kept}
         project["pipelines"] = [kept[pid] for pid in sorted(kept, reverse=True)]
+        if plan.pipelines != "none":
+            self._answers(project, plan)
         if branches is not None:
             project["branches"] = branches.result()
             project["branches_fetched_at"] = project["fetched_at"]
@@ -128,6 +130,23 @@ class ProjectFetcher:
         if mrs is not None:
             project["merge_requests"] = mrs.result()
         return project
+
+    def _answers(self, project: Project, plan: ProjectPlan) -> None:
+        """Broken since when and by what, and which tests fail: asked once a streak/pipeline."""
+        if self.settings.test_reports:
+            junit.with_report(project, self.api, self.settings.max_failed_tests)
+        if not self.settings.red_streaks:
+            project["red_streak"] = streak.decide(
+                project, plan.previous_streak, self.settings.pipelines_per_project
+            ).record
+            return
+        project["red_streak"] = streak.resolve(
+            self.api,
+            project,
+            plan.previous_streak,
+            keep=self.settings.pipelines_per_project,
+            commits_published=plan.basis.readable("repository"),
+        )
 
     def _list_pipelines(
         self, base: str, default_branch: str | None, keep: int
@@ -173,18 +192,14 @@ class ProjectFetcher:
 
     def _pipeline(self, base: str, pipeline_id: int) -> Pipeline:
         raw = self.api.get(f"{base}/pipelines/{pipeline_id}")
-        jobs: list[FailedJob] = []
-        if self.settings.failed_jobs and raw.get("status") == "failed":
-            jobs = sorted(
-                (
-                    convert.failed_job(job)
-                    for job in self.api.iterate(
-                        f"{base}/pipelines/{pipeline_id}/jobs", **{"scope[]": "failed"}
-                    )
-                ),
-                key=lambda job: job["id"],
-            )
-        return convert.pipeline(raw, jobs)
+        every, failed = jobs.rest_jobs(
+            self.api,
+            f"{base}/pipelines/{pipeline_id}/jobs",
+            str(raw.get("status")),
+            failed_jobs=self.settings.failed_jobs,
+            all_jobs=self.settings.jobs,
+        )
+        return convert.pipeline(raw, failed, every)
 
     def _branches(self, base: str) -> list[Branch]:
         found = [convert.branch(b) for b in self.api.iterate(f"{base}/repository/branches")]

@@ -77,8 +77,11 @@ def publishable(
     empty = {*out["withheld"], *out["unavailable"]}
     if "repository" in empty:
         out["branches"], out["branches_omitted"], out["branches_fetched_at"] = [], 0, None
+        streak = out.get("red_streak")
+        if streak is not None:  # a commit's title and author are the repository's content
+            out["red_streak"] = {**streak, "commit_title": None, "author_name": None}
     if "pipelines" in empty:
-        out["pipelines"] = []
+        out["pipelines"], out["red_streak"] = [], None
     if "merge_requests" in empty:
         out["merge_requests"], out["merge_requests_omitted"] = [], 0
     branches = cap(out["branches"], settings.max_branches, _branch_age)

@@ -192,6 +192,12 @@ class ApiClient:
         )
         return [item for item in result if isinstance(item, dict)]
 
+    def first_page_total(self, path: str, **params: Any) -> tuple[list[dict[str, Any]], int | None]:
+        """One page of a list and its X-Total (None: GitLab did not count, as above 10,000)."""
+        response = self._page(path, path, params)
+        items = [item for item in _json_list(response, path) if isinstance(item, dict)]
+        return items, total_of(response.headers)
+
     def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         """Run a GraphQL query through the same pacing, retries and breaker; returns `data`.
 

@@ -29,6 +29,7 @@ _ID_AFTER = {
     "jobs": ":job_id",
     "merge_requests": ":merge_request_iid",
     "branches": ":branch",
+    "commits": ":sha",
     "pipeline_schedules": ":schedule_id",
     "users": ":user_id",
 }

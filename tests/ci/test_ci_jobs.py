@@ -239,6 +239,16 @@ def test_webhook_event_refreshes_exactly_its_project_with_a_handful_of_calls(
     # One artifacts download for carry-forward plus the targeted fetch; the note in
     # docs/deploy.md states these numbers.
     assert calls == fetch_calls + 1, sim.counters
-    assert fetch_calls <= 8, after["fetch"]["api_calls"]
+    # Five for the project, two a new or changed pipeline (it and its jobs), and at most
+    # five once the default branch turns red (its test report, where the streak began).
+    new = {
+        pl["id"]
+        for p in after["sources"][0]["projects"]
+        if p["id"] == target
+        for pl in p["pipelines"]
+    }
+    old = {pl["id"]: pl for pl in by_id[target]["pipelines"]}
+    fresh = [i for i in new if i not in old]
+    assert fetch_calls <= 5 + 2 * len(fresh) + 5, after["fetch"]["api_calls"]
     print(f"event build: {fetch_calls} fetch API calls, {calls} requests in all: {sim.counters}")
     assert len(read_json(root / "public" / "archive" / "index.json")["snapshots"]) == 2

@@ -185,7 +185,13 @@ def test_incremental_after_changes_equals_full_with_fewer_calls(
     # mostly one branch listing a project; a refresh reads the branches of pushed ones only.
     assert inc_calls < full_calls * 0.6, (inc_calls, full_calls)
     for fetched in (incremental, full):
-        assert "GET /projects/:id/pipelines" not in fetched.snapshot["fetch"]["api_calls"]
+        calls = fetched.snapshot["fetch"]["api_calls"]
+        assert "GET /projects/:id/pipelines/:pipeline_id" not in calls  # GraphQL answered
+        # Listings only to find where a red streak began: two for a new streak, none after.
+        red = sum(1 for p in fetched.snapshot["sources"][0]["projects"] if p["red_streak"])
+        assert calls.get("GET /projects/:id/pipelines", 0) <= 2 * red
+    inc_listings = incremental.snapshot["fetch"]["api_calls"].get("GET /projects/:id/pipelines", 0)
+    assert inc_listings <= 2  # the renamed project's streak, if it has one, is asked again
     print(f"500-project org, 6 h later: incremental {inc_calls} calls, full {full_calls} calls")
     by_id = {p["id"]: p for p in incremental.snapshot["sources"][0]["projects"]}
     assert some[0]["id"] not in by_id

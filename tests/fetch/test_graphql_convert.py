@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from gldash_static.fetch import convert
-from gldash_static.fetch.graphql_convert import connection, failed_job, number, pipeline
+from gldash_static.fetch import convert, jobs
+from gldash_static.fetch.graphql_convert import attempt, connection, number, pipeline
 
 URL = "https://gitlab.example.com/acme/api"
 
@@ -53,7 +53,7 @@ def test_a_pipeline_node_becomes_the_rest_record() -> None:
         },
         [],
     )
-    assert pipeline(node(), URL, []) == rest
+    assert pipeline(node(), URL, [], None) == rest
 
 
 @pytest.mark.parametrize(
@@ -69,27 +69,39 @@ def test_a_pipeline_node_becomes_the_rest_record() -> None:
     ],
 )
 def test_a_node_gitlab_would_not_send_gives_none(bad: dict[str, Any]) -> None:
-    assert pipeline(node(**bad), URL, []) is None
-    assert pipeline("not a node", URL, []) is None
+    assert pipeline(node(**bad), URL, [], None) is None
+    assert pipeline("not a node", URL, [], None) is None
 
 
 def test_hostile_values_are_bounded_by_convert() -> None:
     record = pipeline(
-        node(ref="r" * 10_000, duration=-5, queuedDuration=float("inf"), user="ada"), URL, []
+        node(ref="r" * 10_000, duration=-5, queuedDuration=float("inf"), user="ada"),
+        URL,
+        [],
+        None,
     )
     assert record is not None
     assert len(record["ref"]) == convert.MAX_TEXT
     assert record["duration"] is None and record["queued_duration"] is None
     assert record["username"] is None
-    assert pipeline(node(iid="1" * 40), URL, []) == pipeline(node(iid=None), URL, [])
+    assert pipeline(node(iid="1" * 40), URL, [], None) == pipeline(node(iid=None), URL, [], None)
+
+
+def failed_job(job: dict[str, Any], url: str) -> Any:
+    """The failed_jobs record a failed latest attempt becomes (None: not an attempt)."""
+    found = attempt(job, url)
+    return None if found is None else jobs.records([found], failed=True)[1][0]
 
 
 def test_a_failed_job_node() -> None:
     job = {
         "id": "gid://gitlab/Ci::Build/6100001",
         "name": "rspec 1/2",
+        "status": "FAILED",
+        "retried": False,
         "allowFailure": False,
         "duration": 61,
+        "queuedDuration": 3.14159,
         "stage": {"name": "test"},
         "detailedStatus": {"tooltip": "Failed - (script failure)"},
     }
@@ -102,11 +114,25 @@ def test_a_failed_job_node() -> None:
         "duration": 61.0,
         "web_url": f"{URL}/-/jobs/6100001",
     }
+    found = attempt(job, URL)
+    assert found is not None
+    assert jobs.records([found], failed=True)[0] == [
+        {
+            "name": "rspec 1/2",
+            "status": "failed",
+            "duration": 61.0,
+            "queued_duration": 3.1,
+            "retried": False,
+            "allow_failure": False,
+            "failure_reason": "script_failure",
+        }
+    ]
     commit_status = failed_job(job | {"id": "gid://gitlab/CommitStatus/5"}, URL)
     assert commit_status is not None and commit_status["id"] == 5
     unknown = failed_job(job | {"stage": None, "detailedStatus": None}, URL)
     assert unknown is not None and unknown["stage"] == "" and unknown["failure_reason"] is None
-    assert failed_job(job | {"id": None}, URL) is None
+    assert attempt(job | {"id": None}, URL) is None
+    assert attempt(job | {"status": None}, URL) is None
 
 
 def test_rest_job_durations_are_whole_seconds_as_graphql_gives_them() -> None:

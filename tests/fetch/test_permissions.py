@@ -14,7 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from fetch_helpers import make_config, run_fetch
@@ -28,7 +28,7 @@ PRIVATE_TOO = "    visibility: [public, internal, private]\n"
 # Each feature's records, and the simulator's name for it.
 DATA: dict[Feature, tuple[str, ...]] = {
     "repository": ("branches", "branches_omitted", "branches_fetched_at"),
-    "pipelines": ("pipelines",),
+    "pipelines": ("pipelines", "red_streak"),
     "merge_requests": ("merge_requests", "merge_requests_omitted"),
 }
 SIM_FEATURE = {
@@ -159,6 +159,15 @@ def test_restricted_tokens_keep_every_visible_project(
             ]
             assert record["unavailable"] == expected, where
             seen_unavailable.update(f"{role}:{f}" for f in expected)
+            if not readable["repository"]:
+                # The red streak's commit title and author are the repository's content.
+                streak = record.get("red_streak")
+                assert streak is None or streak["commit_title"] is None, where
+                if streak is not None and truth["red_streak"] is not None:
+                    no_code = {"commit_title": None, "author_name": None}
+                    truth = cast(
+                        Project, {**truth, "red_streak": {**truth["red_streak"], **no_code}}
+                    )
             mine, theirs = dict(record), dict(truth)
             for feature, keys in DATA.items():
                 for key in keys:

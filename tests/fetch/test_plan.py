@@ -56,6 +56,7 @@ def record(pid: int = 7, **fields: Any) -> Project:
         "fetched_at": WATERMARK,
         "stale": None,
         "pipelines": [],
+        "red_streak": None,
         "branches": [],
         "merge_requests": [],
         "members_only": [],
@@ -72,7 +73,8 @@ def record(pid: int = 7, **fields: Any) -> Project:
 def pipeline(pid: int, ref: str = "main", status: str = "success") -> Pipeline:
     """A stored pipeline; only the fields the plan and selection read matter."""
     return cast(
-        Pipeline, {"id": pid, "ref": ref, "status": status, "updated_at": WATERMARK, "sha": "ab"}
+        Pipeline,
+        {"id": pid, "ref": ref, "status": status, "updated_at": WATERMARK, "sha": "ab", "jobs": []},
     )
 
 
@@ -240,6 +242,11 @@ def test_refreshable() -> None:
     assert refreshable(record(unavailable=["repository"]), fresh) is None
     # Newly unreadable loses nothing stored: the record is still refreshed.
     assert refreshable(STORED, record(unavailable=["repository"])) is STORED
+    # Pipelines stored without their jobs (schema 3, or fetch.jobs was off) are read afresh
+    # once, as finished ones would never be read again; not when jobs are not wanted.
+    jobless = record(pipelines=[{**pipeline(71), "jobs": None}, pipeline(70)])
+    assert refreshable(jobless, fresh) is None
+    assert refreshable(jobless, fresh, want_jobs=False) is jobless
 
 
 # -- the GraphQL probe -------------------------------------------------------------------------
