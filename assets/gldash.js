@@ -423,6 +423,54 @@
     setInterval(tick, MINUTE);
   }
 
+  /* "Longest broken first" on request: links [data-order] above a table[data-orders] reorder
+     its rows by their data-since (when the red streak began) and keep the choice in ?order=. */
+  function orders() {
+    const tables = doc.querySelectorAll("table[data-orders]");
+    if (!tables.length) return;
+    const links = doc.querySelectorAll("a[data-order]");
+    const apply = (order) => {
+      for (const table of tables) {
+        const body = table.tBodies[0];
+        if (!body) continue;
+        const rows = Array.from(body.rows);
+        // The server wrote them newest-broken first; that order breaks ties.
+        rows.forEach((row, n) => { if (!row.dataset.n) row.dataset.n = String(n); });
+        const at = (row) => parseFloat(row.getAttribute("data-since") || "NaN");
+        rows.sort((a, b) => {
+          if (order === "longest") {
+            const x = at(a), y = at(b);
+            if (x !== y) return (isNaN(x) ? Infinity : x) - (isNaN(y) ? Infinity : y);
+          }
+          return Number(a.dataset.n) - Number(b.dataset.n);
+        });
+        for (const row of rows) {
+          body.appendChild(row);
+          // A list cut to its first rows carries each order's own (data-top: n, l or both).
+          const top = row.getAttribute("data-top");
+          if (top !== null) row.hidden = !top.includes(order === "longest" ? "l" : "n");
+        }
+      }
+      for (const link of links) {
+        if (link.getAttribute("data-order") === order) link.setAttribute("aria-current", "true");
+        else link.removeAttribute("aria-current");
+      }
+    };
+    for (const link of links) {
+      link.addEventListener("click", (ev) => {
+        ev.preventDefault();
+        const order = link.getAttribute("data-order") || "newest";
+        const url = new URL(window.location.href);
+        if (order === "newest") url.searchParams.delete("order");
+        else url.searchParams.set("order", order);
+        history.replaceState(history.state, "", url);
+        apply(order);
+      });
+    }
+    const wanted = new URLSearchParams(window.location.search).get("order");
+    apply(wanted === "longest" ? "longest" : "newest");
+  }
+
   /* Radiator: ?group= and ?topic= (each repeatable or comma-separated) select tiles, ?q= or the
      filter field narrows them by text; each part and the counts follow what is shown. */
   function radiator() {
@@ -742,6 +790,7 @@
     projects();
     mergeRequests();
     since();
+    orders();
     radiator();
     archiveDownloads();
     live();

@@ -6,7 +6,6 @@ re-exported here so that the archive's modules keep reading them from one place.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
@@ -15,6 +14,7 @@ from gldash_static.model import Pipeline, Project, Snapshot
 from gldash_static.rules.facts import failing_default as failing_default
 from gldash_static.rules.facts import head_pipeline as head_pipeline
 from gldash_static.rules.facts import success_rate as success_rate
+from gldash_static.rules.stats import percentile as percentile
 from gldash_static.timeutil import iso_utc as iso_utc
 from gldash_static.timeutil import parse_time as parse_time
 
@@ -58,11 +58,3 @@ def finished_day(pipeline: Pipeline) -> str | None:
         return None
     moment = parse_time(pipeline.get("finished_at")) or parse_time(pipeline.get("updated_at"))
     return moment.strftime("%Y-%m-%d") if moment else None
-
-
-def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
-    """Nearest-rank percentile of already sorted values, rounded to 0.1 s."""
-    if not sorted_values:
-        return None
-    rank = max(1, math.ceil(fraction * len(sorted_values)))
-    return round(sorted_values[rank - 1], 1)

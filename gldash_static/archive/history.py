@@ -6,12 +6,16 @@ Layout (format 1)::
      "days": [{"date": "2026-11-28", "updated": "...Z", "total": ROW,
                "groups": [[g, *ROW], ...], "projects": [[p, *ROW], ...]}, ...]}
 
-ROW is `[pipelines, success, failed, p50, p95, failing]` (a Figures record in memory):
-pipelines that finished that UTC day (success, failed or canceled), p50/p95 of their
-durations in seconds, and how many default branches were failing at the day's last
-snapshot. Project and group paths are stored once and referred to by position, and
-per-project rows are kept for retention.daily_days only, which keeps two years of a large
-organisation small.
+ROW is `[pipelines, success, failed, p50, p95, failing, queue_p50, queue_p95, fail_code,
+fail_infrastructure, fail_timeout, fail_other]` (a Figures record in memory): pipelines that
+finished that UTC day (success, failed or canceled), p50/p95 of their durations in seconds,
+how many default branches were failing at the day's last snapshot, p50/p95 of the queue time
+of their job attempts (are runners the bottleneck?) and their failed attempts by kind of
+failure reason (rules/failures.py). `fields` names the columns: a file written before the
+last six existed reads with them unknown (null).
+
+Project and group paths are stored once and referred to by position, and per-project rows
+are kept for retention.daily_days only, which keeps two years of a large organisation small.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from gldash_static import bounded, jsonsafe
 from gldash_static.archive import facts
 from gldash_static.errors import ArchiveError
 from gldash_static.model import Snapshot
+from gldash_static.rules import failures, jobs
 
 FORMAT = 1
 # A snapshot also improves the day before its own: pipelines that finished after that day's
@@ -42,10 +47,17 @@ class Figures(NamedTuple):
     p50: float | None  # of their durations, in seconds
     p95: float | None
     failing: int  # default branches failing at the day's last snapshot
+    queue_p50: float | None = None  # of the queue times of their job attempts, in seconds
+    queue_p95: float | None = None
+    fail_code: int | None = None  # their failed job attempts by kind (None: not known)
+    fail_infrastructure: int | None = None
+    fail_timeout: int | None = None
+    fail_other: int | None = None
 
 
 # Stored once in the file, in the order of each row's values.
 FIELDS = list(Figures._fields)
+FIRST_FIELDS = FIELDS[:6]  # the columns of files written before queue times and failures
 
 
 @dataclass
@@ -55,9 +67,13 @@ class _Tally:
     canceled: int = 0
     durations: list[float] = field(default_factory=list)
     failing: int = 0
+    queues: list[float] = field(default_factory=list)
+    failures: dict[str, int] = field(default_factory=dict)
 
     def row(self) -> Figures:
         ordered = sorted(self.durations)
+        queues = sorted(self.queues)
+        fails = self.failures
         return Figures(
             pipelines=self.success + self.failed + self.canceled,
             success=self.success,
@@ -65,6 +81,12 @@ class _Tally:
             p50=facts.percentile(ordered, 0.5),
             p95=facts.percentile(ordered, 0.95),
             failing=self.failing,
+            queue_p50=facts.percentile(queues, 0.5),
+            queue_p95=facts.percentile(queues, 0.95),
+            fail_code=fails.get("code", 0),
+            fail_infrastructure=fails.get("infrastructure", 0),
+            fail_timeout=fails.get("timeout", 0),
+            fail_other=fails.get("other", 0),
         )
 
 
@@ -109,6 +131,11 @@ def _tallies(snapshot: Snapshot, dates: set[str]) -> dict[str, dict[str, _Tally]
                 continue
             status = pipeline.get("status")
             duration = pipeline.get("duration")
+            runs = jobs.attempts(pipeline)
+            queues = [q for j in runs if _seconds(q := j.get("queued_duration"))]
+            kinds = [
+                failures.category(j.get("failure_reason")) for j in runs if jobs.counted_failure(j)
+            ]
             for key in keys:
                 tally = out[date].setdefault(key, _Tally())
                 if status == "success":
@@ -119,7 +146,15 @@ def _tallies(snapshot: Snapshot, dates: set[str]) -> dict[str, dict[str, _Tally]
                     tally.canceled += 1
                 if isinstance(duration, int | float) and not isinstance(duration, bool):
                     tally.durations.append(float(duration))
+                tally.queues.extend(float(q) for q in queues if q is not None)
+                for kind in kinds:
+                    tally.failures[kind] = tally.failures.get(kind, 0) + 1
     return out
+
+
+def _seconds(value: object) -> bool:
+    """A plausible number of seconds (snapshots are checked, archives may be old or odd)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1e9
 
 
 def _merge(old: Figures | None, new: Figures, own_day: bool) -> Figures:
@@ -202,13 +237,13 @@ def encode(history: History) -> bytes:
     return (text + "\n").encode()
 
 
-def _row(value: object, where: str) -> Figures:
-    if not isinstance(value, list) or len(value) != len(FIELDS):
+def _row(value: object, where: str, width: int = len(FIELDS)) -> Figures:
+    if not isinstance(value, list) or len(value) != width:
         raise ArchiveError(f"{where}: corrupt history (bad row {str(value)[:60]!r})")
     return Figures(*value)
 
 
-def _table(raw: object, names: list[str], where: str) -> dict[str, Figures]:
+def _table(raw: object, names: list[str], where: str, width: int) -> dict[str, Figures]:
     if not isinstance(raw, list):
         raise ArchiveError(f"{where}: corrupt history (a day's table is not a list)")
     out: dict[str, Figures] = {}
@@ -217,7 +252,7 @@ def _table(raw: object, names: list[str], where: str) -> dict[str, Figures]:
             raise ArchiveError(f"{where}: corrupt history (bad entry {str(item)[:60]!r})")
         if not 0 <= item[0] < len(names):
             raise ArchiveError(f"{where}: corrupt history (unknown path number {item[0]})")
-        out[names[item[0]]] = _row(item[1:], where)
+        out[names[item[0]]] = _row(item[1:], where, width)
     return out
 
 
@@ -240,6 +275,10 @@ def decode(data: bytes, where: str) -> History:
     groups, projects = loaded.get("groups"), loaded.get("projects")
     if not isinstance(groups, list) or not isinstance(projects, list):
         raise ArchiveError(f"{where}: corrupt history (no path tables)")
+    fields = loaded.get("fields")
+    if fields not in (FIELDS, FIRST_FIELDS):
+        raise ArchiveError(f"{where}: corrupt history (unknown fields {str(fields)[:80]!r})")
+    width = len(fields)
     days: list[Day] = []
     for raw in loaded.get("days") or []:
         if not isinstance(raw, dict) or not isinstance(raw.get("date"), str):
@@ -248,9 +287,9 @@ def decode(data: bytes, where: str) -> History:
             Day(
                 date=raw["date"],
                 updated=str(raw.get("updated") or ""),
-                total=_row(raw.get("total"), where),
-                groups=_table(raw.get("groups"), groups, where),
-                projects=_table(raw.get("projects"), projects, where),
+                total=_row(raw.get("total"), where, width),
+                groups=_table(raw.get("groups"), groups, where, width),
+                projects=_table(raw.get("projects"), projects, where, width),
             )
         )
     return History(days=sorted(days, key=lambda d: d.date))

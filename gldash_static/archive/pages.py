@@ -127,6 +127,16 @@ RATE = Metric(
 P50 = Metric("p50", "Median duration", "median", "duration", lambda f: f.p50)
 P95 = Metric("p95", "95th percentile", "95th percentile", "duration", lambda f: f.p95)
 FAILING = Metric("failing", "Failing default branches", "failing", "count", lambda f: f.failing)
+QUEUE_P50 = Metric("queue_p50", "Median job queue", "median", "duration", lambda f: f.queue_p50)
+QUEUE_P95 = Metric(
+    "queue_p95", "95th percentile queue", "95th percentile", "duration", lambda f: f.queue_p95
+)
+FAIL_CODE = Metric("fail_code", "Script failures", "script (code)", "count", lambda f: f.fail_code)
+FAIL_INFRA = Metric(
+    "fail_infra", "Runner failures", "runner and system", "count", lambda f: f.fail_infrastructure
+)
+FAIL_TIMEOUT = Metric("fail_timeout", "Timeouts", "timeouts", "count", lambda f: f.fail_timeout)
+FAIL_OTHER = Metric("fail_other", "Other failures", "other", "count", lambda f: f.fail_other)
 # Each page draws these in this order, and its tables show their metrics as columns: a new
 # figure in history.json needs a Metric here and a place in a chart, nothing else.
 CHARTS = (
@@ -134,6 +144,14 @@ CHARTS = (
     ChartSpec("rate", "Success rate a day", (RATE,)),
     ChartSpec("duration", "Pipeline duration: median and 95th percentile", (P50, P95)),
     ChartSpec("failing", "Failing default branches at the end of the day", (FAILING,)),
+    # Are runners the bottleneck: how long job attempts waited for one.
+    ChartSpec("queue", "Job queue time: median and 95th percentile", (QUEUE_P50, QUEUE_P95)),
+    # Infrastructure trouble or code trouble: failed job attempts by kind of reason.
+    ChartSpec(
+        "reasons",
+        "Failed jobs a day by kind of reason",
+        (FAIL_CODE, FAIL_INFRA, FAIL_TIMEOUT, FAIL_OTHER),
+    ),
 )
 _AXIS: dict[MetricKind, Kind] = {"count": "count", "ratio": "percent", "duration": "duration"}
 

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from gldash_static import resources
 from gldash_static.render import charts, text
 from gldash_static.render.views import STATE_ICON, STATE_LABEL, STATES
-from gldash_static.rules import limits
+from gldash_static.rules import failures, limits
 
 
 def _loader(user_dir: Path | None) -> jinja2.BaseLoader:
@@ -101,5 +101,8 @@ def make_environment(zone: tzinfo, user_dir: Path | None = None) -> jinja2.Envir
         OVERVIEW_FETCH_ERRORS=limits.OVERVIEW_FETCH_ERRORS,
         PROJECT_FAILED_PIPELINES=limits.PROJECT_FAILED_PIPELINES,
         PROJECT_TABLE_PIPELINES=limits.PROJECT_TABLE_PIPELINES,
+        PROJECT_JOBS=limits.PROJECT_JOBS,
+        MIN_JOB_RUNS=limits.MIN_JOB_RUNS,
+        FAILURE_LABELS=failures.LABELS,
     )
     return env

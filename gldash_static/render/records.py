@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from gldash_static.model import ACTIVE_STATUSES
+from gldash_static.render.answer_records import ProjectAnswers
+
+if TYPE_CHECKING:
+    from gldash_static.render.answers import SiteAnswers
 from gldash_static.rules.text import clean
 
 # Display states, worst first: the order drives "failing first" everywhere.
@@ -132,6 +137,9 @@ class ProjectView:
     red_since: datetime | None = None
     red_pipelines: int = 0
     red_first: PipelineView | None = None
+    red_exact: bool = True  # False: the streak began at or before red_since
+    red_age_s: float | None = None  # how long it has been red, as of the snapshot
+    answers: ProjectAnswers = field(default_factory=ProjectAnswers.empty)
     success_rate: float | None = None
     median_duration: float | None = None
     stale_branches: int = 0
@@ -187,7 +195,7 @@ class SiteView:
     projects: list[ProjectView]
     groups: list[GroupView]
     tiles: list[Tile]
-    broken: list[ProjectView]
+    broken: list[ProjectView]  # failing default branches, newest broken first
     recent_failures: list[tuple[ProjectView, PipelineView]]
     stale_branches: list[tuple[ProjectView, BranchView]]
     merged_branches: list[tuple[ProjectView, BranchView]]
@@ -200,3 +208,5 @@ class SiteView:
     slowest: list[ProjectView]
     urgent: list[ProjectView]  # every project, failing first
     by_key: dict[str, ProjectView] = field(default_factory=dict)
+    broken_longest: list[ProjectView] = field(default_factory=list)  # longest broken first
+    answers: SiteAnswers | None = None  # slow, queued and flaky jobs, failure reasons

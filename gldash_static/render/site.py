@@ -32,11 +32,10 @@ TEXT_SUFFIXES = frozenset({".html", ".css", ".js", ".json", ".txt", ".svg", ".xm
 _SAFE_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*")
 log = logging.getLogger(__name__)
 
-RADIATOR_RELOAD_MINUTES = 5
 # A page per project and per group: each visited now and then, thousands of them. A .gz beside
 # each would add a fifth to the largest part of the site (Pages needs the plain file anyway,
 # and GitLab.com's CDN compresses on the fly), so only shared pages, assets and feeds get one.
-UNCOMPRESSED_DIRS = ("p/", "g/")
+UNCOMPRESSED_DIRS = ("p/", "g/", "trends/")
 
 
 @dataclass(frozen=True)
@@ -201,6 +200,8 @@ class _Site:
             NavItem("index.html", "Overview"),
             NavItem("projects.html", "Projects"),
             NavItem("failures.html", "Failures"),
+            NavItem("jobs.html", "Jobs"),
+            NavItem("flaky.html", "Flaky"),
             NavItem("branches.html", "Branches"),
             NavItem("merge-requests.html", "Merge requests"),
             NavItem("radiator.html", "Radiator"),
@@ -219,7 +220,6 @@ class _Site:
                 "stale_days": site.stale_branch_days,
                 "refresh_url": refresh_url(site),
                 "asset_version": self.asset_version,
-                "reload_minutes": RADIATOR_RELOAD_MINUTES,
                 # Where the site is published, ending in "/", or "": only the 404 page needs it.
                 "url": _site_root(site_url),
             },
@@ -242,6 +242,8 @@ class _Site:
         rows = index_script_json(view.projects, self.zone)
         out.write("projects.html", self.page("projects.html", "projects.html", project_data=rows))
         out.write("failures.html", self.page("failures.html", "failures.html"))
+        out.write("jobs.html", self.page("jobs.html", "jobs.html"))
+        out.write("flaky.html", self.page("flaky.html", "flaky.html"))
         out.write("branches.html", self.page("branches.html", "branches.html"))
         out.write("merge-requests.html", self.page("merge_requests.html", "merge-requests.html"))
         out.write("radiator.html", self.page("radiator.html", "radiator.html"))

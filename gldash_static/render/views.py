@@ -16,6 +16,7 @@ from gldash_static.model import (
     Project,
     Snapshot,
 )
+from gldash_static.render import answers
 from gldash_static.render.records import (
     STATE_ICON,
     STATE_LABEL,
@@ -210,6 +211,13 @@ def project_view(
     if streak:
         view.red_first, view.red_pipelines = streak[-1], len(streak)
         view.red_since = streak[-1].created
+    view.answers = answers.for_project(raw, deciding if view.failing else None)
+    known = view.answers.streak
+    if view.failing and known is not None and known.since is not None:
+        # The fetch's record reaches back beyond the kept pipelines, to the last success.
+        view.red_since, view.red_exact = known.since, known.exact
+        view.red_pipelines = max(known.pipelines, view.red_pipelines)
+    view.red_age_s = _seconds_between(now, view.red_since) if view.failing else None
     view.success_rate = _success_rate(pipelines)
     durations = [p.duration for p in on_default if p.duration is not None]
     view.median_duration = statistics.median(durations) if durations else None
@@ -252,10 +260,13 @@ def build(snapshot: Snapshot, stale_days: int = STALE_BRANCH_DAYS) -> SiteView:
     projects: list[ProjectView] = []
     groups: list[GroupView] = []
     sources: list[tuple[str, str | None]] = []
+    stored: dict[str, Project] = {}
     for index, source in enumerate(snapshot.get("sources") or []):
         name = clean(source.get("name"), 80)
         sources.append((name, safe_url(source.get("url"))))
-        mine = [project_view(p, name, index, now, stale_days) for p in source.get("projects") or []]
+        raws = source.get("projects") or []
+        mine = [project_view(p, name, index, now, stale_days) for p in raws]
+        stored.update((view.key, raw) for view, raw in zip(mine, raws, strict=True))
         projects.extend(mine)
         by_id: dict[int, GroupView] = {}
         for raw in source.get("groups") or []:
@@ -289,7 +300,11 @@ def build(snapshot: Snapshot, stale_days: int = STALE_BRANCH_DAYS) -> SiteView:
         groups.extend(by_id.values())
     projects.sort(key=lambda p: (p.path.lower(), p.key))
     groups.sort(key=lambda g: (g.path.lower(), g.key))
-    return _site(snapshot, now, projects, groups, sources)
+    site = _site(snapshot, now, projects, groups, sources)
+    site.answers = answers.for_site(projects, now, stored)
+    # Red longest first: projects whose streak start is unknown go last.
+    site.broken_longest = sorted(site.broken, key=lambda p: (p.red_since or now, p.path.lower()))
+    return site
 
 
 def _site(
@@ -312,7 +327,10 @@ def _site(
         reverse=True,
     )
     broken = sorted(failing, key=lambda p: p.path.lower())
-    broken.sort(key=lambda p: (p.broken_by and p.broken_by.created) or epoch, reverse=True)
+    # Newest broken first: by when the red streak began (the deciding pipeline without one).
+    broken.sort(
+        key=lambda p: p.red_since or (p.broken_by and p.broken_by.created) or epoch, reverse=True
+    )
     mrs = sorted(
         ((p, m) for p in projects for m in p.merge_requests),
         key=lambda item: (item[1].created or now, item[0].path.lower(), item[1].iid),

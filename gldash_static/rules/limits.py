@@ -23,3 +23,13 @@ GROUP_LIST_LIMIT = 50
 # rest from the page's embedded columns, this many at a time ("Show more" adds as many).
 # All of them as HTML made 27 MB at 50,000 projects, more DOM than a browser built in 30 s.
 PROJECTS_PAGE_ROWS = 100
+# Rows of the Jobs page's slowest jobs and longest queues (each project page lists its own).
+SLOW_JOBS = 50
+# Rows of the Flaky page (each project page lists its own flaky jobs).
+FLAKY_JOBS = 200
+# Failed test cases a page shows of a test report (the snapshot keeps fetch.max_failed_tests).
+TEST_CASES_SHOWN = 10
+# Job rows of a project page, slowest first: most projects have a handful of jobs.
+PROJECT_JOBS = 30
+# Runs a job needs before the Jobs page ranks it by its percentiles.
+MIN_JOB_RUNS = 3

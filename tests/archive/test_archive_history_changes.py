@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from archive_builds import build_snapshot
 
-from gldash_static.archive import history
+from gldash_static.archive import facts, history
 from gldash_static.archive.changes import diff
 from gldash_static.archive.facts import failing_default
 from gldash_static.errors import ArchiveError
@@ -48,10 +48,53 @@ def test_project_rows_expire_after_project_days() -> None:
     assert all(d.groups for d in h.days)
 
 
+def test_queue_times_and_failure_kinds_of_the_days_job_attempts() -> None:
+    snapshot = build_snapshot(T, projects=12)
+    day = history.update(history.History(), snapshot).days[-1]
+    attempts = [
+        job
+        for p in snapshot["sources"][0]["projects"]
+        for pl in p["pipelines"]
+        if facts.finished_day(pl) == day.date
+        for job in pl["jobs"] or []
+    ]
+    queues = sorted(
+        float(j["queued_duration"]) for j in attempts if j["queued_duration"] is not None
+    )
+    assert day.total.queue_p50 == facts.percentile(queues, 0.5) is not None
+    assert day.total.queue_p95 == facts.percentile(queues, 0.95)
+    failed = [j for j in attempts if j["status"] == "failed" and not j["allow_failure"]]
+    kinds = (
+        day.total.fail_code,
+        day.total.fail_infrastructure,
+        day.total.fail_timeout,
+        day.total.fail_other,
+    )
+    assert sum(k or 0 for k in kinds) == len(failed) > 0
+    assert day.total.fail_code == sum(j["failure_reason"] == "script_failure" for j in failed)
+
+
+def test_a_history_from_before_queue_times_reads_them_as_unknown() -> None:
+    old = (
+        b'{"format":1,"fields":["pipelines","success","failed","p50","p95","failing"],'
+        b'"groups":["acme"],"projects":[],"days":[{"date":"2026-11-27","updated":"x",'
+        b'"total":[3,2,1,60.0,90.0,1],"groups":[[0,3,2,1,60.0,90.0,1]],"projects":[]}]}'
+    )
+    read = history.decode(old, "h")
+    assert read.days[0].total[:6] == (3, 2, 1, 60.0, 90.0, 1)
+    assert read.days[0].total.queue_p95 is None and read.days[0].groups["acme"].fail_code is None
+    # Folding a new snapshot in fills the new day; the old one stays unknown, then all is
+    # written with every field.
+    later = history.update(read, build_snapshot(T))
+    assert later.days[0].total.queue_p50 is None and later.days[-1].total.queue_p50 is not None
+    assert history.decode(history.encode(later), "h") == later
+
+
 @pytest.mark.parametrize(
     "body",
     [
         b"[]",
+        b'{"format":1,"fields":["pipelines","oops"],"groups":[],"projects":[],"days":[]}',
         b"{",
         b'{"format": 2}',
         b'{"format":1,"groups":[],"projects":[],"days":[{"date":"d","total":[0,0,0,null,null,0],"groups":[[3,1,1,0,1,1,0]],"projects":[]}]}',

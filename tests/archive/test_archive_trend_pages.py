@@ -82,8 +82,20 @@ def test_every_chart_spec_feeds_a_chart_and_the_table() -> None:
     history = History([_day("2026-11-27"), _day("2026-11-28", p50=None, p95=None)])
     view = pages.trends_view(history)
     assert [c.key for c in view.charts] == [spec.key for spec in pages.CHARTS]
-    assert [m.key for m in view.columns] == ["pipelines", "rate", "p50", "p95", "failing"]
-    assert [c.value for c in view.recent[0].cells] == [4, 0.75, None, None, 1]
+    assert [m.key for m in view.columns] == [
+        "pipelines",
+        "rate",
+        "p50",
+        "p95",
+        "failing",
+        "queue_p50",
+        "queue_p95",
+        "fail_code",
+        "fail_infra",
+        "fail_timeout",
+        "fail_other",
+    ]
+    assert [c.value for c in view.recent[0].cells][:5] == [4, 0.75, None, None, 1]
     duration = next(c for c in view.charts if c.key == "duration")
     assert "median" in str(duration.legend) and "95th percentile" in str(duration.legend)
     assert str(next(c for c in view.charts if c.key == "rate").legend) == ""  # one series
@@ -92,7 +104,7 @@ def test_every_chart_spec_feeds_a_chart_and_the_table() -> None:
 def test_hostile_history_rows_are_bounded() -> None:
     bad = Figures("many", -4, math.nan, "slow", math.inf, 10**30)  # type: ignore[arg-type]
     view = pages.trends_view(History([Day("2026-11-28", "", bad, {}, {})]))
-    assert [c.value for c in view.recent[0].cells] == [0, None, None, None, 1e12]
+    assert [c.value for c in view.recent[0].cells][:5] == [0, None, None, None, 1e12]
     assert view.total_pipelines == 0
 
 

@@ -27,6 +27,8 @@ TOP_PAGES = [
     "index.html",
     "projects.html",
     "failures.html",
+    "jobs.html",
+    "flaky.html",
     "branches.html",
     "merge-requests.html",
     "radiator.html",
@@ -87,6 +89,48 @@ def hostile_snapshot() -> Snapshot:
                 "web_url": " javascript:alert(1)",
             }
         ]
+        pipeline["jobs"] = [
+            {
+                "name": XSS,
+                "status": "failed",
+                "duration": float("1e308"),
+                "queued_duration": -5.0,
+                "retried": True,
+                "allow_failure": False,
+                "failure_reason": XSS,
+            },
+            {
+                "name": XSS,
+                "status": "success",
+                "duration": 3.0,
+                "queued_duration": 1.0,
+                "retried": False,
+                "allow_failure": False,
+                "failure_reason": None,
+            },
+        ]
+        pipeline["test_report"] = None
+    p["pipelines"][0]["test_report"] = {
+        "total": 3,
+        "failed": 2,
+        "errored": 0,
+        "skipped": 0,
+        "cases": [
+            {"suite": XSS, "classname": BIDI, "name": XSS + BIG, "status": "failed", "message": XSS}
+        ],
+        "cases_omitted": 1,
+    }
+    p["red_streak"] = {
+        "pipeline_id": p["pipelines"][-1]["id"],
+        "started_at": "2026-11-01T00:00:00Z",
+        "short_sha": XSS,
+        "web_url": EVIL_URL,
+        "commit_title": f"{XSS}{BIDI}{BIG}",
+        "author_name": XSS,
+        "failed_pipelines": 10**12,
+        "exact": False,
+        "newest_id": p["pipelines"][0]["id"],
+    }
     p["merge_requests"] = [
         {
             "iid": 1,

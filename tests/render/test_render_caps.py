@@ -39,7 +39,8 @@ def test_a_project_page_lists_the_jobs_of_its_latest_failures_only(tmp_path: Pat
     failures = [q for q in project.pipelines if q.state == "failed"]
     assert len(failures) > limits.PROJECT_FAILED_PIPELINES
     page = (tmp_path / project.page).read_text(encoding="utf-8")
-    section = page[page.index('id="failed-h"') : page.index('id="branches-h"')]
+    start = page.index('id="failed-h"')
+    section = page[start : page.index("</section>", start)]
     listed = [f"#{q.id}<" in section for q in failures]
     assert listed == [True] * limits.PROJECT_FAILED_PIPELINES + [False] * (
         len(failures) - limits.PROJECT_FAILED_PIPELINES
