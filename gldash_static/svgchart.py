@@ -276,7 +276,7 @@ class Frame:
 
 
 _TOP = math.ceil(FONT * 0.75)  # the top y label stands half above its gridline
-_BELOW = math.ceil(FONT * 1.6)  # the row of x labels
+_BELOW = math.ceil(FONT * 1.6) + 4  # the row of x labels, clear of a marker on the baseline
 _X_GAP = FONT * 0.8  # between two x labels
 
 

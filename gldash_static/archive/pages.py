@@ -221,6 +221,10 @@ def _checked(row: Figures | None) -> Figures:
     """A history row with every figure a bounded number: history.json is read from disk."""
     if row is None:
         return Figures(0, 0, 0, None, None, 0)
+
+    def known(value: object) -> int | None:  # a count a file from before it existed lacks
+        return None if value is None else _count(value)
+
     return Figures(
         pipelines=_count(row.pipelines),
         success=_count(row.success),
@@ -228,6 +232,12 @@ def _checked(row: Figures | None) -> Figures:
         p50=svgchart.finite(row.p50, svgchart.MAX_SECONDS),
         p95=svgchart.finite(row.p95, svgchart.MAX_SECONDS),
         failing=_count(row.failing),
+        queue_p50=svgchart.finite(row.queue_p50, svgchart.MAX_SECONDS),
+        queue_p95=svgchart.finite(row.queue_p95, svgchart.MAX_SECONDS),
+        fail_code=known(row.fail_code),
+        fail_infrastructure=known(row.fail_infrastructure),
+        fail_timeout=known(row.fail_timeout),
+        fail_other=known(row.fail_other),
     )
 
 

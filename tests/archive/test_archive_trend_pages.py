@@ -102,9 +102,23 @@ def test_every_chart_spec_feeds_a_chart_and_the_table() -> None:
 
 
 def test_hostile_history_rows_are_bounded() -> None:
-    bad = Figures("many", -4, math.nan, "slow", math.inf, 10**30)  # type: ignore[arg-type]
+    bad = Figures(
+        "many", -4, math.nan, "slow", math.inf, 10**30, -1.0, "x", math.inf, -3, None, 2.5
+    )  # type: ignore[arg-type]
     view = pages.trends_view(History([Day("2026-11-28", "", bad, {}, {})]))
-    assert [c.value for c in view.recent[0].cells][:5] == [0, None, None, None, 1e12]
+    assert [c.value for c in view.recent[0].cells] == [
+        0,
+        None,
+        None,
+        None,
+        1e12,
+        0.0,
+        None,
+        0,
+        0,
+        None,
+        2,
+    ]
     assert view.total_pipelines == 0
 
 

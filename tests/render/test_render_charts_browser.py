@@ -17,6 +17,7 @@ from factories import make_snapshot
 from render_support import REPO, require, serve
 
 from gldash_static.archive import Archive
+from gldash_static.archive.pages import CHARTS
 from gldash_static.config import ArchiveSettings, SiteSettings
 from gldash_static.render import render_site
 
@@ -174,7 +175,7 @@ def test_no_javascript_still_shows_charts_and_tables(
     links = page.eval_on_selector_all("nav.picker a", "as => as.map(a => a.getAttribute('href'))")
     assert links[0] == "trends.html" and all(h.startswith("trends/") for h in links[1:])
     page.locator("nav.picker a").nth(1).click()  # the organisation's picker is open
-    assert "/trends/" in page.url and page.locator("svg.chart").count() == 4
+    assert "/trends/" in page.url and page.locator("svg.chart").count() == len(CHARTS)
     page.click("p.links >> text=All projects")
     assert page.url.endswith("/trends.html")
     context.close()
