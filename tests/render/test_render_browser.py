@@ -519,3 +519,52 @@ def test_archive_download_rebuilds_a_delta_in_the_browser(browser: Any, tmp_path
             )
             assert result["violations"] == [], scheme
         context.close()
+
+
+def _since_order(page: Any, selector: str) -> list[float]:
+    """The data-since of the visible rows of a table, in page order."""
+    return [
+        float(v)
+        for v in page.eval_on_selector_all(
+            f"{selector} tbody tr:not([hidden])", "rows => rows.map(r => r.dataset.since)"
+        )
+        if v is not None
+    ]
+
+
+def test_failures_order_longest_broken_first_on_request(browser: Any, tmp_path: Path) -> None:
+    render_site(make_snapshot(projects=80, seed=3), tmp_path / "public", SiteSettings())
+    served = serve(tmp_path / "public")
+    base = next(served)
+    context, page, watch = _open(browser, base)
+    page.goto(base + "failures.html")
+    newest = _since_order(page, "table[data-orders]")
+    assert len(newest) > 2 and newest == sorted(newest, reverse=True)
+    page.click("a[data-order=longest]")
+    assert "order=longest" in page.url
+    assert _since_order(page, "table[data-orders]") == sorted(newest)
+    assert page.get_attribute("a[data-order=longest]", "aria-current") == "true"
+    page.goto(base + "failures.html?order=longest")  # the link is shareable
+    assert _since_order(page, "table[data-orders]") == sorted(newest)
+    page.click("a[data-order=newest]")
+    assert _since_order(page, "table[data-orders]") == newest and "order" not in page.url
+    # The overview carries each order's own first rows; it shows one set at a time.
+    page.goto(base + "index.html?order=longest")
+    shown = _since_order(page, "table[data-orders]")
+    assert shown == sorted(shown) and shown[0] == min(newest)
+    assert watch.errors == [] and watch.outside == []
+    context.close()
+    served.close()
+
+
+def test_flaky_and_jobs_pages_list_the_snapshots_answers(site: tuple[Any, Watch, str]) -> None:
+    page, watch, base = site
+    page.goto(base + "flaky.html")
+    rows = page.locator("main table tbody tr")
+    assert rows.count() > 0
+    assert "passed on retry" in page.inner_text("main table")
+    page.goto(base + "jobs.html")
+    assert page.locator("main table").count() == 2
+    first = page.locator("main table").first.locator("tbody tr").first
+    assert first.locator("a").get_attribute("href", timeout=1000).endswith("#jobs-h")  # type: ignore[union-attr]
+    assert watch.errors == []
