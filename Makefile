@@ -42,8 +42,14 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# docs/screenshots/: the pages of a demo organisation with a week of history (issue 16).
+screenshot: $(STAMP)
+	rm -rf .demo-shots
+	$(BIN)/gldash demo --no-serve --dir .demo-shots --days 7
+	$(BIN)/python scripts/screenshot.py --site .demo-shots/public
+
 clean:
-	rm -rf $(VENV) node_modules public .demo .pytest_cache build dist *.egg-info
+	rm -rf $(VENV) node_modules public .demo .demo-shots .pytest_cache build dist *.egg-info
 
 # The .gitlab-ci.yml job scripts, run as written against the simulator (see docs/deploy.md).
 ci-local: $(STAMP) $(NODE_STAMP)
