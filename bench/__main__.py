@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import browser, bulk, machine, ratelimit, report, site_budget
+from bench import answers, browser, bulk, machine, ratelimit, report, site_budget
 from bench.fetch_run import LATENCY_MS, REPO, measure
 
 RESULTS = REPO / "bench" / "results.json"
@@ -52,6 +52,8 @@ FULL = {
     # Issue 15: the published site after 30 days of hourly builds (archive at default retention)
     "site_budget": [1000, 5000],
     "site_days": 30,
+    # Issue 16: what every job attempt, red streaks and test reports cost in API calls
+    "answers_projects": 1000,
 }
 QUICK = {
     "small": 30,
@@ -74,12 +76,14 @@ QUICK = {
     "bulk_window_s": 2.0,
     "site_budget": [60],
     "site_days": 2,
+    "answers_projects": 60,
 }
 SECTIONS = (
     "render",
     "header-modes",
     "bulk",
     "site-budget",
+    "answers",
 )  # the sections `--only` can run alone (merged into results)
 
 
@@ -229,6 +233,7 @@ def run(plan: dict[str, Any]) -> dict[str, Any]:
     results["header_modes"] = run_header_modes(plan)
     results["bulk"] = bulk.run_bulk(plan, log)
     results["site_budget"] = site_budget.run_all(plan["site_budget"], plan["site_days"], log)
+    results["answers"] = answers.run_answers(plan["answers_projects"], log)
 
     log(f"waiting for the background baseline ({large:,} projects)")
     out, _ = background.communicate()
@@ -405,6 +410,10 @@ def main() -> int:
             key, prefix = "bulk", "bulk_"
             results["bulk"] = bulk.run_bulk(dict(plan), log)
             printed = bulk.table(results["bulk"])
+        elif args.only == "answers":
+            key, prefix = "answers", "answers_"
+            results["answers"] = answers.run_answers(plan["answers_projects"], log)
+            printed = answers.table(results["answers"])
         elif args.only == "site-budget":
             key, prefix = "site_budget", "site_"
             budget: dict[str, Any] = dict(plan)

@@ -107,6 +107,10 @@ def targets(results: dict[str, Any]) -> list[dict[str, str]]:
         from bench import site_budget
 
         rows += site_budget.targets(results["site_budget"]["rows"])
+    if results.get("answers"):
+        from bench import answers
+
+        rows += answers.targets(results["answers"])
     modes = results.get("header_modes")
     if modes:
         bare = modes["modes"]["bare 429"]
@@ -383,6 +387,18 @@ def tables(results: dict[str, Any]) -> list[str]:
             "### 8. Site budget after 30 days of hourly builds (issue 15)",
             "",
             *site_budget.table(results["site_budget"]["rows"]),
+            "",
+        ]
+    if results.get("answers"):
+        from bench import answers
+
+        out += [
+            "### 9. What the answers cost in API calls (issue 16)",
+            "",
+            "The same code with `fetch.jobs`, `fetch.red_streaks` and `fetch.test_reports` off "
+            "(what the fetch asked before issue 16) and on; `python -m bench --only answers`.",
+            "",
+            *answers.table(results["answers"]),
             "",
         ]
     modes = results.get("header_modes")

@@ -103,7 +103,8 @@ class Pipeline(TypedDict):
     web_url: str
     username: str | None
     failed_jobs: list[FailedJob]
-    # Every job attempt (None: not fetched: fetch.jobs is off, or an older snapshot).
+    # Every job attempt (None: not fetched: fetch.jobs is off, or an older snapshot; [] until
+    # the pipeline has finished).
     jobs: list[Job] | None
     # Read for the newest failing pipeline of the default branch only (None: not read).
     test_report: TestReport | None

@@ -40,7 +40,7 @@ from gldash_static.errors import FetchError
 from gldash_static.fetch import graphql_convert, pipelines
 from gldash_static.fetch import jobs as jobs_mod
 from gldash_static.gitlab import ApiClient, ApiError, CircuitOpenError
-from gldash_static.model import FailedJob, Job, Pipeline
+from gldash_static.model import FINISHED_STATUSES, FailedJob, Job, Pipeline
 
 BATCH = 100  # projects a request: GitLab's max page size
 PIPELINES_PAGE = 50  # the first page: 20 kept on the default branch and the other refs
@@ -339,7 +339,10 @@ class _Asker:
         if read is None:  # null: the token may not read jobs (REST says so with a 403)
             return None
         nodes, more = read
-        failed = self.failed_jobs and str(node.get("status")).upper() == "FAILED"
+        status = str(node.get("status")).lower()
+        failed = self.failed_jobs and status == "failed"
+        if status not in FINISHED_STATUSES:  # kept once finished, as over REST (fetch.jobs)
+            return ([] if self.all_jobs else None), []
         if not self.all_jobs and not failed:
             return None, []
         attempts = [graphql_convert.attempt(n, listing.wanted.web_url) for n in nodes]

@@ -1,6 +1,7 @@
 """A pipeline's job attempts, from a REST listing or GraphQL nodes, as the snapshot keeps them.
 
-One listing gives both records a pipeline keeps: `jobs`, every attempt of every build job
+A finished pipeline's listing gives both records it keeps (an unfinished one keeps no jobs
+yet: they are read once it has finished): `jobs`, every attempt of every build job
 (retried ones included: the answers about slow, queued and flaky jobs need them), and
 `failed_jobs`, the failed latest attempts of a failed pipeline with their links.
 
@@ -18,7 +19,7 @@ from typing import Any
 
 from gldash_static.fetch import convert
 from gldash_static.gitlab import ApiClient
-from gldash_static.model import FailedJob, Job
+from gldash_static.model import FINISHED_STATUSES, FailedJob, Job
 
 # GitLab's highest job count in one pipeline is its ci_jobs_per_pipeline plan limit (no limit
 # by default); a listing cut here still keeps the newest attempts, which are what pages show.
@@ -75,6 +76,10 @@ def rest_jobs(
     """A pipeline's job attempts (None unless `all_jobs`) and its failed jobs (of a failed
     pipeline), from its REST jobs listing at `path`; nothing is asked when neither is wanted."""
     failed = failed_jobs and status == "failed"
+    if status not in FINISHED_STATUSES:
+        # Jobs are kept once their pipeline finished: a running one's change by the minute, and
+        # asking for them at every refresh until it ends would make refreshes dearer.
+        return ([] if all_jobs else None), []
     if all_jobs:
         every, found = from_rest(list(api.iterate(path, include_retried="true")), failed)
         return every, found
