@@ -221,3 +221,48 @@ def test_tiny_org_off_switches_ask_nothing(tmp_path: Path) -> None:
         extra = "  red_streaks: false\n  test_reports: false\n"
         calls = _fetch(sim, tmp_path, extra).snapshot["fetch"]["api_calls"]
     assert not [t for t in calls if "test_report" in t or "commits" in t]
+
+
+def test_flaky_jobs_queues_and_reasons_match_the_simulators_jobs(org: Any) -> None:
+    from gldash_static.render import views
+    from gldash_static.rules.stats import percentile
+
+    sim, tmp = org
+    snapshot = _fetch(sim, tmp).snapshot
+    site = views.build(snapshot)
+    by_id = {p.id: p for p in site.projects}
+    checked = 0
+    for raw in snapshot["sources"][0]["projects"]:
+        view = by_id[raw["id"]]
+        kept = [sim.state.pipeline(raw["id"], pl["id"]) for pl in raw["pipelines"]]
+        finished = [
+            p
+            for p in kept
+            if p is not None and p.status in ("success", "failed", "canceled", "skipped")
+        ]
+        attempts = {p.id: sim.state.all_jobs(raw["id"], p.id) for p in finished}
+        # Passed on retry, as the simulator made it: a retried failure, then a success.
+        truth: dict[str, int] = {}
+        for jobs in attempts.values():
+            failed_before = {
+                j.name for j in jobs if j.retried and j.status == "failed" and not j.allow_failure
+            }
+            for j in jobs:
+                if not j.retried and j.status == "success" and j.name in failed_before:
+                    truth[j.name] = truth.get(j.name, 0) + 1
+        retried = {f.name: sum(e.other_id is None for e in f.evidence) for f in view.answers.flaky}
+        assert {k: v for k, v in retried.items() if v} == truth, raw["path_with_namespace"]
+        checked += bool(truth)
+        for stat in view.answers.jobs:
+            waits = sorted(
+                round(j.queued_duration, 1)
+                for jobs in attempts.values()
+                for j in jobs
+                if j.name == stat.name and j.queued_duration is not None
+            )
+            assert stat.queue_p95 == percentile(waits, 0.95), (
+                raw["path_with_namespace"],
+                stat.name,
+            )
+    assert checked > 0  # the organisation has jobs that passed on retry
+    assert site.answers is not None and site.answers.reasons
