@@ -421,7 +421,8 @@ class _Asker:
         stored = {p["id"]: p for p in wanted.stored}
         candidates = [pipelines.summary_of(p) for p in wanted.stored] + list(changed.values())
         chosen = pipelines.select(candidates, wanted.default_branch, self.keep)
-        kept = [changed.get(int(c["id"])) or stored[int(c["id"])] for c in chosen]
+        picked = (_fresher(stored.get(int(c["id"])), changed.get(int(c["id"]))) for c in chosen)
+        kept = [p for p in picked if p is not None]  # each chosen one is stored or listed
         return Given(kept, listing.records)
 
     def _default_branch(self, listing: _Listing) -> list[Pipeline] | None:
@@ -443,3 +444,13 @@ class _Asker:
         return jobs_mod.rest_jobs(
             self.api, path, pipeline["status"], failed_jobs=self.failed_jobs, all_jobs=self.all_jobs
         )
+
+
+def _fresher(stored: Pipeline | None, listed: Pipeline | None) -> Pipeline | None:
+    """The record to keep of a pipeline: the stored one while it has not changed (it carries
+    what was read once, such as its test report), else the one just listed."""
+    if listed is None:
+        return stored
+    if stored is not None and pipelines.reusable(stored, pipelines.summary_of(listed)):
+        return stored
+    return listed

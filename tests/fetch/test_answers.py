@@ -187,7 +187,10 @@ def test_a_refresh_asks_nothing_more_for_streaks_and_reports(org: Any) -> None:
     asked: list[str] = []
     sim.on_request(lambda template, path, query: asked.append(template) and None)
     os.environ["GITLAB_TOKEN"] = sim.token
-    again = run_fetch(make_config(sim, tmp, "fetch:\n  pipelines_per_project: 5\n"), previous=first)
+    # A margin of a day re-lists every pipeline that finished since: unchanged ones keep
+    # what was read of them once (their test report), and nothing is asked again.
+    extra = "fetch:\n  pipelines_per_project: 5\n  incremental_margin_s: 86400\n"
+    again = run_fetch(make_config(sim, tmp, extra), previous=first)
     sim.on_request(None)
     assert not [t for t in asked if "test_report" in t or "commits" in t]
     streaks = lambda s: [p["red_streak"] for p in s["sources"][0]["projects"]]  # noqa: E731
