@@ -1,7 +1,9 @@
-"""history.json keeps format 1 byte for byte: named records in memory, the same rows on disk."""
+"""history.json keeps format 1: the rows gldash wrote before stay what it writes now, with
+the columns added since (queue times, failures by kind) after them, and old files still read."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,7 @@ import pytest
 from factories import make_snapshot
 
 from gldash_static import snapshot as snapshot_file
+from gldash_static.archive import history
 
 CONFIG = (
     "sources:\n  - url: https://gitlab.example.com\n    groups: [acme]\n"
@@ -45,4 +48,19 @@ def test_archive_add_writes_history_format_1(
         )
         result = run_cli("archive", "add", str(path), "-c", "config.yml")
         assert result.code == 0, result.err
-    assert (tmp_path / "archive" / "history.json").read_bytes() == EXPECTED
+    written = json.loads((tmp_path / "archive" / "history.json").read_bytes())
+    old = json.loads(EXPECTED)
+    assert written["fields"][: len(old["fields"])] == old["fields"]
+    assert written["fields"] == history.FIELDS and len(history.FIELDS) == 12
+    width = len(old["fields"])
+    assert [d["date"] for d in written["days"]] == [d["date"] for d in old["days"]]
+    for new, was in zip(written["days"], old["days"], strict=True):
+        assert new["total"][:width] == was["total"]
+        assert [r[: width + 1] for r in new["groups"]] == was["groups"]
+        assert [r[: width + 1] for r in new["projects"]] == was["projects"]
+        assert new["total"][width:][2:] and all(
+            isinstance(v, int) for v in new["total"][width + 2 :]
+        )
+    # A file written before the new columns reads, and keeps its rows.
+    read = history.decode(EXPECTED, "old")
+    assert [list(d.total[:width]) for d in read.days] == [d["total"] for d in old["days"]]
