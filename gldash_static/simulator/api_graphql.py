@@ -7,17 +7,26 @@ unknown field or a wrong argument type fails here as it fails on GitLab: HTTP 20
 
 from __future__ import annotations
 
-import base64
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSchema, build_schema, graphql_sync, parse, validate
 
 from gldash_static.gitlab import failure_reasons
 from gldash_static.simulator.graphql_complexity import analyse
+from gldash_static.simulator.graphql_environments import (
+    CallCounts,
+    EnvironmentFields,
+    InternalServerError,
+)
+from gldash_static.simulator.graphql_paging import (
+    connection,
+    global_id,
+    graphql_time,
+    id_of,
+    parse_time,
+)
 from gldash_static.simulator.graphql_sdl import SDL
 from gldash_static.simulator.model import Job, Pipeline, Project, User
 from gldash_static.simulator.routing import Context, Reply, Request, Router
@@ -35,93 +44,10 @@ MAX_QUERY_CHARS = 10_000  # GraphqlController::MAX_QUERY_SIZE
 INVALID_TOKEN = {"errors": [{"message": "Invalid token"}]}
 
 
-def graphql_time(moment: datetime | None) -> str | None:
-    """Types::TimeType#coerce_result: `value.iso8601`, whole seconds (GitLab's own example:
-    2021-03-09T14:58:50+00:00)."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-
-
-def _parse_time(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise GraphQLError("Time must be an ISO 8601 string")
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise GraphQLError(f"{value!r} is not a valid ISO 8601 time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _schema() -> GraphQLSchema:
     # Time stays a string scalar and resolvers parse it: the scalar-hook API differs
     # between graphql-core 3.2 and 3.3.
     return build_schema(SDL)
-
-
-def global_id(kind: str, number: int) -> str:
-    """GitLab's global ID, e.g. `gid://gitlab/Project/12`."""
-    return f"gid://gitlab/{kind}/{number}"
-
-
-def _id_of(gid: str, kind: str) -> int:
-    # GitlabSchema.parse_gid's two messages: not a global ID at all, or one of another type.
-    if not gid.startswith("gid://gitlab/"):
-        raise GraphQLError(f"{gid} is not a valid GitLab ID.")
-    prefix = f"gid://gitlab/{kind}/"
-    if not gid.startswith(prefix) or not gid[len(prefix) :].isdigit():
-        raise GraphQLError(f"{gid} is not a valid ID for {kind}.")
-    return int(gid[len(prefix) :])
-
-
-def _cursor(offset: int) -> str:
-    return base64.b64encode(json.dumps({"offset": offset}).encode()).decode()
-
-
-def _offset(cursor: str | None) -> int:
-    if cursor is None:
-        return 0
-    try:
-        data = json.loads(base64.b64decode(cursor))
-        return max(0, int(data["offset"]))
-    except (ValueError, KeyError, TypeError):
-        raise GraphQLError("Please provide a valid cursor") from None
-
-
-def _count(total: int) -> Callable[..., int]:
-    """CountableConnectionType#count: "Returns limit + 1 for counts greater than the limit"."""
-
-    def count(_info: Any, limit: int | None = None) -> int:
-        if limit is None:
-            return total
-        if limit <= 0:  # its `validates: { numericality: { greater_than: 0 } }`
-            raise GraphQLError("limit must be greater than 0")
-        return min(total, limit + 1)
-
-    return count
-
-
-def _connection(
-    items: Sequence[Any], args: dict[str, Any], node: Callable[[Any], Any], page_size: int
-) -> Any:
-    """A GitLab connection over `items`: `first` capped at the page size, opaque cursors."""
-    first = args.get("first")
-    size = page_size if first is None else max(0, min(int(first), page_size))
-    start = _offset(args.get("after"))
-    chunk = items[start : start + size]
-    end = start + len(chunk)
-    nodes = [node(item) for item in chunk]
-    return {
-        "count": _count(len(items)),
-        "edges": [{"cursor": _cursor(start + k + 1), "node": n} for k, n in enumerate(nodes)],
-        "nodes": nodes,
-        "pageInfo": {
-            "hasNextPage": end < len(items),
-            "hasPreviousPage": start > 0,
-            "startCursor": _cursor(start) if chunk else None,
-            "endCursor": _cursor(end) if chunk else None,
-        },
-    }
 
 
 @dataclass
@@ -151,6 +77,7 @@ class GraphqlRoutes:
         self.state = ctx.state
         self.schema = _schema()
         self.limits = limits
+        self.environments = EnvironmentFields(ctx.state, lambda: limits.page_size, self._job_node)
 
     def register(self, r: Router) -> None:
         """Add the endpoint."""
@@ -190,13 +117,17 @@ class GraphqlRoutes:
             )
         if errors:
             return Reply({"errors": [{"message": m} for m in errors]})
+        complexity = {"limit": limit, "score": measured.complexity}
         result = graphql_sync(
             self.schema,
             source,
-            root_value=self._root(req.user, {"limit": limit, "score": measured.complexity}),
+            root_value=self._root(req.user, complexity, CallCounts()),
             variable_values=variables,
             operation_name=operation_name,
         )
+        if any(isinstance(e.original_error, InternalServerError) for e in result.errors or ()):
+            # GraphqlController#handle_internal_error, outside development: no details.
+            return Reply({"errors": [{"message": "Internal server error"}]}, status=500)
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body["errors"] = [{"message": e.message, "path": e.path} for e in result.errors]
@@ -205,10 +136,12 @@ class GraphqlRoutes:
 
     # --- resolvers ---------------------------------------------------------------------------
 
-    def _root(self, user: User | None, complexity: dict[str, int]) -> dict[str, Any]:
+    def _root(
+        self, user: User | None, complexity: dict[str, int], calls: CallCounts
+    ) -> dict[str, Any]:
         return {
-            "project": lambda _info, fullPath: self._find(user, fullPath),
-            "projects": lambda _info, **args: self._projects(user, args),
+            "project": lambda _info, fullPath: self._find(user, fullPath, calls),
+            "projects": lambda _info, **args: self._projects(user, args, calls),
             # QueryComplexityType: `limit` is the query's max complexity, `score` its own.
             "queryComplexity": complexity,
         }
@@ -220,14 +153,14 @@ class GraphqlRoutes:
             return p if p.visibility == "public" else None
         return p if self.state.can_see_project(user, p) else None
 
-    def _find(self, user: User | None, full_path: str) -> Any:
+    def _find(self, user: User | None, full_path: str, calls: CallCounts) -> Any:
         p = self._visible(user, self.state.find_project(full_path))
-        return None if p is None else self._project(p, user)
+        return None if p is None else self._project(p, user, calls)
 
-    def _projects(self, user: User | None, args: dict[str, Any]) -> Any:
+    def _projects(self, user: User | None, args: dict[str, Any], calls: CallCounts) -> Any:
         wanted: list[Project | None]
         if args.get("ids") is not None:
-            ids = {_id_of(gid, "Project") for gid in args["ids"]}
+            ids = {id_of(gid, "Project") for gid in args["ids"]}
             wanted = [self.state.projects.get(i) for i in ids]
         elif args.get("fullPaths") is not None:
             wanted = [self.state.find_project(path) for path in args["fullPaths"]]
@@ -236,9 +169,11 @@ class GraphqlRoutes:
         # Unknown and invisible projects are silently left out, as on GitLab.
         found = {p.id: p for p in (self._visible(user, w) for w in wanted) if p is not None}
         ordered = [found[i] for i in sorted(found, reverse=True)]
-        return _connection(ordered, args, lambda p: self._project(p, user), self.limits.page_size)
+        return connection(
+            ordered, args, lambda p: self._project(p, user, calls), self.limits.page_size
+        )
 
-    def _project(self, p: Project, user: User | None) -> dict[str, Any]:
+    def _project(self, p: Project, user: User | None, calls: CallCounts) -> dict[str, Any]:
         return {
             "id": global_id("Project", p.id),
             "name": p.name,
@@ -249,15 +184,15 @@ class GraphqlRoutes:
             "visibility": p.visibility,
             "lastActivityAt": graphql_time(p.last_activity_at),
             "pipelines": lambda _info, **args: self._pipelines(p, args, user),
-        }
+        } | self.environments.for_project(p, user, calls)
 
     def _pipelines(self, p: Project, args: dict[str, Any], user: User | None) -> Any:
         # Ci::PipelinesFinder answers "no access" with no pipelines, not an error.
         if p.empty_repo or user is None or not self.state.abilities(user, p).read_pipeline:
-            return _connection([], args, lambda pl: None, self.limits.page_size)
+            return connection([], args, lambda pl: None, self.limits.page_size)
         status = args.get("status")
         after, before = (
-            None if args.get(key) is None else _parse_time(args[key])
+            None if args.get(key) is None else parse_time(args[key])
             for key in ("updatedAfter", "updatedBefore")
         )
         # Inclusive bounds, as Ci::PipelinesFinder#by_updated_at (UpdatedAtFilterable's
@@ -273,7 +208,7 @@ class GraphqlRoutes:
             and (after is None or pl.updated_at >= after)
             and (before is None or pl.updated_at <= before)
         ]
-        return _connection(
+        return connection(
             items, args, lambda pl: self._pipeline(p, pl, user), self.limits.page_size
         )
 
@@ -301,6 +236,18 @@ class GraphqlRoutes:
         u = self.state.users.get(user_id)
         return None if u is None else {"name": u.name, "username": u.username}
 
+    def _job_node(self, p: Project, pipeline_id: int, job_id: int, user: User | None) -> Any:
+        """A deployment's job, as Pipeline.jobs shows it; null for who may not read jobs."""
+        if user is None or not self.state.abilities(user, p).read_build:
+            return None
+        pl = self.state.pipeline(p.id, pipeline_id)
+        if pl is None:
+            return None
+        jobs = self.state.all_jobs(p.id, pl.id)
+        stages = {name: n for n, name in enumerate(dict.fromkeys(j.stage for j in jobs), 1)}
+        job = next((j for j in jobs if j.id == job_id), None)
+        return None if job is None else self._job(p, pl, job, stages[job.stage])
+
     def _jobs(self, p: Project, pl: Pipeline, args: dict[str, Any], user: User) -> Any:
         """Pipeline.jobs: null without read_commit_status (the field's `authorize:`)."""
         if not self.state.abilities(user, p).read_build:
@@ -319,7 +266,7 @@ class GraphqlRoutes:
         if statuses:
             jobs = [j for j in jobs if j.status.upper() in statuses]
         newest_first = sorted(jobs, key=lambda j: -j.id)
-        return _connection(
+        return connection(
             newest_first,
             args,
             lambda j: self._job(p, pl, j, stages[j.stage]),

@@ -78,6 +78,23 @@ RULES: dict[tuple[str, str], FieldRule] = {
         "app/graphql/types/ci/pipeline_type.rb (resolver: Resolvers::Ci::JobsResolver)",
         resolver=True,
     ),
+    ("Project", "environments"): FieldRule(
+        "app/graphql/types/project_type.rb (resolver: Resolvers::EnvironmentsResolver)",
+        resolver=True,
+    ),
+    ("Project", "environment"): FieldRule(
+        "app/graphql/types/project_type.rb (resolver: Resolvers::EnvironmentsResolver.single)",
+        resolver=True,
+    ),
+    ("Environment", "deployments"): FieldRule(
+        "app/graphql/types/environment_type.rb (resolver: Resolvers::DeploymentsResolver)",
+        resolver=True,
+    ),
+    ("Environment", "lastDeployment"): FieldRule(
+        "app/graphql/types/environment_type.rb "
+        "(resolver: Resolvers::Environments::LastDeploymentResolver)",
+        resolver=True,
+    ),
     ("Project", "pipelines"): FieldRule(
         "app/graphql/resolvers/ci/project_pipelines_resolver.rb, "
         "app/graphql/resolvers/concerns/resolves_pipelines.rb (calls_gitaly!)",

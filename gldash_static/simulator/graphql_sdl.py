@@ -2,7 +2,10 @@
 
 Every type, field and argument here exists in GitLab's published schema with the same type
 and nullability (tests/simulator/test_graphql_schema.py compares them with the excerpt in
-tests/fixtures). Fields GitLab has and a dashboard never asks for are left out.
+tests/fixtures). Fields GitLab has and a dashboard never asks for are left out. The excerpt
+names DeploymentsOrderByInput without its definition (a stub) and leaves SortDirectionEnum
+out; both are defined here as GitLab defines them (app/graphql/types/
+deployments_order_by_input_type.rb, sort_direction_enum.rb).
 """
 
 from __future__ import annotations
@@ -112,6 +115,73 @@ type PipelineConnection {
   pageInfo: PageInfo!
 }
 
+enum DeploymentStatus { BLOCKED CANCELED CREATED FAILED RUNNING SKIPPED SUCCESS }
+
+enum DeploymentTier { DEVELOPMENT OTHER PRODUCTION STAGING TESTING }
+
+enum SortDirectionEnum { ASC DESC }
+
+input DeploymentsOrderByInput {
+  createdAt: SortDirectionEnum
+  finishedAt: SortDirectionEnum
+}
+
+type Deployment {
+  id: ID
+  iid: String
+  ref: String
+  sha: String
+  tag: Boolean
+  status: DeploymentStatus
+  createdAt: Time
+  updatedAt: Time
+  finishedAt: Time
+  triggerer: UserCore
+  job: CiJob
+}
+
+type DeploymentEdge {
+  cursor: String!
+  node: Deployment
+}
+
+type DeploymentConnection {
+  edges: [DeploymentEdge]
+  nodes: [Deployment]
+  pageInfo: PageInfo!
+}
+
+type Environment {
+  id: ID!
+  name: String!
+  slug: String
+  state: String!
+  tier: DeploymentTier
+  externalUrl: String
+  environmentType: String
+  path: String!
+  description: String
+  createdAt: Time
+  updatedAt: Time
+  autoStopAt: Time
+  lastDeployment(status: DeploymentStatus!): Deployment
+  deployments(
+    orderBy: DeploymentsOrderByInput, statuses: [DeploymentStatus!],
+    after: String, first: Int
+  ): DeploymentConnection
+}
+
+type EnvironmentEdge {
+  cursor: String!
+  node: Environment
+}
+
+type EnvironmentConnection {
+  edges: [EnvironmentEdge]
+  nodes: [Environment]
+  pageInfo: PageInfo!
+}
+
 type Project {
   id: ID!
   name: String!
@@ -126,6 +196,11 @@ type Project {
     updatedAfter: Time, updatedBefore: Time,
     after: String, first: Int
   ): PipelineConnection
+  environments(
+    name: String, search: String, states: [String!], type: String,
+    after: String, first: Int
+  ): EnvironmentConnection
+  environment(name: String, search: String, states: [String!], type: String): Environment
 }
 
 type ProjectEdge {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from gldash_static.simulator import activity, added, names
+from gldash_static.simulator import activity, added, names, rollbacks
 from gldash_static.simulator.model import Branch, MergeRequest, Project, ProjectDetail
 
 # One pipeline's life moved to pipelines.py; state.py and tests still reach it from here.
@@ -246,6 +246,9 @@ def evolve(
             p = new_pipeline(
                 r, seed, project, detail, t, t1, ref=ref, source="push", user_id=r.choice(user_ids)
             )
+            # After a failed deploy the push may revert the breaking commit (a generator of
+            # its own: this stream stays as it was).
+            rollbacks.revert_title(seed, project, detail, p)
             activity.move_head(detail, ref, p.sha, p.commit_title, t)
         # The step's later pushes fall within the hour of its first event.
         t = names.ms(min(t1, t + timedelta(minutes=r.uniform(1, 29))))

@@ -218,6 +218,19 @@ class Schedule:
     updated_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Rollback:
+    """An earlier deploy job run again (Re-deploy) to roll production back after a failure."""
+
+    job: Job  # the new attempt; its pipeline is the earlier, successful one
+    replaced_id: int  # the attempt it retried, now `retried`
+    failed_pipeline_id: int  # the pipeline whose production deployment failed
+    # The pipeline as it was before the retry ran: its jobs derive from these.
+    base_updated_at: datetime
+    base_finished_at: datetime
+    base_duration: int | None
+
+
 @dataclass(slots=True)
 class ProjectDetail:
     """Per-project history, generated lazily from (seed, project id) on first use."""
@@ -232,6 +245,45 @@ class ProjectDetail:
     generated_at: datetime | None = None  # the organisation's generation time (load.py)
     added: int = 0  # pipelines with an `origin`: they take iids, not commit numbers
     commits: list[Commit] = field(default_factory=list)  # pushed without a pipeline
+    # Deploy jobs run again to roll an environment back (rollbacks.py), by pipeline id.
+    rollbacks: dict[int, Rollback] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Environment:
+    """Where a project deploys; ids are project id * 10,000 + the order it was first used in."""
+
+    id: int
+    project_id: int
+    name: str
+    slug: str
+    tier: str  # production, staging, testing, development, other
+    external_url: str | None
+    state: str  # available, stopping, stopped
+    created_at: datetime
+    updated_at: datetime
+    auto_stop_at: datetime | None
+    description: str | None = None
+
+
+@dataclass(slots=True)
+class Deployment:
+    """One deployment; ids are project id * 1,000,000 + iid (iids in creation order)."""
+
+    id: int
+    iid: int
+    project_id: int
+    environment_id: int
+    ref: str
+    sha: str
+    tag: bool
+    status: str  # created, running, success, failed, canceled, skipped, blocked
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+    user_id: int
+    job_id: int | None  # the deployable; None for a deployment created through the API
+    pipeline_id: int | None
 
 
 @dataclass(slots=True)

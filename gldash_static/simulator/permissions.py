@@ -3,7 +3,8 @@
 Sources (gitlabhq): `app/policies/project_policy.rb` (abilities by role, `public_access` for
 public and internal projects, `public_builds`, the `*_disabled` preventions),
 `app/models/project_feature.rb` and `concerns/featurable.rb` (a "private" feature is open to
-members at `required_minimum_access_level`: Reporter for merge requests, Guest otherwise).
+members at `required_minimum_access_level`: Reporter for merge requests and environments, Guest
+otherwise).
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ DOWNLOAD_CODE = "download_code"  # also `read_code`: branches, default_branch, f
 READ_PIPELINE = "read_pipeline"
 READ_BUILD = "read_build"
 READ_MERGE_REQUEST = "read_merge_request"
+READ_ENVIRONMENT = "read_environment"  # also `read_deployment`: the same rules grant both
 
 # ProjectFeature::PRIVATE_FEATURES_MIN_ACCESS_LEVEL; every other feature needs Guest.
-_PRIVATE_MIN_LEVEL = {"merge_requests": REPORTER}
+_PRIVATE_MIN_LEVEL = {"merge_requests": REPORTER, "environments": REPORTER}
 # GitLab's role names for `Simulator.token_for`.
 ROLES = {
     "guest": GUEST,
@@ -46,13 +48,14 @@ class Abilities:
     read_pipeline: bool
     read_build: bool
     read_merge_request: bool
+    read_environment: bool = False
 
     def allows(self, ability: str) -> bool:
         """Whether the named ability is granted."""
         return bool(getattr(self, ability))
 
 
-ALL = Abilities(True, True, True, True)
+ALL = Abilities(True, True, True, True, True)
 
 
 def feature_allowed(p: Project, feature: str, admin: bool, level: int) -> bool:
@@ -91,7 +94,29 @@ def abilities(user: User, p: Project, level: int) -> Abilities:
         and repository
         and download_code
     )
-    return Abilities(download_code, read_pipeline, read_build, read_merge_request)
+    return Abilities(
+        download_code,
+        read_pipeline,
+        read_build,
+        read_merge_request,
+        read_environment(user, p, level),
+    )
+
+
+def read_environment(user: User | None, p: Project, level: int) -> bool:
+    """`read_environment` and `read_deployment`; `user` None is an anonymous GraphQL reader."""
+    admin = user is not None and user.is_admin
+    # Reporter and above, or `public_access`: anyone on a public project, any signed-in user
+    # on an internal one (`internal_access`).
+    public_access = p.visibility == "public" or (p.visibility == "internal" and user is not None)
+    if not (admin or level >= REPORTER or public_access):
+        return False
+    # `environments_disabled` and `builds_disabled | repository_disabled` prevent both; a
+    # members-only feature is `disabled` for whoever is below its minimum role.
+    return all(
+        feature_allowed(p, feature, admin, level)
+        for feature in ("environments", "builds", "repository")
+    )
 
 
 def role_level(

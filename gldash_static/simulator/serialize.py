@@ -279,6 +279,7 @@ class Serializer:
             "builds_access_level": p.access.get("builds", "enabled"),
             "snippets_access_level": "enabled",
             "pages_access_level": "enabled",
+            "environments_access_level": p.access.get("environments", "enabled"),
             "shared_with_groups": shared,
             "request_access_enabled": False,
         }

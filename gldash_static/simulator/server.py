@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from gldash_static.simulator import roles
 from gldash_static.simulator.api_ci import CiRoutes
+from gldash_static.simulator.api_environments import EnvironmentRoutes
 from gldash_static.simulator.api_graphql import (
     GRAPHQL_TEMPLATE,
     INVALID_TOKEN,
@@ -160,6 +161,7 @@ class Simulator:
         ProjectRoutes(ctx).register(self.router)
         CiRoutes(ctx).register(self.router)
         ReportRoutes(ctx).register(self.router)
+        EnvironmentRoutes(ctx).register(self.router)
         self.graphql_limits = GraphqlLimits()
         GraphqlRoutes(ctx, self.graphql_limits).register(self.router)
 

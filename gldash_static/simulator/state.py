@@ -7,7 +7,15 @@ import threading
 from datetime import datetime
 from urllib.parse import unquote
 
-from gldash_static.simulator import activity, history, names, permissions
+from gldash_static.simulator import (
+    activity,
+    deploy_plan,
+    deploys,
+    history,
+    names,
+    permissions,
+    rollbacks,
+)
 from gldash_static.simulator.jobs import jobs_for
 from gldash_static.simulator.model import (
     Branch,
@@ -59,6 +67,11 @@ class OrgState:
         # Per user: role by group id (inherited ones included) and by project id.
         self._levels: dict[int, tuple[dict[int, int], dict[int, int]]] = {}
         self._member_projects: dict[int, set[int]] = {}
+        self._deploys: dict[int, tuple[tuple[object, ...], deploys.DeployState]] = {}
+        for p in self.projects.values():
+            level = deploy_plan.access_level(spec.seed, p.id)
+            if level != "enabled":  # only what differs from GitLab's default is recorded
+                p.access["environments"] = level
         for m in self.memberships:
             if m.project_id is not None:
                 self._member_projects.setdefault(m.user_id, set()).add(m.project_id)
@@ -242,6 +255,8 @@ class OrgState:
                     self.spec.history_days,
                 )
                 p.last_activity_at = saved
+                # Rollbacks belong to the generated history (rollbacks.py).
+                rollbacks.generate(self.spec.seed, p, d, self._user_ids, self.spec.now)
                 self._details[project_id] = d
             while d.steps_applied < len(self._steps):
                 t0, t1, active = self._steps[d.steps_applied]
@@ -285,11 +300,34 @@ class OrgState:
             if hit is not None and hit[0] == p.status and hit[1] == p.updated_at:
                 return hit[2]
             project = self.projects.get(project_id) or self.deleted_projects[project_id]
-            jobs = jobs_for(self.spec.seed, project, p)
+            d = self.detail(project_id)
+            # A rolled-back pipeline's jobs derive from it as it was; the re-run joins them.
+            jobs = jobs_for(self.spec.seed, project, rollbacks.base_view(d, p))
+            jobs = rollbacks.with_rollback(d, p, jobs)
             if len(self._jobs) > _JOB_CACHE_MAX:
                 self._jobs.clear()  # jobs are cheap to derive again
             self._jobs[p.id] = (p.status, p.updated_at, jobs)
             return jobs
+
+    def deploy_state(self, project_id: int) -> deploys.DeployState:
+        """The project's environments and deployments now (derived, cached until time moves)."""
+        with self.lock:
+            d = self.detail(project_id)
+            key = (len(d.pipelines), d.steps_applied, self.now)
+            hit = self._deploys.get(project_id)
+            if hit is not None and hit[0] == key:
+                return hit[1]
+            project = self.projects.get(project_id) or self.deleted_projects[project_id]
+            found = deploys.derive(
+                self.spec.seed,
+                project,
+                d,
+                self.now,
+                lambda p: self.all_jobs(project_id, p.id),
+                self._user_ids,
+            )
+            self._deploys[project_id] = (key, found)
+            return found
 
     def branches(self, project_id: int) -> list[Branch]:
         """The project's branches, sorted by name."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import requests
 from graphql import (
     GraphQLEnumType,
+    GraphQLInputObjectType,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLScalarType,
@@ -31,6 +32,19 @@ BUILT_IN = {"String", "Int", "Float", "Boolean", "ID"}
 # Fields the simulator serves on a type the excerpt lists only in part (`@subset`), with where
 # GitLab defines each (path in gitlabhq). Nothing else may be missing from the excerpt.
 ALLOWED_MISSING: dict[tuple[str, str], str] = {}
+
+# Types the excerpt names without defining them (a stub of the same kind) or leaves out, which
+# a served argument needs: their definitions as GitLab's source gives them (path in gitlabhq).
+FROM_SOURCE: dict[str, str] = {
+    "DeploymentsOrderByInput": "app/graphql/types/deployments_order_by_input_type.rb",
+    "SortDirectionEnum": "app/graphql/types/sort_direction_enum.rb",
+}
+SOURCE_SDL = """
+enum SortDirectionEnum { ASC DESC }
+input DeploymentsOrderByInput { createdAt: SortDirectionEnum finishedAt: SortDirectionEnum }
+type Query { unused: Int }
+"""
+STUB_KINDS = {"INPUT_OBJECT": "GraphQLInputObjectType", "ENUM": "GraphQLEnumType"}
 
 
 def _excerpt() -> tuple[GraphQLSchema, set[str], set[str]]:
@@ -80,6 +94,9 @@ def differences(served: GraphQLSchema, gitlab: GraphQLSchema) -> list[str]:
         if name.startswith("__") or name in BUILT_IN:
             continue
         theirs = gitlab.type_map.get(name)
+        if name in FROM_SOURCE:
+            found += _from_source(mine, theirs, name in stubs)
+            continue
         if theirs is None or name in stubs:
             found.append(f"type {name}: not in GitLab's schema excerpt")
             continue
@@ -91,6 +108,36 @@ def differences(served: GraphQLSchema, gitlab: GraphQLSchema) -> list[str]:
                 found.append(f"enum {name}: value {value} not on GitLab")
         if isinstance(mine, GraphQLObjectType) and isinstance(theirs, GraphQLObjectType):
             found += _field_differences(mine, theirs, name in subset)
+    return found
+
+
+def _stub_kind(name: str) -> str | None:
+    """The real kind the excerpt gives a stub, e.g. INPUT_OBJECT."""
+    for d in parse(EXCERPT.read_text(encoding="utf-8")).definitions:
+        if isinstance(d, ScalarTypeDefinitionNode) and d.name.value == name:
+            for directive in d.directives or ():
+                for arg in directive.arguments or ():
+                    return str(getattr(arg.value, "value", ""))
+    return None
+
+
+def _from_source(mine: GraphQLNamedType, theirs: object, stub: bool) -> list[str]:
+    """A served type defined from GitLab's source: the same definition, the stub's kind."""
+    expected = build_schema(SOURCE_SDL).type_map[mine.name]
+    found = []
+    if theirs is not None and not stub:
+        found.append(f"type {mine.name}: the excerpt defines it now; compare with that")
+    if stub and STUB_KINDS.get(_stub_kind(mine.name) or "") != _kind(mine):
+        found.append(f"type {mine.name}: {_kind(mine)} here, another kind in the excerpt")
+    if isinstance(mine, GraphQLEnumType) and isinstance(expected, GraphQLEnumType):
+        if set(mine.values) != set(expected.values):
+            found.append(f"enum {mine.name}: {sorted(mine.values)} here")
+    elif isinstance(mine, GraphQLInputObjectType) and isinstance(expected, GraphQLInputObjectType):
+        ours = {k: str(v.type) for k, v in mine.fields.items()}
+        if ours != {k: str(v.type) for k, v in expected.fields.items()}:
+            found.append(f"input {mine.name}: {ours} here")
+    else:
+        found.append(f"type {mine.name}: {_kind(mine)} here, {_kind(expected)} in GitLab")
     return found
 
 
@@ -144,6 +191,24 @@ def test_the_comparison_catches_a_difference() -> None:
         "Query.currentUser: not in GitLab's schema excerpt",
         "Query.project(fullPath:): String! here, ID! on GitLab",
     ]
+
+
+def test_types_from_source_are_checked() -> None:
+    wrong = build_schema(
+        """
+        enum SortDirectionEnum { ASC DESC UP }
+        scalar DeploymentsOrderByInput
+        type Query { unused: Int }
+        """
+    )
+    gitlab, _, _ = _excerpt()
+    assert differences(wrong, gitlab)[:2] == [
+        "type DeploymentsOrderByInput: GraphQLScalarType here, another kind in the excerpt",
+        "type DeploymentsOrderByInput: GraphQLScalarType here, GraphQLInputObjectType in GitLab",
+    ]
+    assert "enum SortDirectionEnum: ['ASC', 'DESC', 'UP'] here" in differences(wrong, gitlab)
+    for name, source in FROM_SOURCE.items():
+        assert source.startswith("app/graphql/types/"), name
 
 
 def test_allowed_gaps_are_on_subset_types_and_name_their_source() -> None:

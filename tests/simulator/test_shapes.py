@@ -58,6 +58,7 @@ ACCESS_LEVELS = {
     f"{feature}_access_level": "enabled"
     for feature in (
         "issues", "repository", "merge_requests", "forking", "wiki", "builds", "snippets", "pages",
+        "environments",
     )
 }  # fmt: skip
 # Also in Entities::Project (and ProjectIdentity) but not in the abridged example.
