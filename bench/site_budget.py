@@ -28,29 +28,36 @@ MAX_FILES = 20_000
 
 
 def run_site_budget(
-    projects: int, days: int, log: Log, deadline_s: float | None = None
+    projects: int,
+    days: int,
+    log: Log,
+    deadline_s: float | None = None,
+    keep: Path | None = None,
 ) -> dict[str, Any]:
     """Fetch, archive and render as `days` days of hourly builds would; measure the site.
 
     With `deadline_s` the builds stop once it has passed: the site of the last build is
     measured and the rest projected at the median size of the last 20 deltas (the builds
-    left are the hourly ones at the end, the newest week).
+    left are the hourly ones at the end, the newest week). With `keep` the last snapshot and
+    the archive stay in that folder, for `--render` to measure again after a page change.
     """
     from bench.child import config_text
     from bench.fetch_run import PIPELINES_PER_PROJECT, top_groups
     from gldash_static.archive import Archive, retention
     from gldash_static.config import ArchiveSettings, RetentionSettings, parse_config
-    from gldash_static.config.settings import SiteSettings
     from gldash_static.fetch import FetchRequest, fetch_snapshot
     from gldash_static.fetch.progress import Quiet
-    from gldash_static.render import render_site
     from gldash_static.simulator import OrgSpec, Simulator
 
     spec = OrgSpec(projects=projects, seed=1, pipelines_per_project=PIPELINES_PER_PROJECT)
     started = time.perf_counter()
-    with Simulator(spec) as sim, tempfile.TemporaryDirectory() as tmp:
+    with Simulator(spec) as sim, tempfile.TemporaryDirectory() as scratch:
+        tmp = str(keep) if keep is not None else scratch
         os.environ["GITLAB_TOKEN"] = sim.token
-        config = parse_config(config_text(sim.url, top_groups(sim), 8), Path(tmp) / "config.yml")
+        # The simulator shares this process (and its GIL) with the fetch: a slow answer is
+        # the harness's, not GitLab's, so requests may take long rather than fail.
+        text = config_text(sim.url, top_groups(sim), 4) + "  timeout_s: 300\n"
+        config = parse_config(text, Path(tmp) / "config.yml")
         start = sim.clock.now
         builds = [start + timedelta(hours=h) for h in range(days * 24)]
         kept = sorted(retention.keep(builds, RetentionSettings()))
@@ -61,7 +68,7 @@ def run_site_budget(
             clock=lambda: now[0],
         )
         log(f"site budget: {projects:,} projects, {len(builds)} hourly builds, {len(kept)} kept")
-        snapshot = fetch_snapshot(config, None, FetchRequest(full=True), Quiet()).snapshot
+        snapshot = _fetched(fetch_snapshot(config, None, FetchRequest(full=True), Quiet()))
         fetch_s = archive_s = 0.0
         done = 0
         for n, moment in enumerate(kept):
@@ -73,7 +80,7 @@ def run_site_budget(
                 sim.clock.advance(seconds=(moment - sim.clock.now).total_seconds())
             now[0] = moment
             t0 = time.perf_counter()
-            snapshot = fetch_snapshot(config, snapshot, FetchRequest(), Quiet()).snapshot
+            snapshot = _fetched(fetch_snapshot(config, snapshot, FetchRequest(), Quiet()))
             t1 = time.perf_counter()
             archive.add(snapshot)
             fetch_s, archive_s = fetch_s + t1 - t0, archive_s + time.perf_counter() - t1
@@ -84,14 +91,12 @@ def run_site_budget(
                     f"  build {n + 1}/{len(kept)} ({moment:%Y-%m-%d %H:%M}), "
                     f"archive {stored / 1e6:.1f} MB"
                 )
+        if keep is not None:
+            from gldash_static import snapshot as snapshot_io
+
+            snapshot_io.write(snapshot, keep / "snapshot.json.gz")
         t0 = time.perf_counter()
-        result = render_site(
-            snapshot,
-            Path(tmp) / "public",
-            SiteSettings(),
-            extra_pages=archive.pages(snapshot),
-            extra_files=archive.files(snapshot),
-        )
+        result = _render(snapshot, archive, Path(tmp) / "public")
         render_s = time.perf_counter() - t0
         rows = archive.rows()
         recent = sorted(
@@ -128,6 +133,56 @@ def run_site_budget(
         "fetch_s_total": fetch_s,
         "render_s": render_s,
         "wall_s": time.perf_counter() - started,
+    }
+
+
+def _fetched(outcome: Any) -> Any:
+    """The outcome's snapshot; a fetch that failed anywhere would measure the wrong site."""
+    snapshot = outcome.snapshot
+    stale = sum(bool(p.get("stale")) for s in snapshot["sources"] for p in s["projects"])
+    if snapshot["fetch"]["errors"] or stale:
+        raise RuntimeError(
+            f"fetch failed ({stale} stale projects): {snapshot['fetch']['errors'][:3]}"
+        )
+    return snapshot
+
+
+def _render(snapshot: Any, archive: Any, public: Path) -> Any:
+    from gldash_static.config.settings import SiteSettings
+    from gldash_static.render import render_site
+
+    return render_site(
+        snapshot,
+        public,
+        SiteSettings(),
+        extra_pages=archive.pages(snapshot),
+        extra_files=archive.files(snapshot),
+    )
+
+
+def rerender(kept: Path, row: dict[str, Any]) -> dict[str, Any]:
+    """Render a `--keep` folder's snapshot and archive again and measure the site anew."""
+    import shutil
+
+    from gldash_static import snapshot as snapshot_io
+    from gldash_static.archive import Archive
+    from gldash_static.config import ArchiveSettings
+
+    snapshot = snapshot_io.read(kept / "snapshot.json.gz")
+    archive = Archive(ArchiveSettings(dir=kept / "archive", carry_forward="none"))
+    shutil.rmtree(kept / "public", ignore_errors=True)
+    t0 = time.perf_counter()
+    result = _render(snapshot, archive, kept / "public")
+    limit = row["limit_mb"]
+    return {
+        **row,
+        "site_bytes": result.bytes,
+        "site_files": result.files,
+        "within": result.bytes <= limit * 1e6 and result.files <= MAX_FILES,
+        "parts": [{"name": p.name, "bytes": p.bytes, "files": p.files} for p in result.parts[:8]],
+        "archive_bytes": sum(p.bytes for p in result.parts if p.name == "archive/"),
+        "snapshot_bytes": sum(p.bytes for p in result.parts if p.name == "snapshot.json.gz"),
+        "render_s": time.perf_counter() - t0,
     }
 
 
@@ -211,9 +266,23 @@ def main() -> int:
     parser.add_argument(
         "--deadline-min", type=float, default=None, help="stop building after this; project"
     )
+    parser.add_argument("--keep", type=Path, help="keep the snapshot and archive in this folder")
+    parser.add_argument(
+        "--render", type=Path, help="measure a --keep folder again: its row.json, re-rendered"
+    )
     args = parser.parse_args()
+    if args.render is not None:
+        row = rerender(args.render, json.loads((args.render / "row.json").read_text()))
+        print(json.dumps(row, indent=1))
+        return 0
     deadline = None if args.deadline_min is None else args.deadline_min * 60
-    row = run_site_budget(args.projects, args.days, lambda m: print(m, file=sys.stderr), deadline)
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    row = run_site_budget(
+        args.projects, args.days, lambda m: print(m, file=sys.stderr), deadline, args.keep
+    )
+    if args.keep is not None:
+        (args.keep / "row.json").write_text(json.dumps(row, indent=1))
     print(json.dumps(row, indent=1))
     return 0
 

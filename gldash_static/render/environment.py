@@ -101,6 +101,7 @@ def make_environment(zone: tzinfo, user_dir: Path | None = None) -> jinja2.Envir
         OVERVIEW_FETCH_ERRORS=limits.OVERVIEW_FETCH_ERRORS,
         PROJECT_FAILED_PIPELINES=limits.PROJECT_FAILED_PIPELINES,
         PROJECT_TABLE_PIPELINES=limits.PROJECT_TABLE_PIPELINES,
+        PROJECT_FLAKY_EVIDENCE=limits.PROJECT_FLAKY_EVIDENCE,
         PROJECT_JOBS=limits.PROJECT_JOBS,
         MIN_JOB_RUNS=limits.MIN_JOB_RUNS,
         FAILURE_LABELS=failures.LABELS,

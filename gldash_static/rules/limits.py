@@ -12,9 +12,12 @@ OVERVIEW_FETCH_ERRORS = 20  # fetch errors on the overview; all are in health.js
 PROJECT_FAILED_PIPELINES = 3  # failed pipelines whose jobs a project page lists
 # Rows of a project page's pipeline table: the chart above it shows more, GitLab all of them,
 # and at 5,000 projects each further row costs 1.5 MB of the Pages site.
-PROJECT_TABLE_PIPELINES = 5
-# Bars of a project page's pipeline chart, newest kept: about 90 bytes each on every page.
-PROJECT_CHART_PIPELINES = 30
+PROJECT_TABLE_PIPELINES = 3
+# Bars of a project page's pipeline chart, newest kept: about 130 bytes each (with its title)
+# on every page; 30 made 6 MB more of a 5,000-project site once history had filled them.
+PROJECT_CHART_PIPELINES = 20
+# Evidence of each flaky job on its project page (the Flaky page shows more).
+PROJECT_FLAKY_EVIDENCE = 1
 # Rows of a group page's project table, failing first; projects.html?group= lists them all.
 # A top-level group of 1,000 projects made a 250 KB page, repeated at every level above;
 # at 200 rows the g/ pages of a 5,000-project site took 6.7 MB, at 100 rows 5.4 MB.

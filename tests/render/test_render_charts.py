@@ -14,6 +14,7 @@ from render_html import parse
 from gldash_static.render import charts, views
 from gldash_static.render.text import duration
 from gldash_static.render.views import STATE_LABEL
+from gldash_static.rules import limits
 
 
 def _pipelines() -> tuple[views.PipelineView, ...]:
@@ -88,10 +89,11 @@ def test_history_chart_places_bars_at_their_times() -> None:
 
 def test_pipelines_at_one_time_are_nudged_apart_not_hidden() -> None:
     moment = datetime(2026, 11, 28, 6, tzinfo=UTC)
-    svg = str(charts.history_chart([_pipeline(n, moment, 30.0) for n in range(30)]))
+    many = limits.PROJECT_CHART_PIPELINES
+    svg = str(charts.history_chart([_pipeline(n, moment, 30.0) for n in range(many + 5)]))
     lefts = _lefts(svg)
     width = int(re.findall(r"h(\d+)v", svg)[0])
-    assert len(lefts) == 30 and all(b - a > width for a, b in itertools.pairwise(lefts))
+    assert len(lefts) == many and all(b - a > width for a, b in itertools.pairwise(lefts))
     assert all(0 <= x <= 480 - width for x in lefts)
 
 
