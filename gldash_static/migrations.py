@@ -61,9 +61,19 @@ def v3_to_v4(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
+def v4_to_v5(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 5 keeps a project's environments and its latest deployments; older data does
+    not know them (None: the next fetch reads them)."""
+    for project in _projects(raw):
+        project.setdefault("environments", None)
+        project.setdefault("deployments", [])
+    return raw
+
+
 # Migrations from version N to N+1; each takes and returns the raw dictionary.
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     1: v1_to_v2,
     2: v2_to_v3,
     3: v3_to_v4,
+    4: v4_to_v5,
 }

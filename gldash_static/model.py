@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SHORT_SHA = 8  # hex digits of a commit id kept in a snapshot (GitLab's short_id)
 
 Visibility = Literal["public", "internal", "private"]
 FetchMode = Literal["full", "incremental", "event", "shard", "merge"]
 # The parts of a project GitLab can open to everyone, to members only, or switch off.
-Feature = Literal["repository", "pipelines", "merge_requests"]
-FEATURES: tuple[Feature, ...] = ("repository", "pipelines", "merge_requests")
+Feature = Literal["repository", "pipelines", "merge_requests", "environments"]
+FEATURES: tuple[Feature, ...] = ("repository", "pipelines", "merge_requests", "environments")
 
 # Pipeline statuses GitLab reports (Ci::HasStatus); finished ones never change again unless
 # retried. `canceling` is not finished: the pipeline becomes `canceled` once its jobs stop.
@@ -124,6 +124,39 @@ class RedStreak(TypedDict):
     newest_id: int  # the newest failed pipeline counted in failed_pipelines
 
 
+class Deployment(TypedDict):
+    """One deployment of a project to one of its environments."""
+
+    id: int
+    iid: int
+    environment: str  # the environment's name
+    status: str  # created, running, success, failed, canceled, blocked or skipped
+    ref: str
+    short_sha: str
+    commit_title: str | None  # None: not known, or the repository is not published
+    # When the deployed commit was made (for lead time); None: not known or not published.
+    committed_at: str | None
+    created_at: str
+    finished_at: str | None  # the deploy job's finish; None while it runs or when not known
+    username: str | None  # who deployed
+    job_name: str | None  # the deploy job (deployable); None: none, or CI/CD not published
+    job_id: int | None
+    pipeline_id: int | None
+    web_url: str | None  # the deploy job's page in GitLab
+
+
+class Environment(TypedDict):
+    """One environment of a project, with its latest deployments."""
+
+    id: int
+    name: str
+    tier: str | None  # production, staging, testing, development or other
+    state: str  # available, stopping or stopped
+    external_url: str | None  # only http(s) URLs are kept
+    last_success: Deployment | None  # the newest successful deployment
+    last_attempt: Deployment | None  # the newest deployment of any status, if newer
+
+
 class Branch(TypedDict):
     """A repository branch with its head commit (no e-mail addresses)."""
 
@@ -178,6 +211,10 @@ class Project(TypedDict):
     red_streak: RedStreak | None  # None: the default branch is not failing
     branches: list[Branch]
     merge_requests: list[MergeRequest]
+    # None: not fetched (older snapshot, or fetch.environments off); []: the project has none.
+    environments: list[Environment] | None
+    # Its newest deployments to any environment, newest first (at most fetch.max_deployments).
+    deployments: list[Deployment]
     # Features GitLab shows to project members only, and those of them this dashboard left
     # out because its audience includes non-members (their data is absent, not hidden).
     members_only: list[Feature]

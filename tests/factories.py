@@ -249,6 +249,8 @@ def make_snapshot(projects: int = 20, seed: int = 1, now: datetime = GENERATED_A
                 "stale": None,
                 "pipelines": _pipelines(rng, pid, web, branch, now),
                 "red_streak": None,
+                "environments": None,
+                "deployments": [],
                 "branches": branches,
                 "merge_requests": mrs,
                 "members_only": [],

@@ -6,7 +6,12 @@ from collections.abc import Iterable
 
 from gldash_static.model import FEATURES, Feature, Project
 
-_LABELS = {"repository": "the repository", "pipelines": "CI/CD", "merge_requests": "merge requests"}
+_LABELS = {
+    "repository": "the repository",
+    "pipelines": "CI/CD",
+    "merge_requests": "merge requests",
+    "environments": "environments",
+}
 
 
 def forbidden_feature(path: str) -> Feature | None:

@@ -48,6 +48,7 @@ class ProjectFeatures:
     pipelines: Access = "open"
     merge_requests: Access = "open"
     repository: Access = "open"
+    environments: Access = "open"
 
     def members_only(self) -> list[Feature]:
         """The features only project members can see, in a fixed order."""
@@ -55,6 +56,7 @@ class ProjectFeatures:
             "repository": self.repository,
             "pipelines": self.pipelines,
             "merge_requests": self.merge_requests,
+            "environments": self.environments,
         }
         return [cast(Feature, name) for name, level in levels.items() if level == "members"]
 
@@ -183,6 +185,8 @@ def project(raw: dict[str, Any], fetched_at: str) -> Project:
         "stale": None,
         "pipelines": [],
         "red_streak": None,
+        "environments": None,
+        "deployments": [],
         "branches": [],
         "merge_requests": [],
         "members_only": features(raw).members_only(),
@@ -314,11 +318,14 @@ def _access(level: Any, enabled_flag: Any) -> Access:
 
 
 def features(raw: dict[str, Any]) -> ProjectFeatures:
-    """Who may see the project's CI/CD, merge requests and repository in GitLab."""
+    """Who may see the project's CI/CD, merge requests, repository and environments."""
     pipelines = _access(raw.get("builds_access_level"), raw.get("jobs_enabled"))
     if pipelines == "open" and raw.get("public_jobs") is False:
         pipelines = "members"  # pipelines and jobs hidden from non-members
+    # GitLab before 15.8 has no environments_access_level: CI/CD's audience decided.
+    level = raw.get("environments_access_level")
     return ProjectFeatures(
+        environments=pipelines if level is None else _access(level, None),
         pipelines=pipelines,
         merge_requests=_access(
             raw.get("merge_requests_access_level"), raw.get("merge_requests_enabled")

@@ -29,7 +29,7 @@ PROJECT_KEYS = frozenset(
         "default_branch", "topics", "tag_list", "last_activity_at", "web_url", "star_count",
         "forks_count", "open_issues_count", "empty_repo", "builds_access_level",
         "jobs_enabled", "public_jobs", "merge_requests_access_level", "merge_requests_enabled",
-        "repository_access_level",
+        "repository_access_level", "environments_access_level",
     }
 )  # fmt: skip
 GROUP_KEYS = frozenset(

@@ -110,10 +110,11 @@ def expected_day(snapshots: list[Snapshot], day: str) -> dict[str, object]:
 def test_retention_kept_exactly_the_expected_set(run: tuple[Archive, list[Snapshot], Path]) -> None:
     archive, _, _ = run
     rows = archive.rows()
-    assert len(rows) == 116
+    assert len(rows) == 104
     kept = {r["time"] for r in rows}
     last = datetime(2026, 11, 30, 18, 15, tzinfo=UTC)
-    for day in range(7):  # the last week: every build
+    assert "2026-11-27T12:15:00Z" not in kept and "2026-11-27T18:15:00Z" in kept
+    for day in range(3):  # the last three days: every build
         for hour in (0, 6, 12, 18):
             t = last.replace(hour=hour) - timedelta(days=day)
             assert t.strftime("%Y-%m-%dT%H:%M:%SZ") in kept
@@ -185,11 +186,11 @@ def test_archive_page_and_folder_are_published(run: tuple[Archive, list[Snapshot
     page = Page((public / "archive.html").read_text(encoding="utf-8"))
     downloads = [h for h in page.hrefs if h.endswith(".json.gz")]
     # Newest first: the newest is the site's own snapshot.json.gz, each older one a delta.
-    assert downloads[0] == "snapshot.json.gz" and len(downloads) == 117  # + the footer's link
+    assert downloads[0] == "snapshot.json.gz" and len(downloads) == 105  # + the footer's link
     assert all(".delta-" in h for h in downloads[1:-1]) and downloads[-1] == "snapshot.json.gz"
     assert all((public / h).is_file() for h in downloads)
     index = json.loads((public / "archive" / "index.json").read_text())
-    assert len(index["snapshots"]) == 116
+    assert len(index["snapshots"]) == 104
     assert (public / "archive" / "history.json").is_file()
     nav = Page((public / "index.html").read_text(encoding="utf-8")).hrefs
     assert {"archive.html", "trends.html", "changes.html"} <= set(nav)

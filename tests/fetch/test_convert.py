@@ -13,7 +13,7 @@ def test_features_follow_access_levels_and_old_flags() -> None:
     }
     assert convert.features(open_) == convert.ProjectFeatures("open", "open", "open")
     off = convert.features({key: "disabled" for key in open_})
-    assert off == convert.ProjectFeatures("off", "off", "off")
+    assert off == convert.ProjectFeatures("off", "off", "off", "off")  # environments follow CI/CD
     # The old flags decide only without a level: they answer "may the token use it".
     old = convert.features({"jobs_enabled": False, "merge_requests_enabled": True})
     assert old.pipelines == "off" and old.merge_requests == "members"
@@ -22,7 +22,10 @@ def test_features_follow_access_levels_and_old_flags() -> None:
     )
     assert asked_by_outsider.pipelines == "members"
     members = convert.features(open_ | {"builds_access_level": "private"})
-    assert members.pipelines == "members" and members.members_only() == ["pipelines"]
+    assert members.pipelines == "members" and members.members_only() == [
+        "pipelines",
+        "environments",
+    ]
 
 
 def test_members_only_features_and_unknown_levels() -> None:
@@ -35,9 +38,22 @@ def test_members_only_features_and_unknown_levels() -> None:
             "public_jobs": False,
         }
     )
-    assert hidden_jobs.members_only() == ["pipelines", "merge_requests"]
+    # Without environments_access_level (GitLab before 15.8) CI/CD's audience decides.
+    assert hidden_jobs.members_only() == ["pipelines", "merge_requests", "environments"]
+    shown = convert.features({"environments_access_level": "enabled", "public_jobs": False})
+    assert shown.environments == "open" and shown.pipelines == "members"
+    closed = convert.features(
+        {"builds_access_level": "enabled", "environments_access_level": "private"}
+    )
+    assert closed.members_only()[-1:] == ["environments"] and closed.pipelines == "open"
+    assert convert.features({"environments_access_level": "disabled"}).environments == "off"
     # A level GitLab did not send is not taken as open: nothing is published on a guess.
-    assert convert.features({}).members_only() == ["repository", "pipelines", "merge_requests"]
+    assert convert.features({}).members_only() == [
+        "repository",
+        "pipelines",
+        "merge_requests",
+        "environments",
+    ]
 
 
 def test_branch_keeps_no_email_and_project_defaults() -> None:
