@@ -342,9 +342,12 @@ def trends_pages(
     )
     out = []
     for n in range(-1, len(entries)):
+        # The organisation's page lists every group; a group's page its parents and direct
+        # subgroups only: every group on every page made 159 pages x 159 links (1.6 MB).
+        near = range(len(entries)) if n == -1 else _relatives(entries, n)
         picker = [TrendLink("All projects", "trends.html", n == -1)] + [
-            TrendLink(clean(path, PATH_CHARS), f"trends/{key}.html", m == n)
-            for m, (key, path, _) in enumerate(entries)
+            TrendLink(clean(entries[m][1], PATH_CHARS), f"trends/{entries[m][0]}.html", m == n)
+            for m in near
         ]
         if n == -1:
             out.append(("trends.html", trends_view(history, picker=picker)))
@@ -353,6 +356,19 @@ def trends_pages(
         view = trends_view(history, path, key, picker, f"g/{key}.html" if has_page else None)
         out.append((f"trends/{key}.html", view))
     return out
+
+
+def _relatives(entries: Sequence[tuple[str, str, bool]], n: int) -> list[int]:
+    """Positions of entry n, the groups above it and its direct subgroups, in list order."""
+    path = entries[n][1]
+    depth = path.count("/")
+    return [
+        m
+        for m, (_, other, _) in enumerate(entries)
+        if other == path
+        or path.startswith(other + "/")
+        or (other.startswith(path + "/") and other.count("/") == depth + 1)
+    ]
 
 
 @dataclass(frozen=True)

@@ -179,3 +179,15 @@ def test_without_an_archive_group_pages_do_not_link_to_trends(tmp_path: Path) ->
     render_site(make_snapshot(projects=2, seed=1), tmp_path / "o", SiteSettings())
     html = next((tmp_path / "o" / "g").glob("*.html")).read_text(encoding="utf-8")
     assert "trends/" not in html
+
+
+def test_a_group_page_picks_its_parents_and_subgroups_the_organisation_every_group() -> None:
+    paths = ["a", "a/b", "a/b/c", "a/b/c/d", "a/bb", "a/e", "e"]
+    keys = [(str(n), path) for n, path in enumerate(paths)]
+    day = _day("2026-11-28", {path: Figures(1, 1, 0, 5.0, 5.0, 0) for path in paths})
+    made = dict(pages.trends_pages(History([day]), keys))
+    titles = {path: [link.title for link in view.picker] for path, view in made.items()}
+    assert titles["trends.html"] == ["All projects", *paths]
+    # a/b: the groups above it and its direct subgroups, not a/b/c/d nor a/bb (a sibling).
+    assert titles["trends/1.html"] == ["All projects", "a", "a/b", "a/b/c"]
+    assert titles["trends/6.html"] == ["All projects", "e"]
