@@ -15,7 +15,10 @@ def parse_time(value: object) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)  # GitLab always sends a zone; be lenient
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00: before year 1 in UTC
+        return None
 
 
 def iso_utc(moment: datetime) -> str:

@@ -1,7 +1,8 @@
 """Small facts read from a snapshot, shared by the index, history and changes.
 
-Failing, head pipeline and success rate are the dashboard's own rules (gldash_static.rules),
-re-exported here so that the archive's modules keep reading them from one place.
+Failing, head pipeline, success rate and the delivery figures are the dashboard's own rules
+(gldash_static.rules), re-exported here so that the archive's modules keep reading them from
+one place.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from datetime import datetime
 
 from gldash_static.errors import ArchiveError
 from gldash_static.model import Pipeline, Project, Snapshot
+from gldash_static.rules.delivery import DeliveryFigures as DeliveryFigures
+from gldash_static.rules.delivery import daily as delivery_days
 from gldash_static.rules.facts import failing_default as failing_default
 from gldash_static.rules.facts import head_pipeline as head_pipeline
 from gldash_static.rules.facts import success_rate as success_rate
@@ -58,3 +61,12 @@ def finished_day(pipeline: Pipeline) -> str | None:
         return None
     moment = parse_time(pipeline.get("finished_at")) or parse_time(pipeline.get("updated_at"))
     return moment.strftime("%Y-%m-%d") if moment else None
+
+
+def project_delivery(project: Project) -> dict[str, DeliveryFigures] | None:
+    """A project's delivery figures per UTC day; None when its deployments were never fetched."""
+    deployments = project.get("deployments") or []
+    environments = project.get("environments")
+    if environments is None and not deployments:
+        return None
+    return delivery_days(deployments, environments)

@@ -7,12 +7,18 @@ Layout (format 1)::
                "groups": [[g, *ROW], ...], "projects": [[p, *ROW], ...]}, ...]}
 
 ROW is `[pipelines, success, failed, p50, p95, failing, queue_p50, queue_p95, fail_code,
-fail_infrastructure, fail_timeout, fail_other]` (a Figures record in memory): pipelines that
-finished that UTC day (success, failed or canceled), p50/p95 of their durations in seconds,
-how many default branches were failing at the day's last snapshot, p50/p95 of the queue time
-of their job attempts (are runners the bottleneck?) and their failed attempts by kind of
-failure reason (rules/failures.py). `fields` names the columns: a file written before the
-last six existed reads with them unknown (null).
+fail_infrastructure, fail_timeout, fail_other, deploys, lead_p50, lead_n, changes_failed,
+restores, restore_p50]` (a Figures record in memory): pipelines that finished that UTC day
+(success, failed or canceled), p50/p95 of their durations in seconds, how many default
+branches were failing at the day's last snapshot, p50/p95 of the queue time of their job
+attempts (are runners the bottleneck?), their failed attempts by kind of failure reason
+(rules/failures.py), and the day's delivery figures (rules/delivery.py): successful
+production deployments, p50 and count of their known lead times in seconds, how many of them
+were followed by a failure, rollback or revert, and the restores after a failed deployment
+with their p50 in seconds (null where no project of the row has deployments fetched).
+`fields` names the columns: a file written before the queue times (the first six columns
+only) or before the delivery figures (the first twelve) reads with the later ones unknown
+(null).
 
 Project and group paths are stored once and referred to by position, and per-project rows
 are kept for retention.daily_days only, which keeps two years of a large organisation small.
@@ -28,6 +34,7 @@ from typing import Any, NamedTuple
 
 from gldash_static import bounded, jsonsafe
 from gldash_static.archive import facts
+from gldash_static.archive.facts import DeliveryFigures
 from gldash_static.errors import ArchiveError
 from gldash_static.model import Snapshot
 from gldash_static.rules import failures, jobs
@@ -53,11 +60,19 @@ class Figures(NamedTuple):
     fail_infrastructure: int | None = None
     fail_timeout: int | None = None
     fail_other: int | None = None
+    deploys: int | None = None  # successful production deployments finished (None: not known)
+    lead_p50: float | None = None  # of their lead times (commit to deployed), in seconds
+    lead_n: int | None = None  # how many had a known lead time
+    changes_failed: int | None = None  # of them, followed by a failure, rollback or revert
+    restores: int | None = None  # failed production deployments restored by a success
+    restore_p50: float | None = None  # of their times to restore, in seconds
 
 
 # Stored once in the file, in the order of each row's values.
 FIELDS = list(Figures._fields)
 FIRST_FIELDS = FIELDS[:6]  # the columns of files written before queue times and failures
+BEFORE_DELIVERY = FIELDS[:12]  # the columns of files written before delivery figures
+DELIVERY_FIELDS = FIELDS[12:]
 
 
 @dataclass
@@ -69,6 +84,7 @@ class _Tally:
     failing: int = 0
     queues: list[float] = field(default_factory=list)
     failures: dict[str, int] = field(default_factory=dict)
+    deliveries: list[DeliveryFigures] | None = None  # None: no project's deployments fetched
 
     def row(self) -> Figures:
         ordered = sorted(self.durations)
@@ -87,7 +103,22 @@ class _Tally:
             fail_infrastructure=fails.get("infrastructure", 0),
             fail_timeout=fails.get("timeout", 0),
             fail_other=fails.get("other", 0),
+            **({} if self.deliveries is None else _delivery_row(self.deliveries)),
         )
+
+
+def _delivery_row(days: list[DeliveryFigures]) -> dict[str, Any]:
+    # The samples of every project pooled once: medians over all of them, never of medians.
+    leads = sorted(s for d in days for s in d.lead_times)
+    restores = sorted(s for d in days for s in d.restores)
+    return {
+        "deploys": sum(d.deployments for d in days),
+        "lead_p50": facts.percentile(leads, 0.5),
+        "lead_n": len(leads),
+        "changes_failed": sum(d.failed_changes for d in days),
+        "restores": len(restores),
+        "restore_p50": facts.percentile(restores, 0.5),
+    }
 
 
 @dataclass
@@ -125,6 +156,16 @@ def _tallies(snapshot: Snapshot, dates: set[str]) -> dict[str, dict[str, _Tally]
         if today in out and facts.failing_default(project):
             for key in keys:
                 out[today].setdefault(key, _Tally()).failing += 1
+        days = facts.project_delivery(project)
+        if days is not None:  # a project whose deployments were never fetched says nothing
+            for day, tallies in out.items():
+                figures = days.get(day)
+                for key in keys:
+                    tally = tallies.setdefault(key, _Tally())
+                    if tally.deliveries is None:
+                        tally.deliveries = []
+                    if figures is not None:
+                        tally.deliveries.append(figures)
         for pipeline in project.get("pipelines") or []:
             date = facts.finished_day(pipeline)
             if date not in out:
@@ -163,7 +204,22 @@ def _merge(old: Figures | None, new: Figures, own_day: bool) -> Figures:
     if old is None:
         return new if own_day else new._replace(failing=0)
     counts = new if new.pipelines >= old.pipelines else old
-    return counts._replace(failing=new.failing if own_day else old.failing)
+    # Delivery figures likewise, by deployments; on a tie the newer view, which may know
+    # of a failure or rollback that followed within the window.
+    deploys = new if _known(new.deploys) >= _known(old.deploys) else old
+    return counts._replace(
+        failing=new.failing if own_day else old.failing,
+        **{name: getattr(deploys, name) for name in DELIVERY_FIELDS},
+    )
+
+
+def _known(count: int | None) -> int:
+    return -1 if count is None else count
+
+
+def _active(row: Figures) -> bool:
+    """Whether a project's row says anything (quiet projects are left out of a day)."""
+    return bool(row.pipelines or row.failing or row.deploys or row.restores)
 
 
 def update(history: History, snapshot: Snapshot, project_days: int | None = None) -> History:
@@ -206,7 +262,7 @@ def update(history: History, snapshot: Snapshot, project_days: int | None = None
             updated=stamp if own or old is None else old.updated,
             total=total,
             groups=groups,
-            projects={k: v for k, v in projects.items() if v.pipelines or v.failing},
+            projects={k: v for k, v in projects.items() if _active(v)},
         )
     if project_days is not None:
         horizon = (moment - timedelta(days=project_days)).strftime("%Y-%m-%d")
@@ -276,7 +332,7 @@ def decode(data: bytes, where: str) -> History:
     if not isinstance(groups, list) or not isinstance(projects, list):
         raise ArchiveError(f"{where}: corrupt history (no path tables)")
     fields = loaded.get("fields")
-    if fields not in (FIELDS, FIRST_FIELDS):
+    if fields not in (FIELDS, BEFORE_DELIVERY, FIRST_FIELDS):
         raise ArchiveError(f"{where}: corrupt history (unknown fields {str(fields)[:80]!r})")
     width = len(fields)
     days: list[Day] = []

@@ -238,6 +238,12 @@ def _checked(row: Figures | None) -> Figures:
         fail_infrastructure=known(row.fail_infrastructure),
         fail_timeout=known(row.fail_timeout),
         fail_other=known(row.fail_other),
+        deploys=known(row.deploys),
+        lead_p50=svgchart.finite(row.lead_p50, svgchart.MAX_SECONDS),
+        lead_n=known(row.lead_n),
+        changes_failed=known(row.changes_failed),
+        restores=known(row.restores),
+        restore_p50=svgchart.finite(row.restore_p50, svgchart.MAX_SECONDS),
     )
 
 

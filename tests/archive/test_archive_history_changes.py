@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from archive_builds import build_snapshot
@@ -88,6 +90,94 @@ def test_a_history_from_before_queue_times_reads_them_as_unknown() -> None:
     later = history.update(read, build_snapshot(T))
     assert later.days[0].total.queue_p50 is None and later.days[-1].total.queue_p50 is not None
     assert history.decode(history.encode(later), "h") == later
+
+
+def _deployment(
+    ident: int, env: str, status: str, created: str, finished: str, **more: object
+) -> Any:
+    """A deployment on 2026-11-28; times are HH:MM UTC."""
+    return {
+        "id": ident,
+        "iid": ident,
+        "environment": env,
+        "status": status,
+        "ref": "main",
+        "short_sha": more.get("sha", "aaa"),
+        "commit_title": "Change",
+        "committed_at": more.get("committed"),
+        "created_at": f"2026-11-28T{created}:00Z",
+        "finished_at": f"2026-11-28T{finished}:00Z",
+        "username": None,
+        "job_name": None,
+        "job_id": None,
+        "pipeline_id": None,
+        "web_url": None,
+    }
+
+
+def test_delivery_figures_of_the_days_deployments() -> None:
+    snapshot = build_snapshot(T)
+    platform, payments = snapshot["sources"][0]["projects"][:2]  # acme/platform, acme/payments
+    platform["environments"] = [
+        {"id": 1, "name": "production", "tier": "production", "state": "available"},
+        {"id": 2, "name": "staging", "tier": "staging", "state": "available"},
+    ]
+    platform["deployments"] = [  # newest first, as the snapshot keeps them
+        # Restores the failure below: 10:50 - 09:20 = 5400 s; lead 10:50 - 09:50 = 3600 s.
+        _deployment(3, "production", "success", "10:00", "10:50", committed="2026-11-28T09:50:00Z"),
+        _deployment(2, "production", "failed", "09:00", "09:20", sha="bbb"),
+        # Followed by the failure: a failed change; lead 08:10 - 07:10 = 3600 s.
+        _deployment(1, "production", "success", "08:00", "08:10", committed="2026-11-28T07:10:00Z"),
+        _deployment(4, "staging", "success", "07:00", "07:05"),  # never counted
+    ]
+    payments["environments"] = []  # fetched, none: a known 0
+    day = history.update(history.History(), snapshot).days[-1]
+    # deploys 2, lead p50 3600 of 2, 1 failed change, 1 restore of 5400 s.
+    expected = (2, 3600.0, 2, 1, 1, 5400.0)
+    assert day.total[12:] == expected
+    assert day.groups["acme"][12:] == day.groups["acme/platform"][12:] == expected
+    assert day.projects["acme/platform/service-00000"][12:] == expected
+    assert day.groups["acme/payments"][12:] == (0, None, 0, 0, 0, None)
+    assert day.groups["acme/web"].deploys is None  # nothing there was fetched: unknown
+    assert history.decode(history.encode(history.History([day])), "h").days == [day]
+    # A later snapshot of the day that lost the deployments off its cap keeps the better view.
+    later = copy.deepcopy(snapshot)
+    later["generated_at"] = _iso(T + timedelta(hours=2))
+    later["sources"][0]["projects"][0]["deployments"] = []
+    again = history.update(history.History([day]), later).days[-1]
+    assert again.total[12:] == expected
+
+
+def test_a_groups_lead_time_is_the_median_of_all_its_projects_samples() -> None:
+    snapshot = build_snapshot(T)
+    projects = snapshot["sources"][0]["projects"]  # 0 and 3 are in acme/platform
+
+    def deployed(ident: int, minutes: int) -> Any:  # finished 12:00, committed `minutes` before
+        committed = datetime(2026, 11, 28, 12, tzinfo=UTC) - timedelta(minutes=minutes)
+        return _deployment(ident, "prod", "success", "11:50", "12:00", committed=_iso(committed))
+
+    projects[0]["deployments"] = [deployed(1, 60), deployed(2, 120)]  # 3600, 7200 s
+    projects[3]["deployments"] = [deployed(3, 1), deployed(4, 2), deployed(5, 150)]  # 60, 120, 9000
+    day = history.update(history.History(), snapshot).days[-1]
+    assert day.projects["acme/platform/service-00000"].lead_p50 == 3600.0  # 1st of 2
+    assert day.projects["acme/platform/service-00003"].lead_p50 == 120.0  # 2nd of 3
+    # Pooled [60, 120, 3600, 7200, 9000]: the 3rd of 5; a median of medians would say 120.
+    group = day.groups["acme/platform"]
+    assert (group.deploys, group.lead_p50, group.lead_n) == (5, 3600.0, 5)
+    assert day.total.lead_p50 == 3600.0 and day.groups["acme/web"].deploys is None
+
+
+def test_a_history_from_before_delivery_figures_reads_them_as_unknown() -> None:
+    row = "[3,2,1,60.0,90.0,1,5.0,9.0,1,0,0,0]"
+    old = (
+        '{"format":1,"fields":' + json.dumps(history.FIELDS[:12]).replace(" ", "") + ","
+        '"groups":["acme"],"projects":[],"days":[{"date":"2026-11-27","updated":"x",'
+        f'"total":{row},"groups":[[0,{row[1:]}],"projects":[]}}]}}'
+    ).encode()
+    read = history.decode(old, "h")
+    assert read.days[0].total[:12] == (3, 2, 1, 60.0, 90.0, 1, 5.0, 9.0, 1, 0, 0, 0)
+    assert read.days[0].total[12:] == (None,) * 6 == read.days[0].groups["acme"][12:]
+    assert history.decode(history.encode(read), "h") == read
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import pytest
 from factories import make_snapshot
 from html_tables import Page
 
+from gldash_static import svgchart
 from gldash_static.archive import Archive, charts, pages
 from gldash_static.archive.history import Day, Figures, History
 from gldash_static.config import ArchiveSettings, SiteSettings
@@ -120,6 +121,15 @@ def test_hostile_history_rows_are_bounded() -> None:
         2,
     ]
     assert view.total_pipelines == 0
+
+
+def test_hostile_delivery_figures_are_bounded_too() -> None:
+    bad = Figures(
+        1, 1, 0, 5.0, 5.0, 0, None, None, 0, 0, 0, 0, -2, math.inf, "n", 10**30, True, -9.0
+    )  # type: ignore[arg-type]
+    checked = pages._checked(bad)
+    # Counts are whole numbers in [0, MAX_COUNT] (a bool is none), durations finite seconds.
+    assert checked[12:] == (0, None, 0, int(svgchart.MAX_COUNT), 0, 0.0)
 
 
 def test_one_page_per_group_named_by_id_or_digest_never_by_path() -> None:

@@ -51,7 +51,7 @@ def test_archive_add_writes_history_format_1(
     written = json.loads((tmp_path / "archive" / "history.json").read_bytes())
     old = json.loads(EXPECTED)
     assert written["fields"][: len(old["fields"])] == old["fields"]
-    assert written["fields"] == history.FIELDS and len(history.FIELDS) == 12
+    assert written["fields"] == history.FIELDS and len(history.FIELDS) == 18
     width = len(old["fields"])
     assert [d["date"] for d in written["days"]] == [d["date"] for d in old["days"]]
     for new, was in zip(written["days"], old["days"], strict=True):
@@ -59,8 +59,10 @@ def test_archive_add_writes_history_format_1(
         assert [r[: width + 1] for r in new["groups"]] == was["groups"]
         assert [r[: width + 1] for r in new["projects"]] == was["projects"]
         assert new["total"][width:][2:] and all(
-            isinstance(v, int) for v in new["total"][width + 2 :]
+            isinstance(v, int) for v in new["total"][width + 2 : 12]
         )
+        # The factory's projects have no environments fetched: delivery figures unknown.
+        assert new["total"][12:] == [None] * 6
     # A file written before the new columns reads, and keeps its rows.
     read = history.decode(EXPECTED, "old")
     assert [list(d.total[:width]) for d in read.days] == [d["total"] for d in old["days"]]
