@@ -16,9 +16,9 @@ attempts (are runners the bottleneck?), their failed attempts by kind of failure
 production deployments, p50 and count of their known lead times in seconds, how many of them
 were followed by a failure, rollback or revert, and the restores after a failed deployment
 with their p50 in seconds (null where no project of the row has deployments fetched).
-`fields` names the columns: a file written before the queue times (the first six columns
-only) or before the delivery figures (the first twelve) reads with the later ones unknown
-(null).
+A row leaves out its trailing unknown (null) columns after the first six. `fields` names
+the columns: a file written before the queue times (the first six columns only) or before
+the delivery figures (the first twelve) reads with the later ones unknown (null).
 
 Project and group paths are stored once and referred to by position, and per-project rows
 are kept for retention.daily_days only, which keeps two years of a large organisation small.
@@ -282,9 +282,9 @@ def encode(history: History) -> bytes:
         {
             "date": d.date,
             "updated": d.updated,
-            "total": list(d.total),
-            "groups": [[gpos[g], *row] for g, row in sorted(d.groups.items())],
-            "projects": [[ppos[p], *row] for p, row in sorted(d.projects.items())],
+            "total": _trimmed(d.total),
+            "groups": [[gpos[g], *_trimmed(row)] for g, row in sorted(d.groups.items())],
+            "projects": [[ppos[p], *_trimmed(row)] for p, row in sorted(d.projects.items())],
         }
         for d in history.days
     ]
@@ -293,10 +293,20 @@ def encode(history: History) -> bytes:
     return (text + "\n").encode()
 
 
+def _trimmed(row: Figures) -> list[object]:
+    """The row without its trailing unknowns (beyond the first six columns): most projects
+    have no deployments, and six nulls a row were a megabyte a month at 1,000 projects."""
+    values: list[object] = list(row)
+    while len(values) > len(FIRST_FIELDS) and values[-1] is None:
+        values.pop()
+    return values
+
+
 def _row(value: object, where: str, width: int = len(FIELDS)) -> Figures:
-    if not isinstance(value, list) or len(value) != width:
+    # A row may leave out trailing unknowns (_trimmed), never one of the first six columns.
+    if not isinstance(value, list) or not len(FIRST_FIELDS) <= len(value) <= width:
         raise ArchiveError(f"{where}: corrupt history (bad row {str(value)[:60]!r})")
-    return Figures(*value)
+    return Figures(*value, *[None] * (len(FIELDS) - len(value)))
 
 
 def _table(raw: object, names: list[str], where: str, width: int) -> dict[str, Figures]:

@@ -244,3 +244,19 @@ def test_diff_reports_new_and_removed_projects() -> None:
     gone = after["sources"][0]["projects"].pop()
     assert diff(before, after).removed_projects == [gone["path_with_namespace"]]
     assert diff(after, _later(before, 12)).new_projects == [gone["path_with_namespace"]]
+
+
+def test_rows_leave_out_trailing_unknowns_and_read_back_whole() -> None:
+    known = history.Figures(3, 2, 1, 60.0, 90.0, 0, None, None, 0, 0, 0, 0, 2, None, 0, 0, 0, None)
+    bare = history.Figures(1, 1, 0, 5.0, 5.0, 0)  # nothing known after the first six
+    day = history.Day("2026-11-28", "2026-11-28T12:00:00Z", known, {"g": bare}, {})
+    data = history.encode(history.History([day]))
+    raw = json.loads(data)
+    assert len(raw["days"][0]["total"]) == 17 and raw["days"][0]["groups"] == [
+        [0, 1, 1, 0, 5.0, 5.0, 0]
+    ]
+    back = history.decode(data, "t").days[0]
+    assert back.total == known and back.groups["g"] == bare
+    short = data.replace(b'"total":[3,2,1,60.0,90.0,0,', b'"total":[3,2,1,60.0,')
+    with pytest.raises(ArchiveError, match="bad row"):
+        history.decode(short, "t")  # one of the first six columns missing
