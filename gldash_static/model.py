@@ -151,7 +151,9 @@ class Environment(TypedDict):
     id: int
     name: str
     tier: str | None  # production, staging, testing, development or other
-    state: str  # available, stopping or stopped
+    # available, stopping or stopped; "unknown" when fetched from the deployments listing,
+    # which does not say (fetch/environments.py)
+    state: str
     external_url: str | None  # only http(s) URLs are kept
     last_success: Deployment | None  # the newest successful deployment
     last_attempt: Deployment | None  # the newest deployment of any status, if newer

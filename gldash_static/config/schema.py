@@ -143,6 +143,21 @@ FETCH = Section(
             "counts the rest.",
             default=200,
         ),
+        Key(
+            "environments",
+            Bool(),
+            "Fetch environments and their latest deployments: one request per project that "
+            "has environments on a full fetch, one per changed project on a refresh, none for "
+            "an unchanged one (docs/deploy.md says which projects count as having them).",
+            default=True,
+        ),
+        Key(
+            "max_deployments",
+            Int(1, 100),
+            "Newest deployments kept per project, to any of its environments (one page of "
+            "GitLab's deployments listing).",
+            default=50,
+        ),
         Key("failed_jobs", Bool(), "Fetch the failed jobs of failed pipelines.", default=True),
         Key(
             "jobs",

@@ -48,6 +48,8 @@ class FetchSettings:
     merge_requests: bool = _FETCH["merge_requests"]
     max_branches: int = _FETCH["max_branches"]
     max_merge_requests: int = _FETCH["max_merge_requests"]
+    environments: bool = _FETCH["environments"]
+    max_deployments: int = _FETCH["max_deployments"]
     failed_jobs: bool = _FETCH["failed_jobs"]
     jobs: bool = _FETCH["jobs"]
     red_streaks: bool = _FETCH["red_streaks"]

@@ -20,6 +20,8 @@ def forbidden_feature(path: str) -> Feature | None:
         return "repository"
     if "/merge_requests" in path:
         return "merge_requests"
+    if "/deployments" in path or "/environments" in path:
+        return "environments"
     if "/pipelines" in path or "/jobs" in path:
         return "pipelines"
     return None

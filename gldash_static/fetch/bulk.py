@@ -21,9 +21,11 @@ Complexity by GitLab's rules (base_field.rb, base_resolver.rb; simulator/graphql
 computes the same): a connection costs its children plus its resolver's 1 (+1 Gitaly for
 pipelines, +2 with `ref`), times 1 + page size / 100. Jobs: 16 below the connection, +1,
 times 2 for 100 a page = 34; a pipeline node 49 with them; pipelines (50 a page): (53 + 2)
-x 1.5 = 82; a project 88; so a batch of 100 projects costs int(88 x 2) + 3 = 179 and a later
-page of 100 pipelines of one project int((1 + 110 + 1 + 3 + 1) x 1.01) + 3 = 120. GitLab
-allows 250 (a token's user); depth 8 of 20; 1,010 of 10,000 characters.
+x 1.5 = 82; a project 90 (with `environment { id }`: the resolver's 1 and the id's 1, the
+sign fetch/environments.py reads, which GitLab resolves for any number of projects, unlike
+`environments`); so a batch of 100 projects costs int(90 x 2) + 3 = 183 and a later page of
+100 pipelines of one project int((1 + 110 + 1 + 3 + 1 + 2) x 1.01) + 3 = 122. GitLab
+allows 250 (a token's user); depth 8 of 20; 1,035 of 10,000 characters.
 `queryComplexity` in every answer carries the score GitLab computed (the tests read it).
 """
 
@@ -59,6 +61,7 @@ query gldashPipelines(
   projects(ids: $ids, first: $projects, after: $projectsAfter) {
     nodes {
       id
+      environment { id }
       pipelines(first: $first, after: $after, ref: $ref, updatedAfter: $since) {
         nodes {
           id iid status ref sha source createdAt updatedAt startedAt finishedAt
@@ -153,6 +156,7 @@ class BulkRun:
         note: Callable[[str], None],
     ) -> None:
         self._note = note
+        self._asker = asker
         self._lock = threading.Lock()
         self._failure: str | None = None
         self._futures: list[Future[dict[int, Given]]] = []
@@ -166,6 +170,14 @@ class BulkRun:
         """What GraphQL brought for the project (waiting for its batch); None: ask REST."""
         future = self._batch_of.get(project_id)
         return None if future is None else self._answers(future).get(project_id)
+
+    def has_environment(self, project_id: int) -> bool | None:
+        """Whether GraphQL saw an environment of the project (None: it did not answer)."""
+        future = self._batch_of.get(project_id)
+        if future is None:
+            return None
+        self._answers(future)
+        return self._asker.signs.get(project_id)
 
     def _answers(self, future: Future[dict[int, Given]]) -> dict[int, Given]:
         try:
@@ -218,6 +230,9 @@ class _Asker:
 
     def __init__(self, api: ApiClient, keep: int, failed_jobs: bool, all_jobs: bool) -> None:
         self.api = api
+        # Whether each answered project has an environment (Project.environment, which
+        # GitLab resolves for any number of projects): the free sign of fetch/environments.
+        self.signs: dict[int, bool] = {}
         self.keep = keep
         self.failed_jobs = failed_jobs
         self.all_jobs = all_jobs
@@ -302,6 +317,8 @@ class _Asker:
                 project_id = graphql_convert.number(node.get("id"), graphql_convert.PROJECT_GID)
                 if project_id is not None:
                     answered[project_id] = node.get("pipelines")
+                    if "environment" in node:
+                        self.signs[project_id] = isinstance(node["environment"], dict)
         return answered, projects[1]
 
     def _read_page(self, listing: _Listing, page: object) -> None:

@@ -344,6 +344,12 @@ def unreadable(raw: dict[str, Any]) -> list[Feature]:
     found: set[Feature] = set()
     if "default_branch" not in raw:
         found |= {"repository", "merge_requests"}
+        # Without read_code (a Guest of a private project) ProjectPolicy grants no
+        # read_environment either (GraphQL would only show no environment at all), unless
+        # environments are off anyway: off themselves, or with CI/CD or the repository.
+        levels = ("environments_access_level", "builds_access_level", "repository_access_level")
+        if all(raw.get(level) != "disabled" for level in levels):
+            found.add("environments")
     flags: dict[Feature, tuple[str, str]] = {
         "pipelines": ("jobs_enabled", "builds_access_level"),
         "merge_requests": ("merge_requests_enabled", "merge_requests_access_level"),

@@ -76,3 +76,10 @@ def lookup(run: bulk.BulkRun | None, project_id: int) -> Callable[[], bulk.Given
     if run is None:
         return None
     return lambda: run.given(project_id)
+
+
+def sign(run: bulk.BulkRun | None, project_id: int) -> Callable[[], bool | None] | None:
+    """Whether GraphQL's batch saw an environment of the project (None: no batch runs)."""
+    if run is None:
+        return None
+    return lambda: run.has_environment(project_id)

@@ -30,6 +30,11 @@ Pipelines = Literal["list", "given", "since", "reuse", "none"]
 Branches = Literal["fetch", "if_pushed", "keep", "none"]
 # project: the project's own listing; group: the configured group's listing; none: not asked.
 MergeRequests = Literal["project", "group", "none"]
+# list: the newest deployments afresh (one request; none when GraphQL saw no environment);
+# since: the stored ones, plus those updated after `since` when the pipelines show a change;
+# off: none to read (the feature is off, withheld or unreadable: stored as []);
+# none: not fetched (fetch.environments off: stored as None).
+Environments = Literal["list", "since", "off", "none"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class Basis:
     unchanged: bool  # GraphQL: no pipeline updated after `since`
     want_branches: bool  # fetch.branches
     want_merge_requests: bool  # fetch.merge_requests
+    want_environments: bool  # fetch.environments
     default_branch: bool  # the listing named it (GraphQL's listing needs it; REST can ask)
     given: bool = False  # GraphQL brought what "list" or "since" would: nothing to ask
 
@@ -72,6 +78,7 @@ class ProjectPlan:
     branches: Branches
     merge_requests: MergeRequests
     basis: Basis
+    environments: Environments = "none"
     # The previous snapshot's red streak of the project (kept across full fetches too: it
     # is history GitLab is asked for only once a streak).
     previous_streak: RedStreak | None = None
@@ -238,6 +245,7 @@ def _basis(item: Listed, settings: FetchSettings, *, branches_due: bool, by_grou
         unchanged=False,
         want_branches=settings.branches,
         want_merge_requests=settings.merge_requests,
+        want_environments=settings.environments,
         default_branch=record["default_branch"] is not None,
     )
 
@@ -278,7 +286,29 @@ def _decide(
         merge_requests = "none"
     else:
         merge_requests = "group" if basis.by_group else "project"
-    return ProjectPlan(project_id, previous, since, pipelines, branches, merge_requests, basis)
+    return ProjectPlan(
+        project_id,
+        previous,
+        since,
+        pipelines,
+        branches,
+        merge_requests,
+        basis,
+        _environments(previous, since, basis),
+    )
+
+
+def _environments(previous: Project | None, since: str | None, basis: Basis) -> Environments:
+    """How to get a project's environments: GitLab reads them only with CI/CD and a
+    repository switched on (ProjectPolicy: builds_disabled, repository_disabled)."""
+    if not basis.want_environments:
+        return "none"
+    on = {"pipelines", "repository"} <= basis.published
+    if not on or not basis.readable("environments"):
+        return "off"
+    if since is not None and previous is not None and previous.get("environments") is not None:
+        return "since"
+    return "list"
 
 
 def _bulk(plan: ProjectPlan) -> bool:

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future
 from typing import Any
 
 from gldash_static.config import FetchSettings
-from gldash_static.fetch import access, convert, freshness, jobs, junit, pipelines, streak
+from gldash_static.fetch import (
+    access,
+    convert,
+    environments,
+    freshness,
+    jobs,
+    junit,
+    pipelines,
+    streak,
+)
 from gldash_static.fetch.bulk import Given
 from gldash_static.fetch.plan import ProjectPlan, replan_without, with_given
 from gldash_static.gitlab import ApiClient, ApiError
 from gldash_static.model import Branch, MergeRequest, Pipeline, Project
+from gldash_static.timeutil import second_time
 
 # Listing stops after this many pages even if fewer than N default-branch pipelines were seen;
 # a direct `ref=` query then fills in the default branch.
@@ -31,11 +41,13 @@ class ProjectFetcher:
         project: Project,
         plan: ProjectPlan,
         given: Callable[[], Given | None] | None = None,
+        sign: Callable[[], bool | None] | None = None,
     ) -> Project:
         """Fill `project` (fresh from the listing) as `plan` says; raises ApiError on failure.
 
         `given`: waits for what GraphQL brought for the project (None: it did not answer, and
-        REST lists the pipelines as the plan says).
+        REST lists the pipelines as the plan says). `sign`: whether GraphQL saw an environment
+        of the project (None: it was not asked or did not answer, and REST is asked).
 
         A 403 on one feature means the token's role may not read it: the feature is listed
         as unavailable and the project fetched again by a plan without it, so that its other
@@ -45,7 +57,7 @@ class ProjectFetcher:
         """
         while True:
             try:
-                return self._fetch_once(project, plan, given)
+                return self._fetch_once(project, plan, given, sign)
             except ApiError as exc:
                 feature = access.forbidden_feature(exc.path) if exc.status == 403 else None
                 if feature is None or feature in plan.basis.unavailable:
@@ -54,7 +66,11 @@ class ProjectFetcher:
                 project["unavailable"] = access.with_feature(project["unavailable"], feature)
 
     def _fetch_once(
-        self, project: Project, plan: ProjectPlan, lookup: Callable[[], Given | None] | None
+        self,
+        project: Project,
+        plan: ProjectPlan,
+        lookup: Callable[[], Given | None] | None,
+        sign: Callable[[], bool | None] | None = None,
     ) -> Project:
         base = f"/projects/{project['id']}"
         keep = self.settings.pipelines_per_project
@@ -70,7 +86,9 @@ class ProjectFetcher:
             found = lookup()
             if found is not None:
                 plan, given = with_given(plan), found
+        has_environment = sign() if sign is not None else None
         previous = {p["id"]: p for p in (plan.previous["pipelines"] if plan.previous else [])}
+        changed_pipelines = _moved(((p["id"], p["updated_at"]) for p in given.changed), previous)
         if plan.pipelines != "none" and project["default_branch"] is None:
             project["default_branch"] = self._default_branch_from_pipelines(base)
         old_branches = plan.previous["branches"] if plan.previous else []
@@ -97,6 +115,10 @@ class ProjectFetcher:
                 )
                 if convert.raw_id(item) is not None
             ]
+            changed_pipelines = _moved(
+                ((convert.raw_id(p) or 0, second_time(p.get("updated_at"))) for p in changed),
+                previous,
+            )
             candidates = [pipelines.summary_of(p) for p in previous.values()] + changed
             if plan.branches == "if_pushed" and freshness.pipelines_show_a_push(
                 changed, old_branches, previous
@@ -129,7 +151,55 @@ class ProjectFetcher:
             project["branches_fetched_at"] = plan.previous["branches_fetched_at"]
         if mrs is not None:
             project["merge_requests"] = mrs.result()
+        self._environments(project, plan, has_environment, changed_pipelines)
         return project
+
+    def _environments(
+        self, project: Project, plan: ProjectPlan, sign: bool | None, changed: bool
+    ) -> None:
+        """Environments and deployments as the plan says: one request at most.
+
+        A refresh asks only for a project whose pipelines changed (a deploy job is a job of a
+        pipeline); GraphQL's sign (Project.environment) spares projects without any.
+        """
+        project["environments"], project["deployments"] = None, []
+        if plan.environments == "none":
+            return
+        project["environments"] = []
+        # GraphQL leaves out what the token may not read: no environment is a sure sign only
+        # where every member may read them (members-only ones, published by a dashboard for
+        # members, need Reporter: REST's 403 tells a Guest's token apart from none).
+        if sign is False and "environments" in project["members_only"]:
+            sign = None
+        if plan.environments == "off" or sign is False or plan.basis.empty_repo:
+            return
+        base = f"/projects/{project['id']}"
+        keep = self.settings.max_deployments
+        commits = plan.basis.readable("repository")
+        jobs_ok = plan.basis.readable("pipelines")
+        try:
+            if plan.environments == "list":
+                found = environments.fetch_all(
+                    self.api, base, keep=keep, commits=commits, jobs=jobs_ok
+                )
+            else:
+                previous = plan.previous
+                assert previous is not None and plan.since is not None
+                stored = (previous["environments"] or [], previous["deployments"])
+                if not changed:
+                    project["environments"], project["deployments"] = stored
+                    return
+                found = environments.fetch_since(
+                    self.api, base, plan.since, stored, keep=keep, commits=commits, jobs=jobs_ok
+                )
+        except ApiError as exc:
+            if exc.status != 403:
+                raise
+            # The token's role may not read them (the last request of the project: the rest
+            # of it stays, unlike a 403 of a feature asked earlier, see fetch()).
+            project["unavailable"] = access.with_feature(project["unavailable"], "environments")
+            return
+        project["environments"], project["deployments"] = found
 
     def _answers(self, project: Project, plan: ProjectPlan) -> None:
         """Broken since when and by what, and which tests fail: asked once a streak/pipeline."""
@@ -211,3 +281,13 @@ class ProjectFetcher:
             for m in self.api.iterate(f"{base}/merge_requests", state="opened")
         ]
         return sorted(found, key=lambda m: m["iid"])
+
+
+def _moved(listed: Iterable[tuple[int, str | None]], previous: dict[int, Pipeline]) -> bool:
+    """Whether pipelines listed as updated since the last run really changed: the safety
+    margin lists again those updated just before it, which are stored as they are now."""
+    for pipeline_id, updated_at in listed:
+        old = previous.get(pipeline_id)
+        if old is None or updated_at is None or old["updated_at"] != updated_at:
+            return True
+    return False

@@ -16,6 +16,8 @@ from gldash_static.fetch import scope
 from gldash_static.model import (
     FEATURES,
     Branch,
+    Deployment,
+    Environment,
     Feature,
     Group,
     MergeRequest,
@@ -36,13 +38,16 @@ def withheld(members_only: Iterable[Feature], visibility: Sequence[str]) -> list
     who may see them all, so it leaves nothing out. Otherwise its audience includes people
     who are not members, and everything only members may see stays out. Pipelines and merge
     requests show the repository's branches and commits, so a members-only repository takes
-    them along (GitLab itself never lets them be more open than the repository).
+    them along (GitLab itself never lets them be more open than the repository); environments
+    go with members-only CI/CD (ProjectPolicy: `read_environment` needs both open).
     """
     if "private" in visibility:
         return []
     hidden = set(members_only)
     if "repository" in hidden:
         hidden |= {"pipelines", "merge_requests"}
+    if "pipelines" in hidden:
+        hidden.add("environments")
     return [feature for feature in FEATURES if feature in hidden]
 
 
@@ -84,12 +89,45 @@ def publishable(
         out["pipelines"], out["red_streak"] = [], None
     if "merge_requests" in empty:
         out["merge_requests"], out["merge_requests_omitted"] = [], 0
+    if "environments" in empty:  # withheld or unreadable: none (None stays "not fetched")
+        out["deployments"] = []
+        out["environments"] = None if out["environments"] is None else []
+    out["deployments"] = _deployments_published(
+        out["deployments"][: settings.max_deployments], empty
+    )
+    if out["environments"] is not None:
+        names = {d["environment"] for d in out["deployments"]}
+        out["environments"] = [
+            _environment_published(e, empty) for e in out["environments"] if e["name"] in names
+        ]
     branches = cap(out["branches"], settings.max_branches, _branch_age)
     out["branches_omitted"] += len(out["branches"]) - len(branches)
     out["branches"] = branches
     mrs = cap(out["merge_requests"], settings.max_merge_requests, _mr_age)
     out["merge_requests_omitted"] += len(out["merge_requests"]) - len(mrs)
     out["merge_requests"] = mrs
+    return out
+
+
+def _deployment_published(deployment: Deployment, empty: set[Feature]) -> Deployment:
+    """A deployment without what a withheld or unreadable repository or CI/CD would show."""
+    out = cast(Deployment, dict(deployment))
+    if "repository" in empty:
+        out["commit_title"], out["committed_at"] = None, None
+    if "pipelines" in empty:
+        out["job_name"], out["job_id"], out["pipeline_id"], out["web_url"] = (None,) * 4
+    return out
+
+
+def _deployments_published(items: list[Deployment], empty: set[Feature]) -> list[Deployment]:
+    return [_deployment_published(d, empty) for d in items]
+
+
+def _environment_published(env: Environment, empty: set[Feature]) -> Environment:
+    out = cast(Environment, dict(env))
+    success, attempt = env["last_success"], env["last_attempt"]
+    out["last_success"] = None if success is None else _deployment_published(success, empty)
+    out["last_attempt"] = None if attempt is None else _deployment_published(attempt, empty)
     return out
 
 

@@ -391,9 +391,10 @@ class SourceFetch:
             len(records), lambda: self.api.stats.total, lambda: self.api.stats.retries
         )
         futures = [
-            (record, project, pool.submit(fetcher.fetch, record, project, lookup))
+            (record, project, pool.submit(fetcher.fetch, record, project, lookup, sign))
             for record, project in zip(records, fetch_plan.projects, strict=True)
             for lookup in [graphql_steps.lookup(bulk_run, record["id"])]
+            for sign in [graphql_steps.sign(bulk_run, record["id"])]
         ]
         done: list[Project] = []
         for record, project, future in futures:

@@ -257,6 +257,7 @@ def test_rows_leave_out_trailing_unknowns_and_read_back_whole() -> None:
     ]
     back = history.decode(data, "t").days[0]
     assert back.total == known and back.groups["g"] == bare
-    short = data.replace(b'"total":[3,2,1,60.0,90.0,0,', b'"total":[3,2,1,60.0,')
+    raw["days"][0]["total"] = raw["days"][0]["total"][:5]
+    short = json.dumps(raw).encode()
     with pytest.raises(ArchiveError, match="bad row"):
         history.decode(short, "t")  # one of the first six columns missing

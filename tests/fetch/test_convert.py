@@ -88,7 +88,8 @@ def test_what_the_token_may_not_read_shows_in_the_project_answer() -> None:
     }
     # No default_branch at all: GitLab sends it only with read_code (merge requests need it).
     record = convert.project(base, "2024-01-01T00:00:00Z")
-    assert record["unavailable"] == ["repository", "pipelines", "merge_requests"]
+    # Nor read_environment (environments follow CI/CD's level when GitLab sends none).
+    assert record["unavailable"] == ["repository", "pipelines", "merge_requests", "environments"]
     assert record["empty_repo"] is False and record["default_branch"] is None
     readable = convert.project(
         base | {"default_branch": "main", "jobs_enabled": True}, "2024-01-01T00:00:00Z"

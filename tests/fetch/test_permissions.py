@@ -30,11 +30,13 @@ DATA: dict[Feature, tuple[str, ...]] = {
     "repository": ("branches", "branches_omitted", "branches_fetched_at"),
     "pipelines": ("pipelines", "red_streak"),
     "merge_requests": ("merge_requests", "merge_requests_omitted"),
+    "environments": ("environments", "deployments"),
 }
 SIM_FEATURE = {
     "repository": "repository",
     "pipelines": "builds",
     "merge_requests": "merge_requests",
+    "environments": "environments",
 }
 # Project fields that come from the repository (GitLab sends them only with read_code).
 CODE_FIELDS = ("default_branch", "forks_count")
@@ -121,6 +123,7 @@ def _readable(sim: Simulator, user: User, sp: SimProject) -> dict[Feature, bool]
         "repository": can.download_code,
         "pipelines": can.read_pipeline and can.read_build,
         "merge_requests": can.read_merge_request,
+        "environments": can.read_environment,
     }
 
 
@@ -153,10 +156,14 @@ def test_restricted_tokens_keep_every_visible_project(
             expected = [
                 f
                 for f in FEATURES
-                if f in readable  # environments: not fetched yet (issue 17)
-                and not readable[f]
+                if not readable[f]
                 and f not in truth["withheld"]
                 and sp.access.get(SIM_FEATURE[f]) != "disabled"
+                # Environments are off with CI/CD or the repository (ProjectPolicy).
+                and not (
+                    f == "environments"
+                    and "disabled" in (sp.access.get("builds"), sp.access.get("repository"))
+                )
             ]
             assert record["unavailable"] == expected, where
             seen_unavailable.update(f"{role}:{f}" for f in expected)

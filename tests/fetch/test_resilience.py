@@ -103,6 +103,12 @@ def test_errors_and_429s_still_give_correct_data(
                 project["red_streak"].pop("web_url")
             for item in (*project["pipelines"], *project["merge_requests"]):
                 item.pop("web_url")
+            for env in project["environments"] or []:
+                for key in ("last_success", "last_attempt"):
+                    if env[key]:
+                        env[key].pop("web_url")
+            for deployment in project["deployments"]:
+                deployment.pop("web_url")
             for pipeline in project["pipelines"]:
                 for job in pipeline["failed_jobs"]:
                     job.pop("web_url")
