@@ -118,10 +118,16 @@ def test_cap_keeps_the_newest(days: list[int], limit: int, kept: list[str]) -> N
     ("members_only", "visibility", "withheld"),
     [
         ([], ("public", "internal"), []),
-        (["pipelines"], ("public",), ["pipelines"]),
+        # Environments go with members-only CI/CD (read_environment needs both open).
+        (["pipelines"], ("public",), ["pipelines", "environments"]),
         (["merge_requests"], ("public", "internal"), ["merge_requests"]),
+        (["environments"], ("public",), ["environments"]),
         # A members-only repository takes what shows its branches and commits along.
-        (["repository"], ("public", "internal"), ["repository", "pipelines", "merge_requests"]),
+        (
+            ["repository"],
+            ("public", "internal"),
+            ["repository", "pipelines", "merge_requests", "environments"],
+        ),
         # A dashboard for people who see private projects withholds nothing.
         (["repository", "pipelines"], ("public", "internal", "private"), []),
     ],

@@ -37,10 +37,10 @@ Builder = Callable[..., None]
 RESTRICTIONS: dict[str, tuple[dict[str, object], list[str]]] = {
     "repository": (
         {"repository": "private", "builds": "private", "merge_requests": "private"},
-        ["repository", "pipelines", "merge_requests"],
+        ["repository", "pipelines", "merge_requests", "environments"],
     ),
-    "builds": ({"builds": "private"}, ["pipelines"]),
-    "public_jobs": ({"public_jobs": False}, ["pipelines"]),
+    "builds": ({"builds": "private"}, ["pipelines", "environments"]),
+    "public_jobs": ({"public_jobs": False}, ["pipelines", "environments"]),
     "merge_requests": ({"merge_requests": "private"}, ["merge_requests"]),
 }
 
@@ -121,6 +121,8 @@ def _assert_withheld(record: Project, kind: str) -> None:
     assert record["withheld"] == withheld, kind
     if "pipelines" in withheld:
         assert record["pipelines"] == [], kind
+    if "environments" in withheld:
+        assert not record["environments"] and record["deployments"] == [], kind
     if "repository" in withheld:
         assert record["branches"] == [] and record["branches_omitted"] == 0, kind
     if "merge_requests" in withheld:
