@@ -18,7 +18,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import answers, browser, bulk, machine, ratelimit, report, site_budget
+from bench import (
+    answers,
+    browser,
+    bulk,
+    environments,
+    machine,
+    ratelimit,
+    report,
+    site_budget,
+)
 from bench.fetch_run import LATENCY_MS, REPO, measure
 
 RESULTS = REPO / "bench" / "results.json"
@@ -54,6 +63,8 @@ FULL = {
     "site_days": 30,
     # Issue 16: what every job attempt, red streaks and test reports cost in API calls
     "answers_projects": 1000,
+    # Issue 17: what environments and deployments cost in API calls
+    "environments_projects": 1000,
 }
 QUICK = {
     "small": 30,
@@ -77,6 +88,7 @@ QUICK = {
     "site_budget": [60],
     "site_days": 2,
     "answers_projects": 60,
+    "environments_projects": 60,
 }
 SECTIONS = (
     "render",
@@ -84,6 +96,7 @@ SECTIONS = (
     "bulk",
     "site-budget",
     "answers",
+    "environments",
 )  # the sections `--only` can run alone (merged into results)
 
 
@@ -234,6 +247,7 @@ def run(plan: dict[str, Any]) -> dict[str, Any]:
     results["bulk"] = bulk.run_bulk(plan, log)
     results["site_budget"] = site_budget.run_all(plan["site_budget"], plan["site_days"], log)
     results["answers"] = answers.run_answers(plan["answers_projects"], log)
+    results["environments"] = environments.run_environments(plan["environments_projects"], log)
 
     log(f"waiting for the background baseline ({large:,} projects)")
     out, _ = background.communicate()
@@ -414,6 +428,10 @@ def main() -> int:
             key, prefix = "answers", "answers_"
             results["answers"] = answers.run_answers(plan["answers_projects"], log)
             printed = answers.table(results["answers"])
+        elif args.only == "environments":
+            key, prefix = "environments", "environments_"
+            results[key] = environments.run_environments(plan["environments_projects"], log)
+            printed = environments.table(results[key])
         elif args.only == "site-budget":
             key, prefix = "site_budget", "site_"
             budget: dict[str, Any] = dict(plan)

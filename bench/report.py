@@ -111,6 +111,10 @@ def targets(results: dict[str, Any]) -> list[dict[str, str]]:
         from bench import answers
 
         rows += answers.targets(results["answers"])
+    if results.get("environments"):
+        from bench import environments
+
+        rows += environments.targets(results["environments"])
     modes = results.get("header_modes")
     if modes:
         bare = modes["modes"]["bare 429"]
@@ -399,6 +403,18 @@ def tables(results: dict[str, Any]) -> list[str]:
             "(what the fetch asked before issue 16) and on; `python -m bench --only answers`.",
             "",
             *answers.table(results["answers"]),
+            "",
+        ]
+    if results.get("environments"):
+        from bench import environments
+
+        out += [
+            "### 10. What environments and deployments cost in API calls (issue 17)",
+            "",
+            "The same code with `fetch.environments` off (what the fetch asked before issue 17) "
+            "and on; `python -m bench --only environments`.",
+            "",
+            *environments.table(results["environments"]),
             "",
         ]
     modes = results.get("header_modes")

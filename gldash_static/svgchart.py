@@ -104,11 +104,15 @@ def count_label(value: float) -> str:
     return f"{round(value):,}"
 
 
-def duration_label(value: float) -> str:
-    """A duration tick in the largest unit it is a whole number of: 30 s, 1 min, 90 s, 2 h."""
+def duration_label(value: float, days: bool = True) -> str:
+    """A duration tick in the largest unit it is a whole number of: 30 s, 1 min, 90 s, 2 h.
+
+    Without `days` (an axis whose step is less than a day) hours are the largest unit, so
+    that 6 h steps read 18 h, 24 h, 30 h rather than 18 h, 1 d, 30 h."""
     if value <= 0:
         return "0"
-    size, unit = next((s, u) for s, u in _UNITS if value % s == 0 or s == 1)
+    units = _UNITS if days else _UNITS[1:]
+    size, unit = next((s, u) for s, u in units if value % s == 0 or s == 1)
     return f"{count_label(value / size)} {unit}"
 
 
@@ -131,7 +135,8 @@ def value_axis(kind: Kind, largest: float, max_ticks: int) -> Axis:
             step = nice_step(raw / 86400) * 86400
             step = max(86400.0, round(step / 86400) * 86400)
         top = math.ceil(largest / step - 1e-9) * step
-        return Axis(top, tuple((v, duration_label(v)) for v in _ticks(top, step)))
+        days = step >= 86400
+        return Axis(top, tuple((v, duration_label(v, days)) for v in _ticks(top, step)))
     largest = min(MAX_COUNT, max(1.0, largest))
     step = max(1.0, nice_step(largest / most))  # whole counts only
     top = math.ceil(largest / step - 1e-9) * step

@@ -44,7 +44,7 @@ class Shot:
     full: bool = False  # the whole page, not the first screen
 
 
-# The pages issue 16 added or changed, light and dark, and the radiator on a wall.
+# The pages issues 16 and 17 added or changed, light and dark, and the radiator on a wall.
 SHOTS = (
     Shot("failures", "failures.html"),
     Shot("failures-dark", "failures.html", dark=True),
@@ -56,6 +56,11 @@ SHOTS = (
     Shot("trends-dark", "trends.html#chart-queue", dark=True, height=1300),
     Shot("radiator", "radiator.html", width=1920, height=1080),
     Shot("projects-phone", "projects.html", width=390, height=844),
+    # Issue 17: the delivery charts of the Trends page, light and dark, and on a phone.
+    Shot("trends-delivery", "trends.html#chart-deploys", height=1300),
+    Shot("trends-delivery-dark", "trends.html#chart-deploys", dark=True, height=1300),
+    Shot("trends-delivery-phone", "trends.html#chart-deploys", width=390, height=844),
+    # TODO(issue 17): environments.html, once the environments page is merged.
 )
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from gldash_static.model import (
     SCHEMA_VERSION,
     Branch,
+    Deployment,
+    Environment,
     FailedJob,
     Group,
     Job,
@@ -289,6 +291,60 @@ def make_snapshot(projects: int = 20, seed: int = 1, now: datetime = GENERATED_A
             "shard": None,
         },
     }
+
+
+def add_deployments(snapshot: Snapshot, seed: int = 1, every: int = 2) -> Snapshot:
+    """Give every `every`-th project a production and a staging environment, with deployments
+    over the day before the snapshot's time: some failed, some fixed by the next one."""
+    rng = random.Random(seed)
+    now = datetime.fromisoformat(snapshot["generated_at"].replace("Z", "+00:00"))
+    for n, project in enumerate(snapshot["sources"][0]["projects"]):
+        if n % every:
+            continue
+        deployments: list[Deployment] = []
+        for k in range(rng.randint(1, 4)):
+            env = "production" if k % 3 != 2 else "staging"
+            created = now - timedelta(hours=20 - 4 * k, minutes=rng.randint(0, 50))
+            status = "failed" if rng.random() < 0.2 else "success"
+            sha = f"{rng.getrandbits(32):08x}"
+            deployments.append(
+                {
+                    "id": project["id"] * 1000 + k,
+                    "iid": k + 1,
+                    "environment": env,
+                    "status": status,
+                    "ref": "main",
+                    "short_sha": sha,
+                    "commit_title": "Fix things",
+                    "committed_at": iso(created - timedelta(hours=rng.randint(1, 30))),
+                    "created_at": iso(created),
+                    "finished_at": iso(created + timedelta(minutes=rng.randint(2, 15))),
+                    "username": "dev",
+                    "job_name": "deploy",
+                    "job_id": None,
+                    "pipeline_id": None,
+                    "web_url": None,
+                }
+            )
+        deployments.sort(key=lambda d: d["created_at"], reverse=True)
+        environments: list[Environment] = []
+        for eid, (env, tier) in enumerate([("production", "production"), ("staging", "staging")]):
+            mine = [d for d in deployments if d["environment"] == env]
+            success = next((d for d in mine if d["status"] == "success"), None)
+            environments.append(
+                {
+                    "id": project["id"] * 10 + eid,
+                    "name": env,
+                    "tier": tier,
+                    "state": "available",
+                    "external_url": None,
+                    "last_success": success,
+                    "last_attempt": mine[0] if mine and mine[0] is not success else None,
+                }
+            )
+        project["environments"] = environments
+        project["deployments"] = deployments
+    return snapshot
 
 
 def pages_zip(public: Path) -> bytes:

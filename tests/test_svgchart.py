@@ -76,7 +76,10 @@ def test_percent_axis_is_zero_to_hundred(max_ticks: int) -> None:
         (1234, ["0", "5 min", "10 min", "15 min", "20 min", "25 min"]),
         (3540, ["0", "15 min", "30 min", "45 min", "1 h"]),
         (10_800, ["0", "1 h", "2 h", "3 h"]),
-        (72_000, ["0", "6 h", "12 h", "18 h", "1 d"]),
+        # one unit below a day a step: 24 h, not 1 d between 18 h and 30 h (time to restore)
+        (72_000, ["0", "6 h", "12 h", "18 h", "24 h"]),
+        (107_067, ["0", "6 h", "12 h", "18 h", "24 h", "30 h"]),
+        (400_000, ["0", "1 d", "2 d", "3 d", "4 d", "5 d"]),
     ],
 )
 def test_duration_ticks_are_round_times(largest: float, labels: list[str]) -> None:

@@ -153,6 +153,37 @@ CHARTS = (
         (FAIL_CODE, FAIL_INFRA, FAIL_TIMEOUT, FAIL_OTHER),
     ),
 )
+
+
+def _failure_rate(f: Figures) -> float | None:
+    """changes_failed of deploys, on a day with deployments only (docs/site.md)."""
+    if not f.deploys or f.changes_failed is None:
+        return None
+    return min(1.0, f.changes_failed / f.deploys)
+
+
+DEPLOYS = Metric("deploys", "Production deployments", "deployments", "count", lambda f: f.deploys)
+LEAD_P50 = Metric("lead_p50", "Median lead time", "median", "duration", lambda f: f.lead_p50)
+CHANGE_FAILURE = Metric(
+    "change_failure", "Change failure rate", "change failure rate", "ratio", _failure_rate
+)
+RESTORE_P50 = Metric(
+    "restore_p50", "Median time to restore", "median", "duration", lambda f: f.restore_p50
+)
+# Delivery (rules/delivery.py): drawn after CHARTS, only when the page's history has any
+# delivery figure: a site whose projects have no environments shows no empty charts.
+DELIVERY_CHARTS = (
+    ChartSpec("deploys", "Production deployments a day", (DEPLOYS,), bars=True),
+    ChartSpec("lead", "Lead time for changes: median", (LEAD_P50,)),
+    ChartSpec("change_failure", "Change failure rate a day", (CHANGE_FAILURE,)),
+    ChartSpec("restore", "Time to restore service: median", (RESTORE_P50,)),
+)
+
+
+def _has_delivery(rows: Sequence[Figures]) -> bool:
+    return any(r.deploys is not None or r.restores is not None for r in rows)
+
+
 _AXIS: dict[MetricKind, Kind] = {"count": "count", "ratio": "percent", "duration": "duration"}
 
 
@@ -208,6 +239,9 @@ class TrendsView:
     success_rate: float | None  # over the whole period
     failing: int | None  # at the latest day
     picker: list[TrendLink]
+    delivery: bool = False  # the period has delivery figures: their charts and facts
+    total_deploys: int = 0  # production deployments in the period
+    change_failure_rate: float | None = None  # changes_failed of deploys in the period
     group_href: str | None = None  # the group's own page, when the snapshot has it
     anchor: str = "all"
 
@@ -284,7 +318,11 @@ def trends_view(
     # Group paths in history.json come from the snapshot: untrusted text like any other.
     title = "All projects" if group is None else clean(group, PATH_CHARS)
     label = f"{title}: {dates[0]} to {dates[-1]}" if dates else title
-    columns = [m for spec in CHARTS for m in spec.metrics]
+    delivery = _has_delivery(rows)
+    specs = CHARTS + DELIVERY_CHARTS if delivery else CHARTS
+    columns = [m for spec in specs for m in spec.metrics]
+    deploys = sum(r.deploys or 0 for r in rows)
+    failed_changes = sum(r.changes_failed or 0 for r in rows if r.deploys)
     table = [
         DayRow(d, tuple(Cell(m.kind, m.get(r)) for m in columns))
         for d, r in zip(dates, rows, strict=True)
@@ -295,7 +333,7 @@ def trends_view(
         days=len(days),
         first=dates[0] if dates else None,
         last=dates[-1] if dates else None,
-        charts=[_chart(spec, label, dates, rows) for spec in CHARTS],
+        charts=[_chart(spec, label, dates, rows) for spec in specs],
         columns=columns,
         recent=list(reversed(table[-TABLE_DAYS:])),
         rows=list(reversed(table)),
@@ -305,6 +343,9 @@ def trends_view(
         picker=list(picker),
         group_href=group_href,
         anchor="all" if group is None else "g-" + _NOT_ANCHOR.sub("-", title),
+        delivery=delivery,
+        total_deploys=deploys,
+        change_failure_rate=min(1.0, failed_changes / deploys) if deploys else None,
     )
 
 

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from gldash_static import snapshot as snapshot_io
 from gldash_static.model import Snapshot
 from gldash_static.render.views import STATE_RANK, SiteView
+from gldash_static.rules.delivery import PRODUCTION, guess_tier
 from gldash_static.rules.text import clean
-from gldash_static.timeutil import iso_utc
+from gldash_static.timeutil import iso_utc, parse_time
+
+# GitLab's deployment tiers; an environment with another (or no) tier counts by its name's
+# guess, as the delivery figures do (rules/delivery.py).
+TIERS = ("production", "staging", "testing", "development", "other")
+RECENT = timedelta(hours=24)  # "production deployments in the last 24 hours"
 
 # Published gzipped only: at 5,000 projects the plain JSON is 60 MB, most of a Pages site's
 # 100 MB. The archive's newest snapshot is this same file (canonical JSON, gzip -9), so the
@@ -26,6 +34,92 @@ def snapshot_json(snapshot: Snapshot) -> bytes:
 def snapshot_gzip(snapshot: Snapshot) -> bytes:
     """The published data: compact, key-sorted JSON, gzip -9, byte-identical across renders."""
     return snapshot_io.canonical_gzip(snapshot_io.canonical(snapshot))
+
+
+@dataclass(frozen=True, slots=True)
+class ProductionEnvironment:
+    """One production environment of a published project, for its per-environment series."""
+
+    project: str  # the project's path (from the site's view)
+    project_id: str  # the project's page key
+    name: str
+    last_success: float | None  # when its newest successful deployment finished, epoch s
+    failed: bool  # its newest deployment failed
+
+
+@dataclass
+class EnvironmentFigures:
+    """Environment and deployment counts of the published projects (health.json, metrics)."""
+
+    projects_with_environments: int = 0
+    by_tier: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TIERS, 0))
+    failed_by_tier: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TIERS, 0))
+    production_deployments_24h: int = 0
+    production: list[ProductionEnvironment] = field(default_factory=list)
+
+
+def _tier(env: Mapping[str, object], name: str) -> str:
+    tier = env.get("tier")
+    return tier if isinstance(tier, str) and tier in TIERS else guess_tier(name)
+
+
+def _finished(deployment: object) -> datetime | None:
+    if not isinstance(deployment, Mapping):
+        return None
+    return parse_time(deployment.get("finished_at")) or parse_time(deployment.get("created_at"))
+
+
+def environment_figures(snapshot: Snapshot, view: SiteView) -> EnvironmentFigures:
+    """Counts over the projects the site publishes (the view's), from the snapshot's records:
+    environments by tier, those whose newest deployment failed, successful production
+    deployments that finished in the 24 hours before the snapshot, and each production
+    environment's last success."""
+    published = {p.key: p.path for p in view.projects}
+    since = view.generated_at - RECENT
+    out = EnvironmentFigures()
+    for index, source in enumerate(snapshot.get("sources") or []):
+        for project in source.get("projects") or []:
+            raw_id = project.get("id")
+            key = str(raw_id) if index == 0 else f"s{index}-{raw_id}"
+            if key not in published:
+                continue
+            environments = [e for e in project.get("environments") or [] if isinstance(e, Mapping)]
+            tiers: dict[str, str] = {}
+            for env in environments:
+                name = env.get("name")
+                if not isinstance(name, str) or not name or name in tiers:
+                    continue
+                tier = tiers[name] = _tier(env, name)
+                out.by_tier[tier] += 1
+                newest = env.get("last_attempt") or env.get("last_success")
+                failed = isinstance(newest, Mapping) and newest.get("status") == "failed"
+                out.failed_by_tier[tier] += failed
+                if tier == PRODUCTION:
+                    success = _finished(env.get("last_success"))
+                    out.production.append(
+                        ProductionEnvironment(
+                            published[key],
+                            key,
+                            clean(name, 255),
+                            success.timestamp() if success else None,
+                            failed,
+                        )
+                    )
+            out.projects_with_environments += bool(tiers)
+            seen: set[object] = set()
+            for deployment in project.get("deployments") or []:
+                if not isinstance(deployment, Mapping) or deployment.get("status") != "success":
+                    continue
+                name, ident = deployment.get("environment"), deployment.get("id")
+                if not isinstance(name, str) or ident in seen:
+                    continue
+                seen.add(ident)
+                finished = parse_time(deployment.get("finished_at"))
+                tier = tiers.get(name) or guess_tier(name)
+                if tier == PRODUCTION and finished and since < finished <= view.generated_at:
+                    out.production_deployments_24h += 1
+    out.production.sort(key=lambda e: (e.project, e.project_id, e.name))
+    return out
 
 
 def health(snapshot: Snapshot, view: SiteView, warning_hours: float) -> dict[str, Any]:
@@ -56,6 +150,16 @@ def health(snapshot: Snapshot, view: SiteView, warning_hours: float) -> dict[str
             "errors": errors,
         },
         "stale_projects": stale,
+        "environments": _environments_health(environment_figures(snapshot, view)),
+    }
+
+
+def _environments_health(figures: EnvironmentFigures) -> dict[str, Any]:
+    return {
+        "projects_with_environments": figures.projects_with_environments,
+        "by_tier": figures.by_tier,
+        "failed_last_deployment": sum(figures.failed_by_tier.values()),
+        "production_deployments_24h": figures.production_deployments_24h,
     }
 
 
@@ -143,7 +247,61 @@ def metrics_lines(snapshot: Snapshot, view: SiteView) -> Iterator[str]:
         if p.median_duration is not None:
             value = _num(round(p.median_duration, 1))
             yield f"gldash_project_pipeline_duration_seconds{{{labels}}} {value}"
+    yield from _environment_lines(environment_figures(snapshot, view))
     yield "# EOF"
+
+
+def _environment_lines(figures: EnvironmentFigures) -> Iterator[str]:
+    """Organisation-level series by tier, and per environment for production only: a
+    5,000-project site keeps metrics.txt small (docs/site.md)."""
+    yield from _family(
+        "gldash_projects_with_environments", "gauge", "Projects with at least one environment."
+    )
+    yield f"gldash_projects_with_environments {figures.projects_with_environments}"
+    yield from _family("gldash_environments", "gauge", "Environments by deployment tier.")
+    for tier in TIERS:
+        yield f'gldash_environments{{tier="{tier}"}} {figures.by_tier[tier]}'
+    yield from _family(
+        "gldash_environments_failed_last_deployment",
+        "gauge",
+        "Environments whose newest deployment failed, by deployment tier.",
+    )
+    for tier in TIERS:
+        failed = figures.failed_by_tier[tier]
+        yield f'gldash_environments_failed_last_deployment{{tier="{tier}"}} {failed}'
+    yield from _family(
+        "gldash_production_deployments_24h",
+        "gauge",
+        "Successful production deployments that finished in the 24 hours before the snapshot.",
+    )
+    yield f"gldash_production_deployments_24h {figures.production_deployments_24h}"
+    labels = [
+        (
+            e,
+            f'project="{_label(e.project)}",project_id="{e.project_id}",'
+            f'environment="{_label(e.name)}"',
+        )
+        for e in figures.production
+    ]
+    yield from _family(
+        "gldash_deployments_last_success_timestamp_seconds",
+        "gauge",
+        "When the newest successful deployment of a production environment finished.",
+        "seconds",
+    )
+    for e, label in labels:
+        if e.last_success is not None:
+            yield (
+                f"gldash_deployments_last_success_timestamp_seconds{{{label}}} "
+                f"{_num(e.last_success)}"
+            )
+    yield from _family(
+        "gldash_environment_last_deployment_failed",
+        "gauge",
+        "1 when the newest deployment of a production environment failed.",
+    )
+    for e, label in labels:
+        yield f"gldash_environment_last_deployment_failed{{{label}}} {int(e.failed)}"
 
 
 def metrics_text(snapshot: Snapshot, view: SiteView) -> bytes:

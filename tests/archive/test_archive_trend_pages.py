@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from factories import make_snapshot
+from factories import add_deployments, make_snapshot
 from html_tables import Page
 
 from gldash_static import svgchart
@@ -102,6 +102,46 @@ def test_every_chart_spec_feeds_a_chart_and_the_table() -> None:
     assert str(next(c for c in view.charts if c.key == "rate").legend) == ""  # one series
 
 
+def test_delivery_charts_only_when_the_history_has_delivery_figures() -> None:
+    plain = pages.trends_view(History([_day("2026-11-27"), _day("2026-11-28")]))
+    assert not plain.delivery and [c.key for c in plain.charts] == [s.key for s in pages.CHARTS]
+    assert "deploys" not in [m.key for m in plain.columns]
+    delivery = dict(deploys=4, lead_p50=7200.0, lead_n=3, changes_failed=1, restores=1)
+    history = History(
+        [
+            _day("2026-11-26"),
+            _day("2026-11-27", **delivery, restore_p50=600.0),
+            _day("2026-11-28", deploys=0, changes_failed=0, restores=0),
+        ]
+    )
+    view = pages.trends_view(history)
+    keys = [spec.key for spec in pages.CHARTS + pages.DELIVERY_CHARTS]
+    assert view.delivery and [c.key for c in view.charts] == keys
+    assert [m.key for m in view.columns][-4:] == [
+        "deploys",
+        "lead_p50",
+        "change_failure",
+        "restore_p50",
+    ]
+    by_day = {row.date: [c.value for c in row.cells][-4:] for row in view.rows}
+    assert by_day["2026-11-27"] == [4, 7200.0, 0.25, 600.0]
+    # the rate only on a day with deployments: none on 0 deployments nor on unknown ones
+    assert by_day["2026-11-28"] == [0, None, None, None]
+    assert by_day["2026-11-26"] == [None, None, None, None]
+    assert view.total_deploys == 4 and view.change_failure_rate == 0.25
+    charts = {c.key: str(c.svg) for c in view.charts}
+    assert "<title>2026-11-27: change failure rate 25%</title>" in charts["change_failure"]
+    assert "<title>2026-11-27: deployments 4</title>" in charts["deploys"]
+    assert "2 h" in charts["lead"] and 'tabindex="0"' in charts["restore"]
+
+
+def test_hostile_delivery_figures_keep_the_rate_a_percentage() -> None:
+    # changes_failed above deploys (a history.json edited by hand) is at most 100 %
+    view = pages.trends_view(History([_day("2026-11-28", deploys=2, changes_failed=10**9)]))
+    assert view.change_failure_rate == 1.0
+    assert [c.value for c in view.rows[0].cells][-2] == 1.0
+
+
 def test_hostile_history_rows_are_bounded() -> None:
     bad = Figures(
         "many", -4, math.nan, "slow", math.inf, 10**30, -1.0, "x", math.inf, -3, None, 2.5
@@ -183,6 +223,28 @@ def test_group_pages_and_trend_pages_link_each_other(site: Path) -> None:
                 assert (site / "trends" / href.split("?")[0]).resolve().is_file(), href
     top = Page((site / "trends.html").read_text(encoding="utf-8"))
     assert {f"trends/{g.name}" for g in groups} <= set(top.hrefs)
+
+
+def test_trends_pages_show_delivery_charts_facts_and_table(tmp_path: Path) -> None:
+    archive = Archive(ArchiveSettings(dir=tmp_path / "archive", carry_forward="none"))
+    for day in (26, 27, 28):
+        snap = make_snapshot(projects=6, seed=day, now=datetime(2026, 11, day, 12, tzinfo=UTC))
+        archive.add(add_deployments(snap, seed=day))
+    render_site(snap, tmp_path / "public", SiteSettings(), extra_pages=archive.pages(snap))
+    for page in [tmp_path / "public" / "trends.html", *(tmp_path / "public" / "trends").glob("*")]:
+        html = page.read_text(encoding="utf-8")
+        for key in ("deploys", "lead", "change_failure", "restore"):
+            assert f'id="chart-{key}"' in html, (page, key)
+        assert "style=" not in html
+    html = (tmp_path / "public" / "trends.html").read_text(encoding="utf-8")
+    assert 'data-k="deploys"' in html and 'data-k="change-failure"' in html
+    assert '<th scope="col">Production deployments</th>' in html
+    assert '<th scope="col">Change failure rate</th>' in html
+
+
+def test_site_without_environments_has_no_delivery_charts(site: Path) -> None:
+    html = (site / "trends.html").read_text(encoding="utf-8")
+    assert 'id="chart-deploys"' not in html and 'data-k="deploys"' not in html
 
 
 def test_without_an_archive_group_pages_do_not_link_to_trends(tmp_path: Path) -> None:

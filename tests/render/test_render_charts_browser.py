@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import make_snapshot
+from factories import add_deployments, make_snapshot
 from render_support import REPO, require, serve
 
 from gldash_static.archive import Archive
-from gldash_static.archive.pages import CHARTS
+from gldash_static.archive.pages import CHARTS, DELIVERY_CHARTS
 from gldash_static.config import ArchiveSettings, SiteSettings
 from gldash_static.render import render_site
 
@@ -67,7 +67,7 @@ def chart_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     first = datetime(2026, 10, 1, 12, tzinfo=UTC)
     for day in range(DAYS):
         snap = make_snapshot(projects=12, seed=day, now=first + timedelta(days=day))
-        archive.add(snap)
+        archive.add(add_deployments(snap, seed=day))  # delivery charts too
     render_site(
         snap,
         root / "public",
@@ -134,7 +134,8 @@ def test_chart_labels_never_overlap(
         assert "script-src 'self'" in policy and "style-src 'self'" in policy
         assert "unsafe-inline" not in policy
         charts = page.evaluate(BOXES)
-        assert len(charts) >= (4 if path.startswith("trends") else 1), path
+        trends = path.startswith("trends")
+        assert len(charts) == len(CHARTS + DELIVERY_CHARTS) if trends else len(charts) >= 1, path
         for n, chart in enumerate(charts):
             where = f"{path} chart {n} at {width}px {scheme}"
             labels, drawn = chart["labels"], chart["drawn"]
@@ -175,7 +176,9 @@ def test_no_javascript_still_shows_charts_and_tables(
     links = page.eval_on_selector_all("nav.picker a", "as => as.map(a => a.getAttribute('href'))")
     assert links[0] == "trends.html" and all(h.startswith("trends/") for h in links[1:])
     page.locator("nav.picker a").nth(1).click()  # the organisation's picker is open
-    assert "/trends/" in page.url and page.locator("svg.chart").count() == len(CHARTS)
+    assert "/trends/" in page.url and page.locator("svg.chart").count() == len(
+        CHARTS + DELIVERY_CHARTS
+    )
     page.click("p.links >> text=All projects")
     assert page.url.endswith("/trends.html")
     context.close()
