@@ -158,8 +158,103 @@ def _pipelines(
     return out
 
 
-def make_snapshot(projects: int = 20, seed: int = 1, now: datetime = GENERATED_AT) -> Snapshot:
-    """A valid snapshot of `projects` projects in a few nested groups."""
+def deployment(
+    ident: int,
+    env: str,
+    status: str,
+    when: datetime,
+    *,
+    sha: str = "abcdef12",
+    ref: str = "main",
+    web: str = "https://gitlab.example.com/acme/x",
+) -> Deployment:
+    """One deployment record as the fetch stores it."""
+    return {
+        "id": ident,
+        "iid": ident,
+        "environment": env,
+        "status": status,
+        "ref": ref,
+        "short_sha": sha,
+        "commit_title": f"Release {sha}",
+        "committed_at": iso(when - timedelta(hours=1)),
+        "created_at": iso(when),
+        "finished_at": iso(when + timedelta(minutes=3)),
+        "username": "carol",
+        "job_name": f"deploy-{env.split('/')[0]}",
+        "job_id": ident * 10,
+        "pipeline_id": ident * 100,
+        "web_url": f"{web}/-/jobs/{ident * 10}",
+    }
+
+
+def environment(
+    ident: int,
+    name: str,
+    tier: str | None,
+    success: Deployment | None,
+    attempt: Deployment | None = None,
+    *,
+    state: str = "available",
+    url: str | None = None,
+) -> Environment:
+    """One environment record as the fetch stores it."""
+    return {
+        "id": ident,
+        "name": name,
+        "tier": tier,
+        "state": state,
+        "external_url": url,
+        "last_success": success,
+        "last_attempt": attempt,
+    }
+
+
+def _environments(
+    i: int, pid: int, web: str, now: datetime
+) -> tuple[list[Environment], list[Deployment]]:
+    """Every other project deploys: production, staging and now and then a review app, with
+    one of each flag (behind staging, failed last, not deployed for long) and a stopped one."""
+    if i % 2:
+        return [], []
+    base = pid * 100
+
+    def dep(n: int, env: str, status: str, hours: float, sha: str, ref: str = "main") -> Deployment:
+        return deployment(
+            base + n, env, status, now - timedelta(hours=hours), sha=sha, ref=ref, web=web
+        )
+
+    live = dep(1, "production", "success", 60 * 24 if i % 8 == 0 else 20, "aaaa1111")
+    staged = dep(
+        2, "staging", "success", 10 if i % 8 == 0 else 30, "bbbb2222" if i % 8 == 0 else "aaaa1111"
+    )
+    failed = dep(3, "production", "failed", 2, "cccc3333") if i % 8 == 2 else None
+    envs = [
+        environment(
+            base + 1, "production", "production", live, failed, url=f"https://{pid}.example.com"
+        ),
+        environment(base + 2, "staging", "staging", staged, state="unknown"),
+    ]
+    deps = [d for d in (failed, staged, live) if d]
+    if i % 4 == 0:
+        review = dep(4, "review/feature-x", "success", 5, "dddd4444", "feature/x")
+        envs.append(environment(base + 4, "review/feature-x", "development", review))
+        deps.insert(0, review)
+    if i % 8 == 6:
+        old = dep(5, "review/gone", "success", 300, "eeee5555", "gone")
+        envs.append(environment(base + 5, "review/gone", "development", old, state="stopped"))
+        deps.append(old)
+    deps.sort(key=lambda d: d["id"], reverse=True)
+    return envs, deps
+
+
+def make_snapshot(
+    projects: int = 20, seed: int = 1, now: datetime = GENERATED_AT, environments: bool = False
+) -> Snapshot:
+    """A valid snapshot of `projects` projects in a few nested groups.
+
+    `environments`: every other project has environments and deployments (else none fetched).
+    """
     rng = random.Random(seed)
     base = "https://gitlab.example.com"
     groups: list[Group] = [
@@ -264,6 +359,9 @@ def make_snapshot(projects: int = 20, seed: int = 1, now: datetime = GENERATED_A
             }
         )
         _answers(plist[-1])
+        if environments:
+            envs, deps = _environments(i, pid, web, now)
+            plist[-1]["environments"], plist[-1]["deployments"] = envs, deps
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": iso(now),

@@ -250,6 +250,13 @@ SITE = Section(
             default=6.0,
         ),
         Key(
+            "stale_environment_days",
+            Int(1, 3650),
+            "Days without a successful deployment after which the environments page flags an "
+            "environment as not deployed.",
+            default=30,
+        ),
+        Key(
             "max_mb",
             Nullable(Number(positive=True)),
             "Size limit of the published site in MB, archive included: a render warns from "

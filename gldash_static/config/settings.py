@@ -70,6 +70,7 @@ class SiteSettings:
     pages: tuple[Path, ...] = _SITE["pages"]
     timezone: str = _SITE["timezone"]
     freshness_warning_hours: float = _SITE["freshness_warning_hours"]
+    stale_environment_days: int = _SITE["stale_environment_days"]
     max_mb: float | None = _SITE["max_mb"]
     # Not keys of site: in config.yml; validation fills them from fetch: and CI variables.
     stale_branch_days: int = _FETCH["stale_branch_days"]

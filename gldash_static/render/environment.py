@@ -103,6 +103,9 @@ def make_environment(zone: tzinfo, user_dir: Path | None = None) -> jinja2.Envir
         PROJECT_TABLE_PIPELINES=limits.PROJECT_TABLE_PIPELINES,
         PROJECT_FLAKY_EVIDENCE=limits.PROJECT_FLAKY_EVIDENCE,
         PROJECT_JOBS=limits.PROJECT_JOBS,
+        PROJECT_DEPLOYMENTS=limits.PROJECT_DEPLOYMENTS,
+        PROJECT_ENVIRONMENTS=limits.PROJECT_ENVIRONMENTS,
+        DEPLOYMENTS_FEED=limits.DEPLOYMENTS_FEED,
         MIN_JOB_RUNS=limits.MIN_JOB_RUNS,
         FAILURE_LABELS=failures.LABELS,
     )

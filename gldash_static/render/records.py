@@ -11,6 +11,7 @@ from gldash_static.render.answer_records import ProjectAnswers
 
 if TYPE_CHECKING:
     from gldash_static.render.answers import SiteAnswers
+    from gldash_static.render.deployments import DeploymentView, EnvironmentView, Matrix
 from gldash_static.rules.text import clean
 
 # Display states, worst first: the order drives "failing first" everywhere.
@@ -151,6 +152,9 @@ class ProjectView:
     branches_omitted: int = 0
     merge_requests_omitted: int = 0
     branches_as_of: datetime | None = None  # when the branches were read from GitLab
+    # None: not fetched; (): the project has none. Newest deployed first, stopped ones too.
+    environments: tuple[EnvironmentView, ...] | None = None
+    deployments: tuple[DeploymentView, ...] = ()  # newest first, as the snapshot keeps them
 
 
 @dataclass(slots=True)
@@ -210,3 +214,5 @@ class SiteView:
     by_key: dict[str, ProjectView] = field(default_factory=dict)
     broken_longest: list[ProjectView] = field(default_factory=list)  # longest broken first
     answers: SiteAnswers | None = None  # slow, queued and flaky jobs, failure reasons
+    environments: Matrix | None = None  # the environments page
+    deployments: list[tuple[ProjectView, DeploymentView]] = field(default_factory=list)

@@ -185,7 +185,7 @@ class _Site:
             raise RenderError(f"unknown timezone {site.timezone!r} in site.timezone") from None
         self.snapshot = snapshot
         self.settings = site
-        self.view = views.build(snapshot, site.stale_branch_days)
+        self.view = views.build(snapshot, site.stale_branch_days, site.stale_environment_days)
         self.zone = zone
         self.env = make_environment(zone, site.templates_dir)
         self.notes: list[Note] = load_notes(site.pages)
@@ -204,6 +204,7 @@ class _Site:
             NavItem("flaky.html", "Flaky"),
             NavItem("branches.html", "Branches"),
             NavItem("merge-requests.html", "Merge requests"),
+            NavItem("environments.html", "Environments"),
             NavItem("radiator.html", "Radiator"),
             *(NavItem(n.page, n.title) for n in self.notes),
             *(NavItem(_check_path(e.path), e.nav_title) for e in extra if e.nav_title),
@@ -218,6 +219,7 @@ class _Site:
                 "warn_hours": site.freshness_warning_hours,
                 "warn_label": f"{site.freshness_warning_hours:g}",
                 "stale_days": site.stale_branch_days,
+                "stale_env_days": site.stale_environment_days,
                 "refresh_url": refresh_url(site),
                 "asset_version": self.asset_version,
                 # Where the site is published, ending in "/", or "": only the 404 page needs it.
@@ -246,6 +248,8 @@ class _Site:
         out.write("flaky.html", self.page("flaky.html", "flaky.html"))
         out.write("branches.html", self.page("branches.html", "branches.html"))
         out.write("merge-requests.html", self.page("merge_requests.html", "merge-requests.html"))
+        out.write("environments.html", self.page("environments.html", "environments.html"))
+        out.write("deployments.html", self.page("deployments.html", "deployments.html"))
         out.write("radiator.html", self.page("radiator.html", "radiator.html"))
         out.write("404.html", self.page("404.html", "404.html"))
         project_tpl = "project.html"

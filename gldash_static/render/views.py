@@ -16,7 +16,7 @@ from gldash_static.model import (
     Project,
     Snapshot,
 )
-from gldash_static.render import answers
+from gldash_static.render import answers, deployments
 from gldash_static.render.records import (
     STATE_ICON,
     STATE_LABEL,
@@ -34,6 +34,7 @@ from gldash_static.render.records import (
     state_of,
     status_label,
 )
+from gldash_static.rules.environments import STALE_ENVIRONMENT_DAYS
 from gldash_static.rules.facts import (
     STALE_BRANCH_DAYS,
     default_branch_pipelines,
@@ -158,7 +159,12 @@ def _count(value: object) -> int:
 
 
 def project_view(
-    raw: Project, source: str, source_index: int, now: datetime, stale_days: int
+    raw: Project,
+    source: str,
+    source_index: int,
+    now: datetime,
+    stale_days: int,
+    env_days: int = STALE_ENVIRONMENT_DAYS,
 ) -> ProjectView:
     """One project with its roll-ups computed as of `now`."""
     pid, key = _key(raw.get("id"), source_index, "project")
@@ -229,6 +235,11 @@ def project_view(
     view.stale_branches = sum(b.stale for b in branches)
     view.merged_branches = sum(b.merged for b in branches)
     view.unprotected_default = any(b.default and not b.protected for b in branches)
+    envs = raw.get("environments")
+    if envs is not None:
+        view.environments, view.deployments = deployments.for_project(
+            envs, raw.get("deployments") or [], now, env_days
+        )
     return view
 
 
@@ -252,7 +263,11 @@ def _roll_up(group: GroupView) -> None:
         group.state = min(states, key=STATE_RANK.__getitem__) if states else "none"
 
 
-def build(snapshot: Snapshot, stale_days: int = STALE_BRANCH_DAYS) -> SiteView:
+def build(
+    snapshot: Snapshot,
+    stale_days: int = STALE_BRANCH_DAYS,
+    env_days: int = STALE_ENVIRONMENT_DAYS,
+) -> SiteView:
     """The whole site's view model; "now" is the snapshot's generated_at."""
     now = parse_time(snapshot.get("generated_at"))
     if now is None:
@@ -265,7 +280,7 @@ def build(snapshot: Snapshot, stale_days: int = STALE_BRANCH_DAYS) -> SiteView:
         name = clean(source.get("name"), 80)
         sources.append((name, safe_url(source.get("url"))))
         raws = source.get("projects") or []
-        mine = [project_view(p, name, index, now, stale_days) for p in raws]
+        mine = [project_view(p, name, index, now, stale_days, env_days) for p in raws]
         stored.update((view.key, raw) for view, raw in zip(mine, raws, strict=True))
         projects.extend(mine)
         by_id: dict[int, GroupView] = {}
@@ -302,6 +317,10 @@ def build(snapshot: Snapshot, stale_days: int = STALE_BRANCH_DAYS) -> SiteView:
     groups.sort(key=lambda g: (g.path.lower(), g.key))
     site = _site(snapshot, now, projects, groups, sources)
     site.answers = answers.for_site(projects, now, stored)
+    site.environments = deployments.matrix(
+        [(p, stored[p.key].get("environments")) for p in projects], now, env_days
+    )
+    site.deployments = deployments.feed(projects)
     # Red longest first: projects whose streak start is unknown go last.
     site.broken_longest = sorted(site.broken, key=lambda p: (p.red_since or now, p.path.lower()))
     return site

@@ -36,3 +36,11 @@ TEST_CASES_SHOWN = 10
 PROJECT_JOBS = 30
 # Runs a job needs before the Jobs page ranks it by its percentiles.
 MIN_JOB_RUNS = 3
+# Rows of a project page's Deployments section (only projects with environments get one): a
+# deployment row costs ~330 bytes (commit title, user, job link), an environment line ~400.
+# On the demo a section averaged 4.5 KB (at most 6.2 KB); were all of 5,000 projects to deploy,
+# 22 MB of a 100 MB site, so both lists stay short and GitLab's own page has the rest.
+PROJECT_DEPLOYMENTS = 10
+PROJECT_ENVIRONMENTS = 10  # newest deployed first; review apps can be dozens
+# Rows of the deployments feed (deployments.html), newest first: one page, about 450 bytes a row.
+DEPLOYMENTS_FEED = 500

@@ -32,7 +32,7 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "[GitLab](https://gitlab.example.com) <script>alert(1)</script>\n",
         encoding="utf-8",
     )
-    snap = make_snapshot(projects=12, seed=1)
+    snap = make_snapshot(projects=12, seed=1, environments=True)
     # The factory makes no draft or conflicting merge requests; the filters need some.
     first = next(p for p in snap["sources"][0]["projects"] if p["merge_requests"])
     first["merge_requests"][0].update(draft=True, has_conflicts=True)

@@ -31,6 +31,8 @@ TOP_PAGES = [
     "flaky.html",
     "branches.html",
     "merge-requests.html",
+    "environments.html",
+    "deployments.html",
     "radiator.html",
     "404.html",
 ]
@@ -53,7 +55,7 @@ def require(tool: Path, what: str) -> None:
 
 def hostile_snapshot() -> Snapshot:
     """A snapshot whose GitLab-provided texts try markup, quotes, bad URLs and bidi tricks."""
-    snap = make_snapshot(projects=4, seed=7)
+    snap = make_snapshot(projects=4, seed=7, environments=True)
     source = snap["sources"][0]
     source["name"] = f"evil{XSS}"
     group = source["groups"][1]
@@ -147,6 +149,36 @@ def hostile_snapshot() -> Snapshot:
             "web_url": "data:text/html,<script>alert(1)</script>",
         }
     ]
+    evil = {
+        "id": 9,
+        "iid": 9,
+        "environment": XSS,
+        "status": XSS,
+        "ref": XSS,
+        "short_sha": XSS,
+        "commit_title": f"{XSS}{BIDI}{BIG}",
+        "committed_at": None,
+        "created_at": "2026-11-27T06:00:00Z",
+        "finished_at": None,
+        "username": XSS,
+        "job_name": XSS,
+        "job_id": None,
+        "pipeline_id": None,
+        "web_url": EVIL_URL,
+    }
+    p["environments"] = [
+        {
+            "id": 9,
+            "name": f"{XSS}{BIDI}",
+            "tier": XSS,
+            "state": XSS,
+            "external_url": EVIL_URL,
+            "last_success": None,
+            "last_attempt": evil,  # type: ignore[typeddict-item]
+        },
+        {"id": 10, "name": "production"},  # type: ignore[typeddict-item]
+    ]
+    p["deployments"] = [evil, {"id": 11}]  # type: ignore[list-item]
     snap["fetch"]["errors"] = [XSS, BIG]
     return snap
 

@@ -26,7 +26,19 @@ PHONE = {"width": 390, "height": 844}
 WALL = {"width": 1920, "height": 1080}
 MINUTE_MS = 60_000
 # The pages with wide tables, and the tables there that must stay readable on a phone.
-TABLE_PAGES = ["projects.html", "failures.html", "branches.html", "merge-requests.html", "g/1.html"]
+TABLE_PAGES = [
+    "projects.html",
+    "failures.html",
+    "branches.html",
+    "merge-requests.html",
+    "environments.html",
+    "deployments.html",
+    "p/100.html",
+    "g/1.html",
+]
+# Rows that may hold a few lines: failed-job lists, and an environment's name, what it runs and
+# what was last tried on it.
+TALL_ROWS = ("failures.html", "environments.html")
 # Chromium reports a 404 answer to fetch() on the console itself, whatever the script does with
 # it; a missing health.json may cause that line and nothing else.
 NETWORK_404 = "Failed to load resource: the server responded with a status of 404 (Not Found)"
@@ -150,7 +162,7 @@ def test_tables_stay_readable_on_a_phone(browser: Any, site_url: str, path: str)
             "t => Array.from(t.tBodies[0].rows, r => r.getBoundingClientRect().height)"
         )
         line = table.evaluate("t => parseFloat(getComputedStyle(t).fontSize) * 1.45")
-        limit = 5 if "failures" in path else 3.6  # failed-job lists may hold a few lines
+        limit = 5 if path in TALL_ROWS else 3.6
         assert max(heights) <= limit * line + 12, (path, n, max(heights))
         _first_column_stays_in_view(table, path)
     assert watch.errors == []

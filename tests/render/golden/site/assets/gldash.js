@@ -401,6 +401,44 @@
     form.addEventListener("reset", () => setTimeout(update, 0));
   }
 
+  /* Row filters (environments, deployments): a form's data-rows names its table; each field's
+     data-by names the row attribute it matches (data-<by>), data-prefix also admits subgroups,
+     and data-by="q" searches the row's text. Rows stay in the page: the script only hides. */
+  function rowFilters() {
+    for (const form of doc.querySelectorAll("form[data-rows]")) {
+      form.hidden = false;
+      const table = doc.getElementById(form.getAttribute("data-rows"));
+      const count = doc.getElementById(form.getAttribute("data-count") || "");
+      if (!table || !table.tBodies[0]) continue;
+      const noun = form.getAttribute("data-noun") || "rows";
+      const rows = Array.from(table.tBodies[0].rows);
+      const text = rows.map((r) => r.textContent.toLowerCase());
+      const fields = Array.from(form.querySelectorAll("[data-by]"));
+      const update = () => {
+        const wants = fields.map((f) => ({
+          by: f.getAttribute("data-by"),
+          prefix: f.hasAttribute("data-prefix"),
+          value: f.type === "checkbox" ? (f.checked ? f.value : "") : f.value.trim()
+        })).filter((w) => w.value);
+        let shown = 0;
+        rows.forEach((r, i) => {
+          const ok = wants.every((w) => {
+            if (w.by === "q") return text[i].indexOf(w.value.toLowerCase()) >= 0;
+            const have = r.getAttribute("data-" + w.by) || "";
+            return have === w.value || (w.prefix && have.startsWith(w.value + "/"));
+          });
+          if (r.hidden === ok) r.hidden = !ok;
+          if (ok) shown++;
+        });
+        if (count) count.textContent = shown.toLocaleString("en") + " of " + rows.length.toLocaleString("en") + " " + noun + " shown.";
+      };
+      form.addEventListener("input", update);
+      form.addEventListener("change", update);
+      form.addEventListener("submit", (ev) => ev.preventDefault());
+      form.addEventListener("reset", () => setTimeout(update, 0));
+    }
+  }
+
   // An age as gldash_static/render/text.py `age` writes it (5 min, 3 h, 12 d): keep in step.
   function age(seconds) {
     if (seconds < 3600) return Math.max(0, Math.floor(seconds / 60)) + " min";
@@ -789,6 +827,7 @@
     slashFocus();
     projects();
     mergeRequests();
+    rowFilters();
     since();
     orders();
     radiator();
