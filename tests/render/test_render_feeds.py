@@ -127,8 +127,9 @@ def test_health_counts_environments_and_production_deployments(tmp_path: Path) -
     assert recent > 0
 
 
-def test_health_environments_are_zero_without_environments(site_dir: Path) -> None:
-    health = json.loads((site_dir / "health.json").read_text(encoding="utf-8"))
+def test_health_environments_are_zero_without_environments(tmp_path: Path) -> None:
+    render_site(make_snapshot(projects=4, seed=2), tmp_path / "o", SiteSettings())
+    health = json.loads((tmp_path / "o" / "health.json").read_text(encoding="utf-8"))
     assert health["environments"]["projects_with_environments"] == 0
     assert set(health["environments"]["by_tier"]) == {
         "production",
