@@ -60,7 +60,9 @@ SHOTS = (
     Shot("trends-delivery", "trends.html#chart-deploys", height=1300),
     Shot("trends-delivery-dark", "trends.html#chart-deploys", dark=True, height=1300),
     Shot("trends-delivery-phone", "trends.html#chart-deploys", width=390, height=844),
-    # TODO(issue 17): environments.html, once the environments page is merged.
+    Shot("environments", "environments.html"),
+    Shot("environments-dark", "environments.html", dark=True),
+    Shot("deployments", "deployments.html"),
 )
 
 
