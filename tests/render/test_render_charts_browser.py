@@ -175,11 +175,13 @@ def test_no_javascript_still_shows_charts_and_tables(
     page.goto(chart_url + "trends.html")
     links = page.eval_on_selector_all("nav.picker a", "as => as.map(a => a.getAttribute('href'))")
     assert links[0] == "trends.html" and all(h.startswith("trends/") for h in links[1:])
-    page.locator("nav.picker a").nth(1).click()  # the organisation's picker is open
+    with page.expect_navigation(wait_until="load"):  # the URL commits before the page parses
+        page.locator("nav.picker a").nth(1).click()  # the organisation's picker is open
     assert "/trends/" in page.url and page.locator("svg.chart").count() == len(
         CHARTS + DELIVERY_CHARTS
     )
-    page.click("p.links >> text=All projects")
+    with page.expect_navigation(wait_until="load"):
+        page.click("p.links >> text=All projects")
     assert page.url.endswith("/trends.html")
     context.close()
 
