@@ -19,7 +19,7 @@ def token_for(state: OrgState, role: str, group_path: str | None = None, bot: bo
     """
     if role != NON_MEMBER and role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join([*ROLES, NON_MEMBER])}")
-    with state.lock:
+    with state.changing():
         if group_path is None:
             groups = sorted(g.id for g in state.groups.values() if g.parent_id is None)
         else:

@@ -297,7 +297,7 @@ class Simulator:
 
     def put_artifact(self, project_id: int, ref: str, job_name: str, data: bytes) -> None:
         """Store the artifacts zip the latest `job_name` job on `ref` would have produced."""
-        with self.state.lock:
+        with self.state.changing():
             self.state.artifacts[(project_id, ref, job_name)] = bytes(data)
 
     # --- request handling --------------------------------------------------------------------
@@ -390,7 +390,10 @@ class Simulator:
             (self.external_url or self.url) + split.path,
         )
         try:
-            with self.state.lock:
+            # Reads side by side, as GitLab's workers serve them; a change alone.
+            reads = h.command == "GET" or path == GRAPHQL_TEMPLATE
+            access = self.state.access
+            with access.read() if reads else access.write():
                 reply = route.handler(req)
                 body = reply.body if isinstance(reply.body, bytes) else _json(reply.body)
         except ApiError as exc:

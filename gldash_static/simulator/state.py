@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from urllib.parse import unquote
 
@@ -29,6 +31,7 @@ from gldash_static.simulator.model import (
     User,
 )
 from gldash_static.simulator.org import OrgSpec, generate_org
+from gldash_static.simulator.rwlock import ReadWriteLock
 
 _JOB_CACHE_MAX = 50_000
 
@@ -45,7 +48,8 @@ class OrgState:
         self.projects: dict[int, Project] = org.projects
         self.memberships = org.memberships
         self.deleted_projects: dict[int, Project] = {}
-        self.lock = threading.RLock()
+        self.lock = threading.RLock()  # the derived caches, briefly
+        self.access = ReadWriteLock()  # requests read side by side; changes wait for them
         self.version = 0  # bumped whenever the set or paths of projects change
         self.tokens: dict[str, int] = {self._token_for(u): u for u in self.users}
         self.revoked: set[str] = set()
@@ -75,6 +79,12 @@ class OrgState:
         for m in self.memberships:
             if m.project_id is not None:
                 self._member_projects.setdefault(m.user_id, set()).add(m.project_id)
+
+    @contextmanager
+    def changing(self) -> Iterator[None]:
+        """Hold the state alone to change it: no request reads it meanwhile."""
+        with self.access.write(), self.lock:
+            yield
 
     def _token_for(self, user_id: int) -> str:
         return "glpat-" + names.fake_sha(self.spec.seed, "token", user_id)[:20]
@@ -175,7 +185,7 @@ class OrgState:
         self, project_id: int, public_jobs: bool | None = None, **levels: str
     ) -> None:
         """Change feature access levels, e.g. builds="private", as a maintainer would."""
-        with self.lock:
+        with self.changing():
             p = self.projects[project_id]
             p.access.update(levels)
             if public_jobs is not None:
@@ -207,7 +217,7 @@ class OrgState:
 
     def add_user(self, username: str, name: str, bot: bool = False) -> User:
         """Create a user (with a personal access token); the existing one if the name is taken."""
-        with self.lock:
+        with self.changing():
             found = self.user_by_name(username)
             if found is not None:
                 return found
@@ -221,7 +231,7 @@ class OrgState:
         self, user_id: int, level: int, group_id: int | None = None, project_id: int | None = None
     ) -> None:
         """Make a user a member of a group (and its subgroups) or of one project."""
-        with self.lock:
+        with self.changing():
             self.memberships.append(Membership(user_id, level, group_id, project_id))
             if project_id is not None:
                 self._member_projects.setdefault(user_id, set()).add(project_id)
@@ -341,7 +351,7 @@ class OrgState:
 
     def advance(self, t0: datetime, t1: datetime) -> None:
         """Record what happens between t0 and t1; project histories catch up lazily."""
-        with self.lock:
+        with self.changing():
             step = len(self._steps)
             r = names.rng(self.spec.seed, "step", step)
             hours = (t1 - t0).total_seconds() / 3600
@@ -366,13 +376,13 @@ class OrgState:
 
     def delete_project(self, project_id: int) -> None:
         """Delete a project: it disappears from lists and its URLs return 404."""
-        with self.lock:
+        with self.changing():
             self.deleted_projects[project_id] = self.projects.pop(project_id)
             self.version += 1
 
     def rename_project(self, project_id: int, new_path: str, new_name: str | None = None) -> None:
         """Change a project's path (and name); the old full path keeps redirecting."""
-        with self.lock:
+        with self.changing():
             p = self.projects[project_id]
             self.redirects[p.path_with_namespace] = p.id
             ns_path, ns_name = self.namespace_path(p)
@@ -383,12 +393,12 @@ class OrgState:
 
     def revoke_token(self, token: str) -> None:
         """Revoke a token: it gets 401 from now on."""
-        with self.lock:
+        with self.changing():
             self.revoked.add(token)
 
     def create_trigger(self, project_id: int) -> str:
         """Create a pipeline trigger token for a project."""
-        with self.lock:
+        with self.changing():
             token = (
                 "glptt-"
                 + names.fake_sha(self.spec.seed, "trigger", project_id, len(self.triggers))[:20]
@@ -400,7 +410,7 @@ class OrgState:
         self, project_id: int, ref: str, variables: dict[str, str], source: str = "trigger"
     ) -> Pipeline:
         """Create a pipeline as a trigger (or the API) would."""
-        with self.lock:
+        with self.changing():
             project = self.projects[project_id]
             d = self.detail(project_id)
             r = names.rng(self.spec.seed, "trigger", project_id, d.next_pipeline_seq)
@@ -423,7 +433,7 @@ class OrgState:
 
     def push(self, project_id: int, ref: str, *, pipeline: bool = True) -> Branch:
         """Push a commit to a branch (created if new) now, with or without a pipeline."""
-        with self.lock:
+        with self.changing():
             project = self.projects[project_id]
             d = self.detail(project_id)
             seed, now = self.spec.seed, self.now

@@ -59,7 +59,7 @@ def _still_going(sim: Simulator, final: str, finish_in: timedelta) -> tuple[int,
         and not p.shared_with_group_ids
     )
     assert project.default_branch is not None
-    with state.lock:
+    with state.changing():
         pipeline = history.new_pipeline(
             random.Random(1),
             state.spec.seed,

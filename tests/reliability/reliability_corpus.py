@@ -122,7 +122,7 @@ def poison_simulator(sim: Any, project_ids: list[int]) -> None:
     """Put corpus strings into the simulator's own records of the given projects."""
     state = sim.state
     texts = itertools.cycle(TEXTS)
-    with state.lock:
+    with state.changing():
         for pid in project_ids:
             project = state.projects[pid]
             project.name = next(texts)

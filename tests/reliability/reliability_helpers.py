@@ -39,7 +39,7 @@ __all__ = ["TOKEN", "Workspace", "comparable", "digest", "grant_token", "make_wo
 
 def grant_token(sim: Simulator, token: str = TOKEN) -> None:
     """Make `token` a second token of the simulator's administrator."""
-    with sim.state.lock:
+    with sim.state.changing():
         sim.state.tokens[token] = sim.state.tokens[sim.token]
 
 

@@ -290,7 +290,7 @@ def test_infinite_duration_from_gitlab_is_dropped_with_a_warning(
     graphql: bool,
     poison: Callable[[Simulator, Any, Any], None],
 ) -> None:
-    with sim.state.lock:
+    with sim.state.changing():
         project = next(
             p
             for p in sorted(sim.state.projects.values(), key=lambda p: p.id)

@@ -100,7 +100,7 @@ def _shift_pages(sim: Simulator) -> Callable[[], bool]:
     # from page 1 are deleted, so the rest move up: the first published project of page 2
     # slides onto page 1, which the client has already read.
     page = sim.max_per_page
-    with sim.state.lock:
+    with sim.state.changing():
         group = next(g for g in sim.state.groups.values() if g.full_path == "platform")
         subtree = sim.state.subtree(group.id)
         listed = sorted(

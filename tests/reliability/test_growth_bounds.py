@@ -31,7 +31,7 @@ def sim() -> Iterator[Simulator]:
 
 
 def _branchy_project(sim: Simulator) -> int:
-    with sim.state.lock:
+    with sim.state.changing():
         project = next(
             p
             for p in sorted(sim.state.projects.values(), key=lambda p: p.id)
@@ -63,7 +63,7 @@ def test_thousands_of_branches_are_capped_and_counted(sim: Simulator, tmp_path: 
     size_before = ws.snapshot.stat().st_size
     project_id = _branchy_project(sim)
     sim.clock.advance(hours=2)  # moves last_activity_at, so branches are read again
-    with sim.state.lock:
+    with sim.state.changing():
         sim.state.projects[project_id].last_activity_at = sim.clock.now
         real = list(sim.state.branches(project_id))
     result = gldash("build", "-c", str(ws.config_path), "--quiet", cwd=ws.root, env=ENV)

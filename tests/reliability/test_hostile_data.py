@@ -58,7 +58,7 @@ def fetched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Sn
     """A site built by `gldash build` from a simulator full of hostile text."""
     with Simulator(OrgSpec(projects=20, seed=2, pipelines_per_project=6)) as sim:
         grant_token(sim)
-        with sim.state.lock:
+        with sim.state.changing():
             ids = sorted(
                 p.id
                 for p in sim.state.projects.values()

@@ -36,7 +36,7 @@ def _get(sim: Simulator, path: str, **params: Any) -> Any:
 
 
 def _published(sim: Simulator) -> list[Any]:
-    with sim.state.lock:
+    with sim.state.changing():
         return [
             p
             for p in sorted(sim.state.projects.values(), key=lambda p: p.id)

@@ -47,7 +47,7 @@ RESTRICTIONS: dict[str, tuple[dict[str, object], list[str]]] = {
 
 def _candidates(sim: Simulator) -> list[SimProject]:
     """Published projects with code, pipelines, branches and open merge requests."""
-    with sim.state.lock:
+    with sim.state.changing():
         found = []
         for p in sorted(sim.state.projects.values(), key=lambda p: p.id):
             if p.visibility == "private" or p.archived or p.empty_repo:

@@ -38,14 +38,14 @@ def sim() -> Iterator[Simulator]:
 
 
 def _private(sim: Simulator) -> list[str]:
-    with sim.state.lock:
+    with sim.state.changing():
         return sorted(
             p.path_with_namespace for p in sim.state.projects.values() if p.visibility == "private"
         )
 
 
 def _leaks(blobs: dict[str, bytes], sim: Simulator) -> list[str]:
-    with sim.state.lock:
+    with sim.state.changing():
         emails = [u.email.encode() for u in sim.state.users.values()]
     found: list[str] = []
     for name, blob in blobs.items():
@@ -87,7 +87,7 @@ def test_no_token_email_or_private_project_anywhere(sim: Simulator, tmp_path: Pa
         run("revoked", "build", "--full", "--debug", code=1)
     finally:
         sim.set_faults(Faults())
-        with sim.state.lock:
+        with sim.state.changing():
             sim.state.revoked.discard(TOKEN)
     assert "Traceback" in logs["revoked stderr"].decode()  # --debug really showed it
     assert b"401" in logs["revoked stderr"]
@@ -125,7 +125,7 @@ def test_private_projects_only_when_the_config_opts_in(sim: Simulator, tmp_path:
     )
     assert result.returncode == 0, result.stderr
     paths = {p["path_with_namespace"] for p in read_snapshot(ws.snapshot)["sources"][0]["projects"]}
-    with sim.state.lock:
+    with sim.state.changing():
         published_private = {
             p.path_with_namespace
             for p in sim.state.projects.values()

@@ -20,7 +20,7 @@ def big() -> Iterator[Simulator]:
 
 
 def _group_projects(sim: Simulator) -> list[int]:
-    with sim.state.lock:
+    with sim.state.changing():
         group = next(g for g in sim.state.groups.values() if g.full_path == GROUP)
         subtree = sim.state.subtree(group.id)
         return sorted(
@@ -31,7 +31,7 @@ def _group_projects(sim: Simulator) -> list[int]:
 
 
 def _path(sim: Simulator) -> str:
-    with sim.state.lock:
+    with sim.state.changing():
         gid = next(g.id for g in sim.state.groups.values() if g.full_path == GROUP)
     return f"/groups/{gid}/projects"
 

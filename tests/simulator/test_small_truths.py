@@ -62,7 +62,7 @@ def _new_pipeline(sim: Simulator, project: Project, final: str, id_mod: int | No
     state = sim.state
     now = state.now
     assert project.default_branch is not None
-    with state.lock:
+    with state.changing():
         detail = state.detail(project.id)
         while True:
             p = history.new_pipeline(
