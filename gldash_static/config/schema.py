@@ -152,6 +152,15 @@ FETCH = Section(
             default=True,
         ),
         Key(
+            "environment_details",
+            Bool(),
+            "With fetch.environments: also list each such project's available environments "
+            "(one more request, on the same occasions) for the tier a pipeline set, which ones "
+            "are stopped, and environments not deployed lately; off: tiers are guessed from "
+            "the names as GitLab guesses them and states are unknown.",
+            default=True,
+        ),
+        Key(
             "max_deployments",
             Int(1, 100),
             "Newest deployments kept per project, to any of its environments (one page of "

@@ -49,6 +49,7 @@ class FetchSettings:
     max_branches: int = _FETCH["max_branches"]
     max_merge_requests: int = _FETCH["max_merge_requests"]
     environments: bool = _FETCH["environments"]
+    environment_details: bool = _FETCH["environment_details"]
     max_deployments: int = _FETCH["max_deployments"]
     failed_jobs: bool = _FETCH["failed_jobs"]
     jobs: bool = _FETCH["jobs"]

@@ -1,15 +1,18 @@
-"""A project's environments and latest deployments, from one REST request.
+"""A project's environments and latest deployments: two REST requests at most.
 
-`GET /projects/:id/deployments` is the one call: each deployment brings its environment (id,
-name, external_url), status, ref, sha, user and deploy job (with the pipeline id and the
-commit's title and date), which GraphQL cannot give (its `Commit` has neither) and
-`Project.environments` (one project a request) would need a second call for. What the
-listing cannot give: an environment's tier (guessed by name as GitLab guesses it when a
-pipeline names none), its state (stored as "unknown") and environments with no deployment
-among the newest `fetch.max_deployments`.
+`GET /projects/:id/deployments` brings the deployments: each with its environment (id, name,
+external_url), status, ref, sha, user and deploy job (with the pipeline id and the commit's
+title and date), which GraphQL cannot give (its `Commit` has neither). It cannot say an
+environment's tier (GitLab keeps the one a pipeline set, or its guess from the name), its
+state, or name an environment with no deployment among the newest `fetch.max_deployments`:
+`GET /projects/:id/environments?states=available` does (`fetch.environment_details`), in one
+page of 100. An environment the deployments name that a complete listing of available ones
+leaves out is stopped (or stopping); without the listing, or past its page, the state is
+"unknown" and the tier GitLab's guess from the name.
 
 A refresh asks only for the deployments updated since the last run (GitLab requires
-`order_by=updated_at` with `updated_after`) and merges them into the stored ones by id.
+`order_by=updated_at` with `updated_after`) and merges them into the stored ones by id; the
+environments listing is asked again with them.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ from gldash_static.timeutil import parse_time, second_time
 # project any dashboard follows closely; the newest of them are the ones kept anyway.
 SINCE_CAP = 1_000
 UNKNOWN_STATE = "unknown"  # the deployments listing does not say whether one is stopped
+AVAILABLE, STOPPED = "available", "stopped"
+TIERS = ("production", "staging", "testing", "development", "other")  # DeploymentTier
+LISTING_PAGE = 100  # GitLab's max page: the environments listing is one request
 _FINISHED_OK = "success"
 UNFINISHED = frozenset({"created", "running", "blocked"})
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -57,11 +63,36 @@ def guess_tier(name: str) -> str:
 
 @dataclass(frozen=True)
 class Place:
-    """An environment as a deployment names it."""
+    """An environment as a deployment (or the environments listing) names it."""
 
     id: int
     name: str
     external_url: str | None
+    tier: str | None = None  # only the environments listing says
+
+
+@dataclass(frozen=True)
+class Listed:
+    """The project's available environments, by name; `complete`: all of them (one page)."""
+
+    places: dict[str, Place]
+    complete: bool
+
+
+def available(api: ApiClient, base: str) -> Listed:
+    """The project's available environments with their tiers: one request."""
+    items, total = api.first_page_total(
+        f"{base}/environments", states=AVAILABLE, per_page=LISTING_PAGE
+    )
+    places: dict[str, Place] = {}
+    for raw in items:
+        ident, name = convert.raw_id(raw), convert.text(raw.get("name"), 255)
+        if ident is None or not name or raw.get("state", AVAILABLE) != AVAILABLE:
+            continue  # not one GitLab would send for states=available
+        tier = raw.get("tier") if raw.get("tier") in TIERS else None  # else guessed
+        places[name] = Place(ident, name, safe_url(raw.get("external_url")), tier)
+    complete = len(items) < LISTING_PAGE or (total is not None and total <= len(items))
+    return Listed(places, complete)
 
 
 @dataclass(frozen=True)
@@ -136,32 +167,47 @@ def newest_first(deployments: Iterable[Deployment], keep: int) -> list[Deploymen
 
 
 def build(
-    deployments: Sequence[Deployment], places: dict[str, Place], stored: Sequence[Environment]
+    deployments: Sequence[Deployment],
+    places: dict[str, Place],
+    stored: Sequence[Environment],
+    listed: Listed | None = None,
 ) -> list[Environment]:
-    """The environments the kept deployments name, by name; stored ones fill in the rest.
+    """The environments the kept deployments name, and the available ones `listed` names.
 
-    An environment keeps the id and URL of its newest deployment's answer (a stored one when
-    no new deployment names it) and is dropped once none of the kept deployments does.
+    An environment keeps the id and URL of its newest answer (the listing's, else its newest
+    deployment's, else the stored one) and is dropped once neither names it. Without the
+    listing its tier is guessed and its state unknown.
     """
     known = {e["name"]: Place(e["id"], e["name"], e["external_url"]) for e in stored}
     known.update(places)
+    tiers = {e["name"]: e["tier"] for e in stored}
+    if listed is not None:
+        known.update(listed.places)
     by_name: dict[str, list[Deployment]] = {}
     for record in deployments:  # newest first
         by_name.setdefault(record["environment"], []).append(record)
+    names = set(by_name) | (set(listed.places) if listed is not None else set())
     out: list[Environment] = []
-    for name in sorted(by_name):
+    for name in sorted(names):
         place = known.get(name)
         if place is None:
             continue
-        mine = by_name[name]
+        mine = by_name.get(name, [])
         success = next((d for d in mine if d["status"] == _FINISHED_OK), None)
-        attempt = mine[0] if success is None or mine[0]["id"] != success["id"] else None
+        attempt = mine[0] if mine and (success is None or mine[0]["id"] != success["id"]) else None
+        if listed is None:
+            state, tier = UNKNOWN_STATE, guess_tier(name)
+        elif name in listed.places:
+            state, tier = AVAILABLE, place.tier or guess_tier(name)
+        else:  # named by a deployment, not among the available ones
+            state = STOPPED if listed.complete else UNKNOWN_STATE
+            tier = tiers.get(name) or guess_tier(name)
         out.append(
             {
                 "id": place.id,
                 "name": name,
-                "tier": guess_tier(name),
-                "state": UNKNOWN_STATE,
+                "tier": tier,
+                "state": state,
                 "external_url": place.external_url,
                 "last_success": success,
                 "last_attempt": attempt,
@@ -171,15 +217,21 @@ def build(
 
 
 def fetch_all(
-    api: ApiClient, base: str, *, keep: int, commits: bool, jobs: bool
+    api: ApiClient,
+    base: str,
+    *,
+    keep: int,
+    commits: bool,
+    jobs: bool,
+    listed: Listed | None = None,
 ) -> tuple[list[Environment], list[Deployment]]:
-    """A project's environments and newest deployments afresh: one request."""
+    """A project's environments and newest deployments afresh: one request (and `listed`)."""
     # By id, not updated_at: the newest created are the ones kept (and merged by id on a
     # refresh); an old deployment touched again must not push a newer one off the page.
     items = api.first_page(f"{base}/deployments", order_by="id", sort="desc", per_page=keep)
     found = read(items, commits=commits, jobs=jobs)
     kept = newest_first(found.deployments, keep)
-    return build(kept, found.places, []), kept
+    return build(kept, found.places, [], listed), kept
 
 
 def fetch_since(
@@ -191,6 +243,7 @@ def fetch_since(
     keep: int,
     commits: bool,
     jobs: bool,
+    listed: Listed | None = None,
 ) -> tuple[list[Environment], list[Deployment]]:
     """The stored environments and deployments with those updated after `since` merged in.
 
@@ -205,9 +258,9 @@ def fetch_since(
     ):
         items.append(item)
         if len(items) >= SINCE_CAP:  # the oldest first: the newest are still to come
-            return fetch_all(api, base, keep=keep, commits=commits, jobs=jobs)
+            return fetch_all(api, base, keep=keep, commits=commits, jobs=jobs, listed=listed)
     found = read(items, commits=commits, jobs=jobs)
     merged = {d["id"]: d for d in stored[1]}
     merged.update((d["id"], d) for d in found.deployments)
     kept = newest_first(merged.values(), keep)
-    return build(kept, found.places, stored[0]), kept
+    return build(kept, found.places, stored[0], listed), kept

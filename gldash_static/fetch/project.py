@@ -157,7 +157,7 @@ class ProjectFetcher:
     def _environments(
         self, project: Project, plan: ProjectPlan, sign: bool | None, changed: bool
     ) -> None:
-        """Environments and deployments as the plan says: one request at most.
+        """Environments and deployments as the plan says: two requests at most.
 
         A refresh asks only for a project whose pipelines changed (a deploy job is a job of a
         pipeline); GraphQL's sign (Project.environment) spares projects without any.
@@ -180,7 +180,12 @@ class ProjectFetcher:
         try:
             if plan.environments == "list":
                 found = environments.fetch_all(
-                    self.api, base, keep=keep, commits=commits, jobs=jobs_ok
+                    self.api,
+                    base,
+                    keep=keep,
+                    commits=commits,
+                    jobs=jobs_ok,
+                    listed=self._listed(base),
                 )
             else:
                 previous = plan.previous
@@ -190,7 +195,14 @@ class ProjectFetcher:
                     project["environments"], project["deployments"] = stored
                     return
                 found = environments.fetch_since(
-                    self.api, base, plan.since, stored, keep=keep, commits=commits, jobs=jobs_ok
+                    self.api,
+                    base,
+                    plan.since,
+                    stored,
+                    keep=keep,
+                    commits=commits,
+                    jobs=jobs_ok,
+                    listed=self._listed(base),
                 )
         except ApiError as exc:
             if exc.status != 403:
@@ -200,6 +212,10 @@ class ProjectFetcher:
             project["unavailable"] = access.with_feature(project["unavailable"], "environments")
             return
         project["environments"], project["deployments"] = found
+
+    def _listed(self, base: str) -> environments.Listed | None:
+        """The available environments with their tiers, when asked for (one request)."""
+        return environments.available(self.api, base) if self.settings.environment_details else None
 
     def _answers(self, project: Project, plan: ProjectPlan) -> None:
         """Broken since when and by what, and which tests fail: asked once a streak/pipeline."""

@@ -97,8 +97,12 @@ def publishable(
     )
     if out["environments"] is not None:
         names = {d["environment"] for d in out["deployments"]}
+        # An environment stays while a kept deployment names it, or GitLab listed it as
+        # available (fetch.environment_details: one not deployed lately).
         out["environments"] = [
-            _environment_published(e, empty) for e in out["environments"] if e["name"] in names
+            _environment_published(e, empty)
+            for e in out["environments"]
+            if e["name"] in names or e["state"] == "available"
         ]
     branches = cap(out["branches"], settings.max_branches, _branch_age)
     out["branches_omitted"] += len(out["branches"]) - len(branches)

@@ -79,8 +79,15 @@ def access_level(seed: int, project_id: int) -> str:
     return "private" if u < 0.05 else "disabled" if u < 0.13 else "enabled"
 
 
+# Jobs that name their tier (`environment: {name: canary, deployment_tier: production}`):
+# GitLab keeps it, where its guess from the name would say "other".
+EXPLICIT_TIERS = {"canary": "production"}
+
+
 def tier_of(name: str) -> str:
-    """Environment#guess_tier: the tier GitLab gives an environment that does not name one."""
+    """The tier a deploy job names, else Environment#guess_tier's from the name."""
+    if name in EXPLICIT_TIERS:
+        return EXPLICIT_TIERS[name]
     low = name.lower()
     checks = (
         ("development", ("dev", "review", "trunk")),

@@ -16,6 +16,7 @@ from gldash_static.rules.urls import safe_url
 from gldash_static.simulator import Reply, Simulator
 
 DEPLOYMENTS = "GET /projects/:id/deployments"
+LISTING = "GET /projects/:id/environments"
 ENV_ROUTES = (DEPLOYMENTS, "GET /projects/:id/environments", "GET /projects/:id/environments/:id")
 HOSTILE = (
     "javascript:alert(document.cookie)",
@@ -50,8 +51,11 @@ def _record_deployment_calls(sim: Simulator) -> list[int]:
     return seen
 
 
-def _check_against_truth(sim: Simulator, record: Project, keep: int = 50) -> None:
-    """The record's environments and deployments are the simulator's newest, field by field."""
+def _check_against_truth(
+    sim: Simulator, record: Project, keep: int = 50, details: bool = True
+) -> None:
+    """The record's environments and deployments are the simulator's newest, field by field;
+    with `details` (the environments listing) every available environment, its tier and state."""
     where = record["path_with_namespace"]
     truth = sim.state.deploy_state(record["id"])
     envs = {e.id: e for e in truth.environments}
@@ -71,16 +75,24 @@ def _check_against_truth(sim: Simulator, record: Project, keep: int = 50) -> Non
             assert got["job_name"] is None and got["commit_title"] is None
         assert "@" not in repr(got)  # no e-mail address of the deployable's commit
     named = {d.environment_id for d in newest}
+    if details:  # every available one, deployed among the kept or not
+        assert sum(e.state == "available" for e in envs.values()) < 100  # one page: complete
+        named |= {e.id for e in envs.values() if e.state == "available"}
     assert sorted(e["id"] for e in record["environments"] or []) == sorted(named), where
     for env_record in record["environments"] or []:
         env = envs[env_record["id"]]
         assert env_record["name"] == env.name
-        assert env_record["tier"] == env.tier == guess_tier(env.name)
+        if details:  # GitLab's own tier; stopping or stopped: not available
+            assert env_record["tier"] == env.tier, where
+            assert env_record["state"] == ("available" if env.state == "available" else "stopped")
+        else:
+            assert env_record["tier"] == guess_tier(env.name)
+            assert env_record["state"] == "unknown"
         assert env_record["external_url"] == safe_url(env.external_url)
         mine = [d for d in record["deployments"] if d["environment"] == env.name]
         success = next((d for d in mine if d["status"] == "success"), None)
         assert env_record["last_success"] == success
-        assert env_record["last_attempt"] == (None if mine[0] is success else mine[0])
+        assert env_record["last_attempt"] == (None if not mine or mine[0] is success else mine[0])
 
 
 def _visible(record: Project) -> bool:
@@ -115,17 +127,54 @@ def test_full_fetch_matches_ground_truth_at_one_call_a_deploying_project(
         if sim.state.deploy_state(pid).environments and _on(sim, record)
     }
     assert len(deploying) >= 10
-    # One listing of deployments for each project GraphQL saw an environment in, none else.
+    # One listing of deployments and one of environments for each project GraphQL saw an
+    # environment in, none else.
     assert sorted(asked) == sorted(deploying)
     assert snapshot["fetch"]["api_calls"][DEPLOYMENTS] == len(deploying)
-    assert _env_calls(snapshot) == len(deploying)
+    assert snapshot["fetch"]["api_calls"][LISTING] == len(deploying)
+    assert _env_calls(snapshot) == 2 * len(deploying)
     for pid, record in projects.items():
         if pid in deploying:
             _check_against_truth(sim, record)
         else:
             assert record["environments"] == [] and record["deployments"] == []
-    kinds = {e["tier"] for pid in deploying for e in projects[pid]["environments"] or []}
-    assert {"production", "development"} <= kinds
+    envs = [e for pid in deploying for e in projects[pid]["environments"] or []]
+    assert {"production", "development"} <= {e["tier"] for e in envs}
+    # The organisation shows what only the environments listing says.
+    assert any(e["tier"] != guess_tier(e["name"]) for e in envs), "a tier set by a pipeline"
+    assert any(e["state"] == "stopped" for e in envs), "a stopped review app"
+
+
+def test_without_details_one_call_guessed_tiers_unknown_states(
+    sim: Simulator, config_for: Callable[..., Config]
+) -> None:
+    config = config_for(sim, NO_LOOKUPS + "  environment_details: false\n")
+    snapshot = run_fetch(config).snapshot
+    calls = snapshot["fetch"]["api_calls"]
+    assert LISTING not in calls and calls[DEPLOYMENTS] > 10
+    records = [p for p in _projects(snapshot).values() if p["deployments"]]
+    for record in records:
+        _check_against_truth(sim, record, details=False)
+
+
+def test_past_one_page_of_environments_the_rest_stay_unknown(
+    sim: Simulator, config_for: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gldash_static.fetch import environments
+
+    monkeypatch.setattr(environments, "LISTING_PAGE", 1)  # as a project with 101 review apps
+    snapshot = run_fetch(config_for(sim, NO_LOOKUPS)).snapshot
+    many = [
+        p
+        for p in _projects(snapshot).values()
+        if p["deployments"]
+        and sum(e.state == "available" for e in sim.state.deploy_state(p["id"]).environments) > 1
+    ]
+    assert many
+    for record in many:
+        states = sorted(e["state"] for e in record["environments"] or [])
+        # One available from the page; stopped cannot be told from "past the page".
+        assert states.count("available") == 1 and set(states) == {"available", "unknown"}
 
 
 def test_hostile_external_urls_are_dropped(
@@ -215,15 +264,16 @@ def _new(sim: Simulator, before: dict[int, Any], pid: int) -> list[Any]:
     return [d for d in sim.state.deploy_state(pid).deployments if d.id not in before]
 
 
+@pytest.mark.parametrize("route", [DEPLOYMENTS, LISTING])
 def test_a_403_marks_environments_unavailable_and_keeps_the_rest(
-    sim: Simulator, first: tuple[Config, Snapshot, list[int]]
+    sim: Simulator, first: tuple[Config, Snapshot, list[int]], route: str
 ) -> None:
     config, snapshot, asked = first
     pid = asked[0]
     forbidden = Reply({"message": "403 Forbidden"}, status=403)
     sim.on_request(
         lambda template, path, query: (
-            forbidden if template == DEPLOYMENTS and f"/projects/{pid}/" in path else None
+            forbidden if template == route and f"/projects/{pid}/" in path else None
         )
     )
     outcome = run_fetch(config)
@@ -267,3 +317,35 @@ def test_max_deployments_caps_the_one_call(
     assert records
     for record in records:
         _check_against_truth(sim, record, keep=3)
+
+
+def test_a_hostile_environments_listing_keeps_only_what_gitlab_would_send(
+    sim: Simulator, first: tuple[Config, Snapshot, list[int]]
+) -> None:
+    config, _, asked = first
+    pid = asked[0]
+    hostile = [
+        {
+            "id": 7,
+            "name": "x",
+            "tier": "<script>",
+            "state": "available",
+            "external_url": HOSTILE[0],
+        },
+        "not an object",
+        {"id": None, "name": "no id", "state": "available"},
+        {"id": 8, "name": "", "state": "available"},
+        {"id": 9, "name": "stopped one", "state": "stopped", "tier": "production"},
+    ]
+    sim.on_request(
+        lambda template, path, query: (
+            Reply(hostile) if template == LISTING and f"/projects/{pid}/" in path else None
+        )
+    )
+    record = _projects(run_fetch(config).snapshot)[pid]
+    by_name = {e["name"]: e for e in record["environments"] or []}
+    assert by_name["x"]["tier"] == "other" and by_name["x"]["external_url"] is None
+    assert by_name["x"]["state"] == "available" and by_name["x"]["last_success"] is None
+    assert "stopped one" not in by_name and "no id" not in by_name
+    # The listing said these are not available: the ones the deployments name are stopped.
+    assert {e["state"] for n, e in by_name.items() if n != "x"} == {"stopped"}

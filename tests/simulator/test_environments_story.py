@@ -162,4 +162,6 @@ def test_names_and_tiers() -> None:
         "staging",
         "development",
     ]
-    assert plan.tier_of("canary") == "other"
+    # canary names its tier (GitLab's guess from the name would be "other")
+    assert plan.tier_of("canary") == "production"
+    assert plan.tier_of("canary-2") == "other"
