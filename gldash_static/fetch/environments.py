@@ -85,13 +85,13 @@ def available(api: ApiClient, base: str) -> Listed:
         f"{base}/environments", states=AVAILABLE, per_page=LISTING_PAGE
     )
     places: dict[str, Place] = {}
-    for raw in items:
+    for raw in items[:LISTING_PAGE]:  # a server sending more than it was asked for
         ident, name = convert.raw_id(raw), convert.text(raw.get("name"), 255)
         if ident is None or not name or raw.get("state", AVAILABLE) != AVAILABLE:
             continue  # not one GitLab would send for states=available
         tier = raw.get("tier") if raw.get("tier") in TIERS else None  # else guessed
         places[name] = Place(ident, name, safe_url(raw.get("external_url")), tier)
-    complete = len(items) < LISTING_PAGE or (total is not None and total <= len(items))
+    complete = len(items) < LISTING_PAGE or (total is not None and total <= LISTING_PAGE)
     return Listed(places, complete)
 
 
@@ -237,7 +237,7 @@ def fetch_all(
 def fetch_since(
     api: ApiClient,
     base: str,
-    since: str,
+    since: str | None,
     stored: tuple[list[Environment], list[Deployment]],
     *,
     keep: int,
@@ -245,11 +245,14 @@ def fetch_since(
     jobs: bool,
     listed: Listed | None = None,
 ) -> tuple[list[Environment], list[Deployment]]:
-    """The stored environments and deployments with those updated after `since` merged in.
+    """The stored environments and deployments with those updated after `since` merged in
+    (no `since`: afresh, as fetch_all).
 
     A stored deployment still under way is asked again from its creation on: its job may
     have finished in a run that saw no pipeline change (a pipeline moves when it ends).
     """
+    if since is None:
+        return fetch_all(api, base, keep=keep, commits=commits, jobs=jobs, listed=listed)
     unfinished = [d["created_at"] for d in stored[1] if d["status"] in UNFINISHED]
     after = min([since, *unfinished], key=lambda t: parse_time(t) or _EPOCH)
     items: list[dict[str, Any]] = []

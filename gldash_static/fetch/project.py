@@ -20,7 +20,7 @@ from gldash_static.fetch import (
 from gldash_static.fetch.bulk import Given
 from gldash_static.fetch.plan import ProjectPlan, replan_without, with_given
 from gldash_static.gitlab import ApiClient, ApiError
-from gldash_static.model import Branch, MergeRequest, Pipeline, Project
+from gldash_static.model import Branch, Deployment, Environment, MergeRequest, Pipeline, Project
 from gldash_static.timeutil import second_time
 
 # Listing stops after this many pages even if fewer than N default-branch pipelines were seen;
@@ -177,33 +177,26 @@ class ProjectFetcher:
         keep = self.settings.max_deployments
         commits = plan.basis.readable("repository")
         jobs_ok = plan.basis.readable("pipelines")
+        since: str | None = None  # a full listing
+        stored: tuple[list[Environment], list[Deployment]] = ([], [])
+        if plan.environments != "list":
+            previous = plan.previous
+            assert previous is not None and plan.since is not None
+            since, stored = plan.since, (previous["environments"] or [], previous["deployments"])
+            if not changed:
+                project["environments"], project["deployments"] = stored
+                return
         try:
-            if plan.environments == "list":
-                found = environments.fetch_all(
-                    self.api,
-                    base,
-                    keep=keep,
-                    commits=commits,
-                    jobs=jobs_ok,
-                    listed=self._listed(base),
-                )
-            else:
-                previous = plan.previous
-                assert previous is not None and plan.since is not None
-                stored = (previous["environments"] or [], previous["deployments"])
-                if not changed:
-                    project["environments"], project["deployments"] = stored
-                    return
-                found = environments.fetch_since(
-                    self.api,
-                    base,
-                    plan.since,
-                    stored,
-                    keep=keep,
-                    commits=commits,
-                    jobs=jobs_ok,
-                    listed=self._listed(base),
-                )
+            found = environments.fetch_since(
+                self.api,
+                base,
+                since,
+                stored,
+                keep=keep,
+                commits=commits,
+                jobs=jobs_ok,
+                listed=self._listed(base),
+            )
         except ApiError as exc:
             if exc.status != 403:
                 raise

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from gldash_static.config import FetchSettings, SourceSettings
-from gldash_static.fetch import scope
+from gldash_static.fetch import environments, scope
 from gldash_static.model import (
     FEATURES,
     Branch,
@@ -102,7 +102,7 @@ def publishable(
         out["environments"] = [
             _environment_published(e, empty)
             for e in out["environments"]
-            if e["name"] in names or e["state"] == "available"
+            if e["name"] in names or e["state"] == environments.AVAILABLE
         ]
     branches = cap(out["branches"], settings.max_branches, _branch_age)
     out["branches_omitted"] += len(out["branches"]) - len(branches)

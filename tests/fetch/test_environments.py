@@ -349,3 +349,23 @@ def test_a_hostile_environments_listing_keeps_only_what_gitlab_would_send(
     assert "stopped one" not in by_name and "no id" not in by_name
     # The listing said these are not available: the ones the deployments name are stopped.
     assert {e["state"] for n, e in by_name.items() if n != "x"} == {"stopped"}
+
+
+def test_an_environments_listing_longer_than_asked_keeps_one_page(
+    sim: Simulator, first: tuple[Config, Snapshot, list[int]]
+) -> None:
+    config, _, asked = first
+    pid = asked[0]
+    flood = [{"id": n, "name": f"flood-{n:04d}", "state": "available"} for n in range(1, 5001)]
+    sim.on_request(
+        lambda template, path, query: (
+            Reply(flood) if template == LISTING and f"/projects/{pid}/" in path else None
+        )
+    )
+    record = _projects(run_fetch(config).snapshot)[pid]
+    envs = record["environments"] or []
+    flooded = [e for e in envs if e["name"].startswith("flood-")]
+    assert len(flooded) == 100  # one page, whatever the server sent
+    # A full page says nothing of the rest: the environments the deployments name stay unknown.
+    assert {e["state"] for e in envs if e not in flooded} <= {"unknown"}
+    assert any(e not in flooded for e in envs)
