@@ -23,6 +23,7 @@ from gldash_static.archive import history as history_mod
 from gldash_static.archive.store import (
     HISTORY,
     INDEX,
+    PUBLISHED_HISTORY,
     IndexRow,
     digest,
     is_dated_path,
@@ -72,9 +73,17 @@ def _wanted(relative: str) -> bool:
     return relative in (INDEX, HISTORY) or is_dated_path(relative)
 
 
+# Where a carried site's archive/history.json.gz is put while it is checked (a dot-file, like
+# PUBLISHED_COPY): sites publish history.json gzipped only (Archive.files); those of earlier
+# versions published it plain too, which is taken as it is.
+HISTORY_COPY = ".published-history.json.gz"
+
+
 def _read_limit(relative: str) -> int | None:
-    """The limit a carried file is later read with, if it has its own."""
-    return {INDEX: bounded.INDEX_BYTES, HISTORY: bounded.HISTORY_BYTES}.get(relative)
+    """The limit a carried file is later read with, if it has its own (compressed, a gzipped
+    history is at most that big too: gzip never shrinks JSON to nothing)."""
+    limits = {INDEX: bounded.INDEX_BYTES, HISTORY: bounded.HISTORY_BYTES}
+    return limits.get(relative, bounded.HISTORY_BYTES if relative == HISTORY_COPY else None)
 
 
 def _copy_limited(src: IO[bytes], dst: IO[bytes], budget: int, what: str) -> int:
@@ -116,6 +125,26 @@ def _restore_newest(staging: Path, rows: list[IndexRow], origin: str) -> None:
         copy.unlink(missing_ok=True)
 
 
+def _restore_history(staging: Path, origin: str) -> None:
+    """Unzip the site's history.json.gz into history.json, within the limit it is read with;
+    a plain history.json carried beside it wins."""
+    copy = staging / HISTORY_COPY
+    try:
+        if not copy.is_file() or (staging / HISTORY).is_file():
+            return
+        data = bounded.read(
+            copy,
+            bounded.HISTORY_BYTES,
+            "archive history",
+            ArchiveError,
+            gunzip=True,
+            name=f"{origin}: archive/{PUBLISHED_HISTORY}",
+        )
+        (staging / HISTORY).write_bytes(data)
+    finally:
+        copy.unlink(missing_ok=True)
+
+
 def _check_complete(staging: Path, origin: str) -> int:
     """Validate a carried archive folder; return its snapshot count."""
     index = staging / INDEX
@@ -129,6 +158,7 @@ def _check_complete(staging: Path, origin: str) -> int:
             f"{origin}: archive is incomplete ({len(missing)} listed snapshot(s) missing, "
             f"e.g. {missing[0]})"
         )
+    _restore_history(staging, origin)
     if rows:
         if not (staging / HISTORY).is_file():
             raise ArchiveError(f"{origin}: archive has snapshots but no history.json")
@@ -154,6 +184,8 @@ def extract_zip(
                     continue
                 if info.filename == published.lstrip("/"):
                     relative = PUBLISHED_COPY
+                elif info.filename == prefix + PUBLISHED_HISTORY:
+                    relative = HISTORY_COPY
                 elif info.filename.startswith(prefix):
                     relative = info.filename[len(prefix) :]
                     if not _wanted(relative):
@@ -282,6 +314,21 @@ def _get_published(session: requests.Session, site_url: str, staging: Path, budg
         raise ArchiveError(f"published archive is incomplete: {exc}") from None
 
 
+def _get_history(session: requests.Session, base: str, staging: Path, budget: int) -> int:
+    """history.json.gz of a published archive, or the plain history.json of an earlier site."""
+    budget = min(budget, bounded.HISTORY_BYTES)
+    try:
+        with (staging / HISTORY_COPY).open("wb") as out:
+            return _get(session, base + PUBLISHED_HISTORY, out, budget)
+    except NothingToCarry:
+        (staging / HISTORY_COPY).unlink(missing_ok=True)
+    try:
+        with (staging / HISTORY).open("wb") as out:
+            return _get(session, base + HISTORY, out, budget)
+    except NothingToCarry as exc:
+        raise ArchiveError(f"published archive is incomplete: {exc}") from None
+
+
 def from_url(staging: Path, site_url: str, limits: Limits) -> int:
     """Download index.json, history.json and every listed snapshot from the published site."""
     base = site_url.rstrip("/") + "/archive/"
@@ -293,8 +340,9 @@ def from_url(staging: Path, site_url: str, limits: Limits) -> int:
         rows = load_index(staging / INDEX, base + INDEX)
         if len(rows) > limits.files:
             raise ArchiveError(f"{base}{INDEX}: more than {limits.files:,} snapshots listed")
-        names = [r["path"] for r in rows] + ([HISTORY] if rows else [])
-        for name in names:
+        if rows:
+            total += _get_history(session, base, staging, limits.download - total)
+        for name in [r["path"] for r in rows]:
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
             try:

@@ -9,10 +9,10 @@ caught when it is made, not when someone needs the snapshot a year later.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, cast
 
-from gldash_static.archive import delta, facts
+from gldash_static.archive import delta, facts, thinning
 from gldash_static.archive.store import (
     IndexRow,
     Store,
@@ -78,6 +78,7 @@ def recompose(
     old_rows: Sequence[IndexRow],
     kept: Sequence[IndexRow],
     fresh: Mapping[str, Raw] | None = None,
+    thin: Collection[str] = (),
 ) -> list[IndexRow]:
     """The kept rows, oldest first, as a chain again: every row but the newest a delta from
     the next. Writes the new delta files (the index is the caller's) and returns the rows.
@@ -85,10 +86,19 @@ def recompose(
     `old_rows` is the chain as stored; `kept` the rows retention keeps, among them rows not
     stored yet whose JSON `fresh` gives by time. Rows whose base is unchanged stay as they are,
     and the walk back through the old chain stops at the oldest row that needs rewriting.
+    Rows timed in `thin` and not thinned yet lose their job attempts (thinning.py): they and
+    the row before each are rewritten.
     """
     old = {r["time"]: r for r in old_rows}
     result = list(kept)
-    todo = [i for i in range(len(kept) - 1) if _needs_new_delta(kept[i], kept[i + 1], old)]
+    thinning_now = {r["time"] for r in kept[:-1] if r["time"] in thin and not r.get("thinned")}
+    todo = [
+        i
+        for i in range(len(kept) - 1)
+        if _needs_new_delta(kept[i], kept[i + 1], old)
+        or kept[i]["time"] in thinning_now
+        or kept[i + 1]["time"] in thinning_now
+    ]
     if not todo:
         return result
     states: dict[str, Raw] = dict(fresh or {})
@@ -100,7 +110,12 @@ def recompose(
             if wanted <= states.keys():
                 break
     for i in reversed(todo):
-        result[i] = _rewrite(store, kept[i], result[i + 1], states)
+        row = kept[i]
+        if row["time"] in thinning_now:
+            states[row["time"]] = thinning.without_jobs(states[row["time"]])
+            row = cast(IndexRow, {k: v for k, v in row.items() if k != "sha256"})
+            row["thinned"] = True
+        result[i] = _rewrite(store, row, result[i + 1], states)
     return result
 
 
@@ -166,6 +181,8 @@ def rebuild_rows(store: Store) -> list[tuple[IndexRow, Raw]]:
         row["path"] = path
         if base is not None:
             row["base"] = base
+        if not thinning.has_job_attempts(state):
+            row["thinned"] = True  # nothing left to drop (or never fetched)
         found.append((row, state))
         newer = time
     return list(reversed(found))

@@ -14,11 +14,20 @@ from gldash_static import outdir
 from gldash_static.archive import carry, chain, facts, pages, retention
 from gldash_static.archive import history as history_mod
 from gldash_static.archive.changes import Changes, diff
-from gldash_static.archive.store import IndexRow, Store, migrated, prepare, published_whole
+from gldash_static.archive.store import (
+    HISTORY,
+    PUBLISHED_HISTORY,
+    IndexRow,
+    Store,
+    migrated,
+    prepare,
+    published_whole,
+)
 from gldash_static.config.settings import ArchiveSettings
 from gldash_static.errors import ArchiveError
 from gldash_static.model import Snapshot
 from gldash_static.rules.facts import STALE_BRANCH_DAYS
+from gldash_static.snapshot import canonical_gzip
 from gldash_static.timeutil import iso_utc
 
 if TYPE_CHECKING:
@@ -192,7 +201,7 @@ class Archive:
         candidates = [r for r in rows if r["time"] != row["time"]] + [row]
         decided = self._decide(sorted(candidates, key=lambda r: r["time"]), added=snapshot)
         fresh = {row["time"]: json.loads(canonical)}
-        final = chain.recompose(self.store, rows, decided.kept, fresh)
+        final = chain.recompose(self.store, rows, decided.kept, fresh, self._thin(decided.kept))
         if any(r["path"] == row["path"] and "base" not in r for r in final):
             self.store.write_data(row["path"], data)
         self._commit(rows, final)
@@ -280,6 +289,13 @@ class Archive:
         removed = [r for r in rows if times[r["time"]] not in keep]
         return Decision(kept=kept, removed=removed)
 
+    def _thin(self, rows: list[IndexRow]) -> set[str]:
+        """Times of the rows whose snapshots are to have no job attempts (jobs_days)."""
+        times = {t: r["time"] for r in rows if (t := facts.parse_time(r["time"])) is not None}
+        limit = self.clock() + retention.FUTURE_TOLERANCE
+        dropped = retention.without_jobs(times, self.settings.retention, limit)
+        return {times[t] for t in dropped}
+
     def _growth_note(self, added: Snapshot | None) -> str:
         """Which projects grew most into the newest snapshot (`added`, or the stored newest)
         from the one before it, for the budget warning."""
@@ -300,12 +316,21 @@ class Archive:
         return "; grew most: " + ", ".join(f"{g.path} (+{g.bytes:,} bytes)" for g in grown)
 
     def rebuild(self) -> int:
-        """Recreate index.json and history.json from the dated files (reads every snapshot)."""
+        """Recreate index.json and history.json from the dated files (reads every snapshot).
+
+        Figures drawn from job attempts that archived snapshots no longer hold are kept from
+        a readable history.json.
+        """
         found = chain.rebuild_rows(self.store)
         history = history_mod.History()
         for row, raw in found:
             snapshot = migrated(raw, row["path"])
             history = history_mod.update(history, snapshot, self.settings.retention.daily_days)
+        try:
+            before = history_mod.load(self.store.history_path)
+        except (OSError, ArchiveError):
+            before = history_mod.History()  # missing or unreadable: nothing to keep
+        history = history_mod.keep_job_figures(history, before)
         rows = [row for row, _ in found]
         self.claim()
         self.store.write_history(history_mod.encode(history))
@@ -370,10 +395,20 @@ class Archive:
         if not self.store.index_path.is_file():
             return []
         rows = self.rows()
-        omit: tuple[str, ...] = ()
+        omit: tuple[str, ...] = (HISTORY,)
         if snapshot is not None and rows and published_whole(rows[-1], snapshot):
-            omit = (rows[-1]["path"],)
-        return [ExtraFile(path=SITE_DIR, source=self.root, omit=omit)]
+            omit += (rows[-1]["path"],)
+        history = self.store.history_path
+        gzipped = (
+            [
+                ExtraFile(
+                    f"{SITE_DIR}/{PUBLISHED_HISTORY}", data=canonical_gzip(history.read_bytes())
+                )
+            ]
+            if history.is_file()
+            else []
+        )
+        return [ExtraFile(path=SITE_DIR, source=self.root, omit=omit), *gzipped]
 
 
 def _project_sizes(snapshot: Snapshot | None) -> dict[str, int]:

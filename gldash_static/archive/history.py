@@ -272,6 +272,38 @@ def update(history: History, snapshot: Snapshot, project_days: int | None = None
     return History(days=[days[d] for d in sorted(days)])
 
 
+# The columns drawn from job attempts, which archived snapshots drop after a while.
+JOB_FIELDS = FIELDS[6:12]  # queue_p50, queue_p95 and the four kinds of failure
+
+
+def _has_job_figures(row: Figures) -> bool:
+    return row.queue_p50 is not None or any(getattr(row, name) for name in JOB_FIELDS[2:])
+
+
+def keep_job_figures(rebuilt: History, old: History) -> History:
+    """`rebuilt` with the figures drawn from job attempts taken from `old` wherever a rebuilt
+    row has none: the snapshots it was rebuilt from no longer hold job attempts (thinning.py),
+    but the history written when each was added still has what they said."""
+
+    def kept(new: Figures, before: Figures | None) -> Figures:
+        if before is None or _has_job_figures(new) or not _has_job_figures(before):
+            return new
+        return new._replace(**{name: getattr(before, name) for name in JOB_FIELDS})
+
+    days = []
+    for day in rebuilt.days:
+        was = old.day(day.date)
+        if was is None:
+            days.append(day)
+            continue
+        groups = {k: kept(v, was.groups.get(k)) for k, v in day.groups.items()}
+        projects = {k: kept(v, was.projects.get(k)) for k, v in day.projects.items()}
+        days.append(
+            replace(day, total=kept(day.total, was.total), groups=groups, projects=projects)
+        )
+    return History(days=days)
+
+
 def encode(history: History) -> bytes:
     """history.json bytes: compact and deterministic."""
     groups = sorted({g for d in history.days for g in d.groups})

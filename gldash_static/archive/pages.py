@@ -15,7 +15,7 @@ from gldash_static import svgchart
 from gldash_static.archive import charts, facts
 from gldash_static.archive.changes import Changes
 from gldash_static.archive.history import Figures, History
-from gldash_static.archive.store import IndexRow
+from gldash_static.archive.store import PUBLISHED_HISTORY, IndexRow
 from gldash_static.model import Snapshot
 from gldash_static.rules.facts import success_rate
 from gldash_static.rules.text import PATH_CHARS, clean
@@ -93,7 +93,7 @@ def archive_view(
         count=len(rows),
         total_size=_size(sum(r["size"] for r in rows)),
         index_href=f"{site_dir}/index.json",
-        history_href=f"{site_dir}/history.json",
+        history_href=f"{site_dir}/{PUBLISHED_HISTORY}",
         folder_href=f"{site_dir}/",
         newest_href=newest_href or f"{site_dir}/{rows[-1]['path']}" if rows else "",
     )

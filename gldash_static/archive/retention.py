@@ -74,6 +74,21 @@ def keep(
     return kept | set(future)
 
 
+def without_jobs(
+    times: Iterable[datetime], settings: RetentionSettings, limit: datetime | None = None
+) -> set[datetime]:
+    """The times whose snapshots keep their pipelines but no longer their job attempts.
+
+    Those older than `jobs_days` before the newest time given (as `keep` reckons "now"); never
+    the newest, and never times after `limit`. None: every snapshot keeps its job attempts.
+    """
+    ordered, _ = split_future(times, limit)
+    if settings.jobs_days is None or not ordered:
+        return set()
+    now = ordered[-1]
+    return {t for t in ordered[:-1] if now - t >= timedelta(days=settings.jobs_days)}
+
+
 def prune(
     times: Iterable[datetime], settings: RetentionSettings, limit: datetime | None = None
 ) -> list[datetime]:

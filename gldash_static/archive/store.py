@@ -44,6 +44,7 @@ class IndexRow(TypedDict):
     # A delta: the time of the newer row whose snapshot this file's patch turns into this one.
     base: NotRequired[str]
     sha256: NotRequired[str]  # of canonical_json(snapshot): what a reconstruction must give
+    thinned: NotRequired[bool]  # its job attempts were dropped (thinning.py)
 
 
 def canonical_json(snapshot: object) -> bytes:
@@ -128,6 +129,10 @@ def prepare(snapshot: Snapshot) -> tuple[IndexRow, bytes, bytes]:
     return row_for(snapshot, len(data), digest(canonical)), canonical, data
 
 
+# How a published site holds history.json, relative to its archive/ folder: gzipped only,
+# since it grows with every project's daily figures (see Archive.files).
+PUBLISHED_HISTORY = "history.json.gz"
+
 # Where a published site holds its archive's newest snapshot (see Archive.files), relative to
 # the site's archive/ folder.
 PUBLISHED_SNAPSHOT = "../snapshot.json.gz"
@@ -156,6 +161,8 @@ def _check_row(raw: object, where: str) -> IndexRow:
     sha = raw.get("sha256")
     if sha is not None and not (isinstance(sha, str) and _SHA256.match(sha)):
         raise ArchiveError(f"{where}: corrupt archive index (row {path}: 'sha256')")
+    if not isinstance(raw.get("thinned", False), bool):
+        raise ArchiveError(f"{where}: corrupt archive index (row {path}: 'thinned')")
     return cast(IndexRow, raw)
 
 

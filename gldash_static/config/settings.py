@@ -90,6 +90,7 @@ class RetentionSettings:
     weekly_days: int = _RETENTION["weekly_days"]
     monthly: bool = _RETENTION["monthly"]
     max_mb: float | None = _RETENTION["max_mb"]
+    jobs_days: int | None = _RETENTION["jobs_days"]
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import threading
 import zipfile
@@ -15,6 +16,7 @@ import pytest
 from archive_builds import build_snapshot
 from factories import pages_zip
 
+from gldash_static import bounded
 from gldash_static.archive import Archive, Limits
 from gldash_static.archive.store import encode_snapshot
 from gldash_static.config import ArchiveSettings, SiteSettings
@@ -272,3 +274,59 @@ def test_none_mode_does_nothing(tmp_path: Path) -> None:
     archive = Archive(ArchiveSettings(dir=tmp_path / "a", carry_forward="none"))
     assert archive.carry_forward(None, None, None, None).mode == "none"
     assert not (tmp_path / "a").exists()
+
+
+def _publish(tmp_path: Path, site_root: Path) -> Path:
+    """Render a site with a two-snapshot archive into `site_root` as Pages would serve it."""
+    archive = Archive(ArchiveSettings(dir=tmp_path / "src", carry_forward="none"))
+    snapshots = [build_snapshot(T0), build_snapshot(T0 + timedelta(hours=6))]
+    for snapshot in snapshots:
+        archive.add(snapshot)
+    render_site(
+        snapshots[-1],
+        site_root,
+        SiteSettings(),
+        extra_pages=archive.pages(snapshots[-1]),
+        extra_files=archive.files(snapshots[-1]),
+    )
+    return tmp_path / "src"
+
+
+def test_a_site_publishing_history_gzipped_only_carries_it_back_by_url_and_by_artifacts(
+    tmp_path: Path, site_server: tuple[str, Path], sim: Simulator, project_id: int
+) -> None:
+    url, published = site_server
+    site = published / "group" / "project"
+    source = _publish(tmp_path, site)
+    assert (site / "archive" / "history.json.gz").is_file()
+    assert not (site / "archive" / "history.json").exists()
+    by_url = Archive(
+        ArchiveSettings(dir=tmp_path / "u", carry_forward="url", carry_forward_url=url)
+    )
+    assert by_url.carry_forward(None, None, None, None).snapshots == 2
+    assert _tree(tmp_path / "u") == _tree(source)
+    sim.put_artifact(project_id, REF, "pages", pages_zip(site))
+    by_zip = Archive(ArchiveSettings(dir=tmp_path / "z"))
+    assert by_zip.carry_forward(sim.url, sim.token, project_id, REF).snapshots == 2
+    assert _tree(tmp_path / "z") == _tree(source)
+
+
+def test_a_corrupt_or_oversized_published_history_is_refused_and_nothing_changes(
+    tmp_path: Path, site_server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, published = site_server
+    site = published / "group" / "project"
+    _publish(tmp_path, site)
+    history = site / "archive" / "history.json.gz"
+    good = history.read_bytes()
+    settings = ArchiveSettings(dir=tmp_path / "u", carry_forward="url", carry_forward_url=url)
+    history.write_bytes(good[: len(good) // 2])  # truncated in transit
+    with pytest.raises(ArchiveError, match=r"history\.json\.gz: corrupt or truncated gzip"):
+        Archive(settings).carry_forward(None, None, None, None)
+    assert not (tmp_path / "u").exists()
+    # A small file that unzips past the limit history.json is read with: a gzip bomb.
+    history.write_bytes(good)
+    monkeypatch.setattr(bounded, "HISTORY_BYTES", len(gzip.decompress(good)) - 1)
+    with pytest.raises(ArchiveError, match=r"history\.json\.gz.*limit"):
+        Archive(settings).carry_forward(None, None, None, None)
+    assert not (tmp_path / "u").exists()

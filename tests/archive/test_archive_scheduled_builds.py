@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -184,14 +185,18 @@ def test_archive_page_and_folder_are_published(run: tuple[Archive, list[Snapshot
     _, _, root = run
     public = root / "public"
     page = Page((public / "archive.html").read_text(encoding="utf-8"))
-    downloads = [h for h in page.hrefs if h.endswith(".json.gz")]
+    downloads = [h for h in page.hrefs if h.endswith(".json.gz") and "history" not in h]
     # Newest first: the newest is the site's own snapshot.json.gz, each older one a delta.
     assert downloads[0] == "snapshot.json.gz" and len(downloads) == 105  # + the footer's link
     assert all(".delta-" in h for h in downloads[1:-1]) and downloads[-1] == "snapshot.json.gz"
     assert all((public / h).is_file() for h in downloads)
     index = json.loads((public / "archive" / "index.json").read_text())
     assert len(index["snapshots"]) == 104
-    assert (public / "archive" / "history.json").is_file()
+    # history.json grows with every project's daily figures: published gzipped only.
+    assert "archive/history.json.gz" in page.hrefs
+    published = gzip.decompress((public / "archive" / "history.json.gz").read_bytes())
+    assert published == (root / "archive" / "history.json").read_bytes()
+    assert not (public / "archive" / "history.json").exists()
     nav = Page((public / "index.html").read_text(encoding="utf-8")).hrefs
     assert {"archive.html", "trends.html", "changes.html"} <= set(nav)
 
