@@ -39,8 +39,9 @@ MIN_JOB_RUNS = 3
 # Rows of a project page's Deployments section (only projects with environments get one): a
 # deployment row costs ~330 bytes (commit title, user, job link), an environment line ~400.
 # On the demo a section averaged 4.5 KB (at most 6.2 KB); were all of 5,000 projects to deploy,
-# 22 MB of a 100 MB site, so both lists stay short and GitLab's own page has the rest.
-PROJECT_DEPLOYMENTS = 10
+# 22 MB of a 100 MB site, so both lists stay short and GitLab's own page has the rest. Five
+# deployments: the environment lines above them already name each one's last success.
+PROJECT_DEPLOYMENTS = 5
 PROJECT_ENVIRONMENTS = 10  # newest deployed first; review apps can be dozens
 # Rows of the deployments feed (deployments.html), newest first: one page, about 450 bytes a row.
 DEPLOYMENTS_FEED = 500
