@@ -388,6 +388,8 @@ def test_404_page_loads_and_leads_home(
     assert response is not None and response.status == 404
     assert page.locator("h1").inner_text() == "Page not found"
     assert page.evaluate("getComputedStyle(document.body).textAlign") == "center", "inline style"
+    # The icon is fetched after load: leaving before it arrives aborts it (CI saw that race).
+    page.wait_for_load_state("networkidle")
     with page.expect_navigation() as home:
         page.click("main a")
     assert home.value is not None and home.value.status == 200
