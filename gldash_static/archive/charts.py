@@ -23,6 +23,10 @@ HEIGHT = 180
 # 730 tab stops and 50 KB per chart, and bands under a pixel wide on a phone.
 MAX_TARGETS = 92
 DENSE = 62  # up to this many days every point gets a marker; beyond, only lone points
+# A group's Trends page bands whole weeks and marks lone points only: per-day bands and
+# markers were 49 of its 80 KB, and a 5,000-project organisation has 158 such pages. Its
+# table gives every day; the organisation's page keeps a band and a marker per day.
+WEEK = 7
 _TOPS: dict[Kind, float] = {
     "percent": 100.0,
     "duration": svgchart.MAX_SECONDS,
@@ -87,8 +91,9 @@ def _bands(
     points: Sequence[tuple[date, list[float | None]]],
     names: Sequence[str],
     fmt: Callable[[float], str],
+    band_days: int,
 ) -> str:
-    size = -(-len(points) // MAX_TARGETS)  # ceil: days per band
+    size = max(band_days, -(-len(points) // MAX_TARGETS))  # ceil: days per band
     runs = [range(n, min(n + size, len(points))) for n in range(0, len(points), size)]
     out = []
     for k, run in enumerate(runs):
@@ -104,7 +109,12 @@ def _bands(
 
 
 def _line(
-    box: Frame, xs: Sequence[float], ordinals: Sequence[int], ys: Sequence[float | None], n: int
+    box: Frame,
+    xs: Sequence[float],
+    ordinals: Sequence[int],
+    ys: Sequence[float | None],
+    n: int,
+    dense: int,
 ) -> str:
     """One series: a path broken at missing values and missing days, and its markers."""
     d, marks = [], []
@@ -116,7 +126,7 @@ def _line(
         alone = not joined and not (
             i + 1 < len(ys) and ys[i + 1] is not None and ordinals[i + 1] - ordinals[i] == 1
         )
-        if alone or len(ys) <= DENSE:
+        if alone or len(ys) <= dense:
             marks.append(svgchart.marker(n, xs[i], y))
     out = f'<path class="ln s{n}" fill="none" d="{"".join(d)}"/>' if len(d) > 1 else ""
     if marks:
@@ -132,11 +142,12 @@ def day_chart(
     kind: Kind,
     fmt: Callable[[float], str],
     bars: bool = False,
+    weekly: bool = False,
 ) -> Markup:
     """A chart of daily values: lines (or bars for a single count series) on a day axis.
 
-    `fmt` writes a value for the tooltips; the axis labels follow `kind`. Empty when no
-    day has a value.
+    `fmt` writes a value for the tooltips; the axis labels follow `kind`. `weekly`: a band
+    per week and markers on lone points only (a group's page). Empty when no day has a value.
     """
     points = _points(dates, series, kind)
     present = [v for _, values in points for v in values if v is not None]
@@ -166,6 +177,7 @@ def day_chart(
     else:
         for n in range(len(series)):
             ys = [None if (x := v[n]) is None else box.y(x, axis.top) for _, v in points]
-            body.append(_line(box, xs, ordinals, ys, n))
-    body.append(_bands(box, xs, points, [s.name for s in series], fmt))
+            body.append(_line(box, xs, ordinals, ys, n, 0 if weekly else DENSE))
+    names = [s.name for s in series]
+    body.append(_bands(box, xs, points, names, fmt, WEEK if weekly else 1))
     return svgchart.svg(box, chart_id, title, "".join(body), "trend")

@@ -289,7 +289,9 @@ def _tip(kind: MetricKind) -> Callable[[float], str]:
     return lambda v: f"{v:,.0f}"
 
 
-def _chart(spec: ChartSpec, label: str, dates: list[str], rows: list[Figures]) -> ChartView:
+def _chart(
+    spec: ChartSpec, label: str, dates: list[str], rows: list[Figures], weekly: bool
+) -> ChartView:
     kind = spec.metrics[0].kind  # one axis: a chart's metrics share their kind
     scale = 100.0 if kind == "ratio" else 1.0
     lines = [
@@ -298,7 +300,7 @@ def _chart(spec: ChartSpec, label: str, dates: list[str], rows: list[Figures]) -
     ]
     title = f"{spec.title}, {label}"
     svg = charts.day_chart(
-        f"c-{spec.key}", title, dates, lines, _AXIS[kind], _tip(kind), bars=spec.bars
+        f"c-{spec.key}", title, dates, lines, _AXIS[kind], _tip(kind), spec.bars, weekly
     )
     return ChartView(spec.key, spec.title, svg, svgchart.legend([m.name for m in spec.metrics]))
 
@@ -333,7 +335,7 @@ def trends_view(
         days=len(days),
         first=dates[0] if dates else None,
         last=dates[-1] if dates else None,
-        charts=[_chart(spec, label, dates, rows) for spec in specs],
+        charts=[_chart(spec, label, dates, rows, group is not None) for spec in specs],
         columns=columns,
         recent=list(reversed(table[-TABLE_DAYS:])),
         rows=list(reversed(table)),

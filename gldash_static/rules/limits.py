@@ -13,9 +13,10 @@ PROJECT_FAILED_PIPELINES = 3  # failed pipelines whose jobs a project page lists
 # Rows of a project page's pipeline table: the chart above it shows more, GitLab all of them,
 # and at 5,000 projects each further row costs 1.5 MB of the Pages site.
 PROJECT_TABLE_PIPELINES = 3
-# Bars of a project page's pipeline chart, newest kept: about 130 bytes each (with its title)
-# on every page; 30 made 6 MB more of a 5,000-project site once history had filled them.
-PROJECT_CHART_PIPELINES = 20
+# Bars of a project page's pipeline chart, newest kept: about 150 bytes each (with its title)
+# on every page; 30 made 6 MB more of a 5,000-project site once history had filled them, and
+# 20 (3.7 KB, the largest part of a project page) kept a 1,000-project site over 30 MB.
+PROJECT_CHART_PIPELINES = 15
 # Evidence of each flaky job on its project page (the Flaky page shows more).
 PROJECT_FLAKY_EVIDENCE = 1
 # Rows of a group page's project table, failing first; projects.html?group= lists them all.

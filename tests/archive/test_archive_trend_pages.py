@@ -67,6 +67,35 @@ def test_long_histories_get_at_most_max_targets_bands() -> None:
     assert 'class="mk' not in svg  # no lone points: no markers on 730 days
 
 
+def test_weekly_charts_band_whole_weeks_and_mark_lone_points_only() -> None:
+    values: list[float | None] = [float(n % 5) for n in range(31)]
+    values[20] = None
+    values[22] = None  # day 22 stands alone between two gaps
+    dates = [f"2026-11-{n + 1:02d}" if n < 30 else "2026-12-01" for n in range(31)]
+    line = [charts.Line("x", values)]
+    daily = str(charts.day_chart("c", "T", dates, line, "count", str))
+    weekly = str(charts.day_chart("c", "T", dates, line, "count", str, weekly=True))
+    assert daily.count('tabindex="0"') == 31 and weekly.count('tabindex="0"') == 5
+    assert "<title>2026-11-01 to 2026-11-07: x 0.0–4.0</title>" in weekly
+    assert "<title>2026-11-29 to 2026-12-01: x 3.0–0.0</title>" not in weekly  # min–max order
+    assert "<title>2026-11-29 to 2026-12-01: x 0.0–4.0</title>" in weekly  # the last, short week
+    markers = re.search(r'class="mk s0" d="([^"]+)"', weekly)
+    assert markers and markers.group(1).count("M") == 1  # the lone day 22 only
+    assert len(weekly) < len(daily) / 2
+
+
+def test_group_trend_pages_are_weekly_the_organisation_page_daily() -> None:
+    group = Figures(4, 3, 1, 60.0, 90.0, 1)
+    history = History([_day(f"2026-11-{n:02d}", {"a": group}) for n in range(1, 15)])
+    organisation = pages.trends_view(history)
+    one_group = pages.trends_view(history, "a", "1")
+    drawn = [str(c.svg) for c in organisation.charts if c.svg]
+    drawn_group = [str(c.svg) for c in one_group.charts if c.svg]
+    assert len(drawn) == len(drawn_group) >= 4  # volume, rate, duration, failing
+    assert all(svg.count('tabindex="0"') == 14 for svg in drawn)
+    assert all(svg.count('tabindex="0"') == 2 for svg in drawn_group)
+
+
 def test_bad_dates_are_left_out() -> None:
     svg = charts.day_chart(
         "c",
