@@ -177,7 +177,8 @@ def project_view(
     branches = tuple(
         sorted(
             (_branch(b, now, stale_days) for b in raw.get("branches") or []),
-            key=lambda b: (not b.default, b.name),
+            # The project page lists the first few: the default branch, then the newest work.
+            key=lambda b: (not b.default, b.age_s is None, b.age_s or 0.0, b.name),
         )
     )
     mrs = tuple(

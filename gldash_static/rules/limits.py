@@ -17,6 +17,13 @@ PROJECT_TABLE_PIPELINES = 3
 # on every page; 30 made 6 MB more of a 5,000-project site once history had filled them, and
 # 20 (3.7 KB, the largest part of a project page) kept a 1,000-project site over 30 MB.
 PROJECT_CHART_PIPELINES = 15
+# Rows of a project page's branch and merge request tables. The simulator's projects have a
+# handful of each, real ones up to fetch.max_branches (200) and fetch.max_merge_requests
+# (200): at ~230 and ~330 bytes a row, 200 of each would make a 110 KB page, and 5,000 such
+# pages 550 MB of a 100 MB Pages site. The snapshot keeps them all; the Merge requests page
+# lists every one, the Branches page every stale or merged branch, GitLab the rest.
+PROJECT_BRANCHES = 15  # the default branch, then the newest commits
+PROJECT_MERGE_REQUESTS = 15  # the longest open first
 # Evidence of each flaky job on its project page (the Flaky page shows more).
 PROJECT_FLAKY_EVIDENCE = 1
 # Rows of a group page's project table, failing first; projects.html?group= lists them all.

@@ -45,3 +45,68 @@ def test_a_project_page_lists_the_jobs_of_its_latest_failures_only(tmp_path: Pat
     assert listed == [True] * limits.PROJECT_FAILED_PIPELINES + [False] * (
         len(failures) - limits.PROJECT_FAILED_PIPELINES
     )
+
+
+def _section(page: str, heading: str) -> str:
+    start = page.index(f'id="{heading}"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_a_project_page_lists_its_newest_branches_default_first_and_counts_the_rest(
+    tmp_path: Path,
+) -> None:
+    snapshot = make_snapshot(projects=3, seed=2)
+    raw = snapshot["sources"][0]["projects"][0]
+    default = raw["default_branch"]
+    many = limits.PROJECT_BRANCHES + 12
+    raw["branches"] = [
+        {
+            "name": default if n == 0 else f"topic-{n:03d}",
+            "default": n == 0,
+            "protected": n == 0,
+            "merged": False,
+            # the default branch's commit is the oldest; topic-001 the newest
+            "committed_date": f"2026-{1 + n // 28:02d}-{1 + n % 28:02d}T10:00:00Z"
+            if n
+            else "2025-01-01T10:00:00Z",
+            "commit_title": "Change",
+            "commit_short_id": "abc1234",
+            "author_name": "Ana",
+        }
+        for n in range(many)
+    ]
+    render_site(snapshot, tmp_path, SiteSettings())
+    project = next(p for p in views.build(snapshot).projects if p.id == raw["id"])
+    section = _section((tmp_path / project.page).read_text(encoding="utf-8"), "branches-h")
+    shown = [c.split("<", 1)[0] for c in section.split("<tr><td><code>")[1:]]
+    newest = [f"topic-{n:03d}" for n in range(many - 1, many - limits.PROJECT_BRANCHES, -1)]
+    assert shown == [default, *newest]
+    rest = many - limits.PROJECT_BRANCHES
+    assert f"{rest} more branches with older commits" in section
+    assert f'href="{raw["web_url"]}/-/branches"' in section
+
+
+def test_a_project_page_lists_its_oldest_merge_requests_and_counts_the_rest(
+    tmp_path: Path,
+) -> None:
+    snapshot = make_snapshot(projects=12, seed=2)
+    raw = next(p for p in snapshot["sources"][0]["projects"] if p["merge_requests"])
+    many = limits.PROJECT_MERGE_REQUESTS + 7
+    template = dict(raw["merge_requests"][0])
+    raw["merge_requests"] = [
+        {
+            **template,
+            "iid": 500 + n,
+            "title": f"Change {n}",
+            "created_at": f"2026-{1 + n // 28:02d}-{1 + n % 28:02d}T10:00:00Z",
+            "web_url": f"{raw['web_url']}/-/merge_requests/{500 + n}",
+        }
+        for n in range(many)
+    ]
+    render_site(snapshot, tmp_path, SiteSettings())
+    project = next(p for p in views.build(snapshot).projects if p.id == raw["id"])
+    section = _section((tmp_path / project.page).read_text(encoding="utf-8"), "mrs-h")
+    listed = [f">!{500 + n}<" in section for n in range(many)]
+    assert listed == [True] * limits.PROJECT_MERGE_REQUESTS + [False] * 7  # the oldest waiting
+    assert "7 more open merge requests, opened later" in section
+    assert f'href="{raw["web_url"]}/-/merge_requests"' in section
