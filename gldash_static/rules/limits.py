@@ -10,6 +10,9 @@ RECENT_FAILURES = 200  # pipelines listed on the failures page; older ones are i
 OVERVIEW_BROKEN = 50  # failing default branches on the overview; all are on the failures page
 OVERVIEW_FETCH_ERRORS = 20  # fetch errors on the overview; all are in health.json
 PROJECT_FAILED_PIPELINES = 3  # failed pipelines whose jobs a project page lists
+# Failed jobs listed for one pipeline, wherever one is listed; a link to GitLab's Failed jobs
+# tab counts the rest. A matrix of 200 failing jobs made a 40 KB row on three pages.
+PIPELINE_FAILED_JOBS = 10
 # Rows of a project page's pipeline table: the chart above it shows more, GitLab all of them,
 # and at 5,000 projects each further row costs 1.5 MB of the Pages site.
 PROJECT_TABLE_PIPELINES = 3

@@ -110,3 +110,33 @@ def test_a_project_page_lists_its_oldest_merge_requests_and_counts_the_rest(
     assert listed == [True] * limits.PROJECT_MERGE_REQUESTS + [False] * 7  # the oldest waiting
     assert "7 more open merge requests, opened later" in section
     assert f'href="{raw["web_url"]}/-/merge_requests"' in section
+
+
+def test_a_pipeline_lists_its_first_failed_jobs_and_links_to_the_rest_everywhere(
+    tmp_path: Path,
+) -> None:
+    snapshot = make_snapshot(projects=12, seed=2)
+    raw = next(
+        p
+        for p in snapshot["sources"][0]["projects"]
+        if p["pipelines"] and p["pipelines"][0]["status"] == "failed"
+    )
+    head = raw["pipelines"][0]
+    many = limits.PIPELINE_FAILED_JOBS + 40  # a matrix of 50 failing jobs
+    head["failed_jobs"] = [
+        {
+            **head["failed_jobs"][0],
+            "id": 900_000 + n,
+            "name": f"matrix-{n:02d}",
+            "web_url": f"{raw['web_url']}/-/jobs/{900_000 + n}",
+        }
+        for n in range(many)
+    ]
+    render_site(snapshot, tmp_path, SiteSettings())
+    project = next(p for p in views.build(snapshot).projects if p.id == raw["id"])
+    more = f'<a href="{head["web_url"]}/failures">40 more failed jobs</a>'
+    for page in (project.page, "failures.html"):
+        html = (tmp_path / page).read_text(encoding="utf-8")
+        listed = [f">matrix-{n:02d}<" in html for n in range(many)]
+        assert listed == [True] * limits.PIPELINE_FAILED_JOBS + [False] * 40, page
+        assert more in html, page
