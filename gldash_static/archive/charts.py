@@ -25,7 +25,8 @@ MAX_TARGETS = 92
 DENSE = 62  # up to this many days every point gets a marker; beyond, only lone points
 # A group's Trends page bands whole weeks and marks lone points only: per-day bands and
 # markers were 49 of its 80 KB, and a 5,000-project organisation has 158 such pages. Its
-# table gives every day; the organisation's page keeps a band and a marker per day.
+# table gives every day; the organisation's page keeps a band and a marker per day. A
+# period of two weeks or less is drawn per day there too: a week would be half the chart.
 WEEK = 7
 _TOPS: dict[Kind, float] = {
     "percent": 100.0,
@@ -147,7 +148,8 @@ def day_chart(
     """A chart of daily values: lines (or bars for a single count series) on a day axis.
 
     `fmt` writes a value for the tooltips; the axis labels follow `kind`. `weekly`: a band
-    per week and markers on lone points only (a group's page). Empty when no day has a value.
+    per week and markers on lone points only (a group's page over more than two weeks).
+    Empty when no day has a value.
     """
     points = _points(dates, series, kind)
     present = [v for _, values in points for v in values if v is not None]

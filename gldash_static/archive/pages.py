@@ -240,6 +240,7 @@ class TrendsView:
     failing: int | None  # at the latest day
     picker: list[TrendLink]
     delivery: bool = False  # the period has delivery figures: their charts and facts
+    weekly: bool = False  # the charts band weeks, not days (charts.WEEK)
     total_deploys: int = 0  # production deployments in the period
     change_failure_rate: float | None = None  # changes_failed of deploys in the period
     group_href: str | None = None  # the group's own page, when the snapshot has it
@@ -321,6 +322,8 @@ def trends_view(
     title = "All projects" if group is None else clean(group, PATH_CHARS)
     label = f"{title}: {dates[0]} to {dates[-1]}" if dates else title
     delivery = _has_delivery(rows)
+    # A group's page bands weeks once it has more than two (charts.WEEK says why).
+    weekly = group is not None and len(dates) > 2 * charts.WEEK
     specs = CHARTS + DELIVERY_CHARTS if delivery else CHARTS
     columns = [m for spec in specs for m in spec.metrics]
     deploys = sum(r.deploys or 0 for r in rows)
@@ -335,7 +338,7 @@ def trends_view(
         days=len(days),
         first=dates[0] if dates else None,
         last=dates[-1] if dates else None,
-        charts=[_chart(spec, label, dates, rows, group is not None) for spec in specs],
+        charts=[_chart(spec, label, dates, rows, weekly) for spec in specs],
         columns=columns,
         recent=list(reversed(table[-TABLE_DAYS:])),
         rows=list(reversed(table)),
@@ -346,6 +349,7 @@ def trends_view(
         group_href=group_href,
         anchor="all" if group is None else "g-" + _NOT_ANCHOR.sub("-", title),
         delivery=delivery,
+        weekly=weekly,
         total_deploys=deploys,
         change_failure_rate=min(1.0, failed_changes / deploys) if deploys else None,
     )

@@ -86,14 +86,19 @@ def test_weekly_charts_band_whole_weeks_and_mark_lone_points_only() -> None:
 
 def test_group_trend_pages_are_weekly_the_organisation_page_daily() -> None:
     group = Figures(4, 3, 1, 60.0, 90.0, 1)
-    history = History([_day(f"2026-11-{n:02d}", {"a": group}) for n in range(1, 15)])
+    history = History([_day(f"2026-11-{n:02d}", {"a": group}) for n in range(1, 16)])
     organisation = pages.trends_view(history)
     one_group = pages.trends_view(history, "a", "1")
     drawn = [str(c.svg) for c in organisation.charts if c.svg]
     drawn_group = [str(c.svg) for c in one_group.charts if c.svg]
     assert len(drawn) == len(drawn_group) >= 4  # volume, rate, duration, failing
-    assert all(svg.count('tabindex="0"') == 14 for svg in drawn)
-    assert all(svg.count('tabindex="0"') == 2 for svg in drawn_group)
+    assert all(svg.count('tabindex="0"') == 15 for svg in drawn)
+    assert all(svg.count('tabindex="0"') == 3 for svg in drawn_group)
+    assert one_group.weekly and not organisation.weekly
+    fortnight = History(history.days[:14])
+    short = pages.trends_view(fortnight, "a", "1")
+    assert not short.weekly  # two weeks: a band and a marker per day, as the organisation's
+    assert all(str(c.svg).count('tabindex="0"') == 14 for c in short.charts if c.svg)
 
 
 def test_bad_dates_are_left_out() -> None:
