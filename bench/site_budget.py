@@ -174,8 +174,12 @@ def rerender(kept: Path, row: dict[str, Any]) -> dict[str, Any]:
     t0 = time.perf_counter()
     result = _render(snapshot, archive, kept / "public")
     limit = row["limit_mb"]
+    projection: dict[str, Any] = {}
+    if "projected_bytes" in row:  # the builds the run left out add what they added before
+        projection["projected_bytes"] = result.bytes + row["projected_bytes"] - row["site_bytes"]
     return {
         **row,
+        **projection,
         "site_bytes": result.bytes,
         "site_files": result.files,
         "within": result.bytes <= limit * 1e6 and result.files <= MAX_FILES,
