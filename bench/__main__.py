@@ -357,9 +357,9 @@ def markdown(results: dict[str, Any]) -> str:
         "  `python -m bench --only bulk` runs these rows alone and merges them in.",
         "- Site budget (issue 15): the 1,000- and 5,000-project organisations evolve for"
         f" {plan.get('site_days', 30)} days;",
-        "  each build that default retention keeps at the end (3 days of every build, then one a day) is",
-        "  fetched on top of the previous one and archived, then the last build's site is",
-        "  rendered with its archive and measured by part (`bench/site_budget.py`). Builds",
+        "  each build that default retention keeps at the end (3 days of every build, then one",
+        "  a day) is fetched on top of the previous one and archived, then the last build's",
+        "  site is rendered with its archive and measured by part (`bench/site_budget.py`). Builds",
         "  retention would prune are skipped: adding then pruning gives the same files as",
         "  adding only what is kept (tests/archive/test_archive_chain.py). Sizes are of the",
         "  files as published (GitLab Pages counts them uncompressed, as written).",
