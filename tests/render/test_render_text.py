@@ -50,6 +50,14 @@ def test_safe_url_accepts_http(url: str) -> None:
     assert text.safe_url(url) == url
 
 
+def test_safe_url_refuses_every_white_space_character_and_a_backslash_anywhere() -> None:
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    assert len(spaces) > 20  # ASCII, Latin-1's NBSP, Unicode's spaces and separators
+    for ch in [*spaces, "\\"]:
+        assert text.safe_url(f"https://gitlab.example.com/a{ch}b") is None, hex(ord(ch))
+        assert text.safe_url(f"https://gitlab.example.com/ab{ch}") is None, hex(ord(ch))
+
+
 def test_slug_is_file_name_safe() -> None:
     assert text.slug("../../Etc Passwd!") == "etc-passwd"
     assert text.slug("///") == "page"
