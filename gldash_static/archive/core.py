@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from gldash_static import outdir
+from gldash_static import bounded, outdir
 from gldash_static.archive import carry, chain, facts, pages, retention
 from gldash_static.archive import history as history_mod
 from gldash_static.archive.changes import Changes, diff
@@ -398,17 +398,13 @@ class Archive:
         omit: tuple[str, ...] = (HISTORY,)
         if snapshot is not None and rows and published_whole(rows[-1], snapshot):
             omit += (rows[-1]["path"],)
+        files = [ExtraFile(path=SITE_DIR, source=self.root, omit=omit)]
         history = self.store.history_path
-        gzipped = (
-            [
-                ExtraFile(
-                    f"{SITE_DIR}/{PUBLISHED_HISTORY}", data=canonical_gzip(history.read_bytes())
-                )
-            ]
-            if history.is_file()
-            else []
-        )
-        return [ExtraFile(path=SITE_DIR, source=self.root, omit=omit), *gzipped]
+        if history.is_file():
+            # Within the limit every history read has: the folder may have been carried in.
+            data = bounded.read(history, bounded.HISTORY_BYTES, "history", ArchiveError)
+            files.append(ExtraFile(f"{SITE_DIR}/{PUBLISHED_HISTORY}", data=canonical_gzip(data)))
+        return files
 
 
 def _project_sizes(snapshot: Snapshot | None) -> dict[str, int]:

@@ -330,3 +330,19 @@ def test_a_corrupt_or_oversized_published_history_is_refused_and_nothing_changes
     with pytest.raises(ArchiveError, match=r"history\.json\.gz.*limit"):
         Archive(settings).carry_forward(None, None, None, None)
     assert not (tmp_path / "u").exists()
+
+
+def test_publishing_reads_history_json_within_its_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = Archive(ArchiveSettings(dir=tmp_path / "src", carry_forward="none"))
+    snapshot = build_snapshot(T0)
+    archive.add(snapshot)
+    size = (tmp_path / "src" / "history.json").stat().st_size
+    monkeypatch.setattr(bounded, "HISTORY_BYTES", size - 1)  # a history grown past the limit
+    with pytest.raises(ArchiveError, match=r"history\.json.*limit"):
+        archive.files(snapshot)
+    monkeypatch.setattr(bounded, "HISTORY_BYTES", size)
+    published = [f for f in archive.files(snapshot) if f.path == "archive/history.json.gz"]
+    assert len(published) == 1 and published[0].data is not None
+    assert gzip.decompress(published[0].data) == (tmp_path / "src" / "history.json").read_bytes()
