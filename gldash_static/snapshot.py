@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import zlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -26,15 +28,68 @@ def dumps(snapshot: Snapshot) -> bytes:
     )
 
 
+def _compact(value: object) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def canonical(snapshot: object) -> bytes:
     """Compact, key-sorted JSON: the form the archive hashes and the site publishes."""
-    text = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return text.encode("utf-8", "replace") + b"\n"  # as dumps: lone surrogates become "?"
+    return _compact(snapshot).encode("utf-8", "replace") + b"\n"  # lone surrogates become "?"
+
+
+def _canonical_text(value: object, depth: int) -> Iterator[str]:
+    # The outer containers piece by piece, what lies below `depth` in one C-encoder call each:
+    # the same text as _compact (keys sorted as json sorts them: only all-string dicts descend).
+    if depth > 0 and isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        yield "{"
+        for index, (key, item) in enumerate(sorted(value.items())):
+            yield ("," if index else "") + _compact(key) + ":"
+            yield from _canonical_text(item, depth - 1)
+        yield "}"
+    elif depth > 0 and isinstance(value, list | tuple):
+        yield "["
+        for index, item in enumerate(value):
+            if index:
+                yield ","
+            yield from _canonical_text(item, depth - 1)
+        yield "]"
+    else:
+        yield _compact(value)
+
+
+def canonical_pieces(snapshot: object, chunk: int = 1 << 20) -> Iterator[bytes]:
+    """canonical(snapshot) in pieces of about `chunk` bytes, never all of it in memory.
+
+    At 50,000 projects the whole text is over 400 MB, twice over while it is encoded.
+    """
+    pending: list[str] = []
+    size = 0
+    # Four levels reach each project (snapshot, sources, a source, its projects).
+    for text in _canonical_text(snapshot, 4):
+        pending.append(text)
+        size += len(text)
+        if size >= chunk:
+            yield "".join(pending).encode("utf-8", "replace")
+            pending, size = [], 0
+    yield ("".join(pending) + "\n").encode("utf-8", "replace")
+
+
+def gzip_pieces(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """Gzip level 9 with mtime 0 in pieces: byte for byte gzip.compress(all, 9, mtime=0)."""
+    # gzip.compress with mtime 0 is zlib's own gzip wrapper (wbits 31) at the default memory
+    # level; deflate decides nothing until it has its full look-ahead, so how the input is
+    # split does not change the output.
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    for piece in pieces:
+        out = compressor.compress(piece)
+        if out:
+            yield out
+    yield compressor.flush()
 
 
 def canonical_gzip(data: bytes) -> bytes:
     """canonical() bytes gzipped at level 9, byte-identical across runs (mtime 0)."""
-    return gzip.compress(data, compresslevel=9, mtime=0)
+    return b"".join(gzip_pieces([data]))
 
 
 def encode(snapshot: Snapshot, path: Path) -> bytes:

@@ -26,14 +26,9 @@ RECENT = timedelta(hours=24)  # "production deployments in the last 24 hours"
 SNAPSHOT_FILE = "snapshot.json.gz"
 
 
-def snapshot_json(snapshot: Snapshot) -> bytes:
-    """The data as `gldash fetch` stores it (indented JSON)."""
-    return snapshot_io.dumps(snapshot)
-
-
-def snapshot_gzip(snapshot: Snapshot) -> bytes:
-    """The published data: compact, key-sorted JSON, gzip -9, byte-identical across renders."""
-    return snapshot_io.canonical_gzip(snapshot_io.canonical(snapshot))
+def snapshot_gzip(snapshot: Snapshot) -> Iterator[bytes]:
+    """The published data in pieces: compact, key-sorted JSON, gzip -9, byte-identical."""
+    return snapshot_io.gzip_pieces(snapshot_io.canonical_pieces(snapshot))
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,6 +130,13 @@ class _Writer:
         target.write_bytes(data)
         if path.endswith(".html"):
             self.pages += 1
+
+    def write_pieces(self, path: str, pieces: Iterable[bytes]) -> None:
+        """Write a file piece by piece, for one too large to hold in memory twice."""
+        self.write(path, b"")
+        with (self.root / path).open("wb") as file:
+            for piece in pieces:
+                file.write(piece)
 
     def copy(self, path: str, source: Path, omit: Sequence[str] = (), link: bool = True) -> None:
         if source.is_dir():
@@ -262,7 +269,7 @@ class _Site:
         for extra in self.extra:
             path = _check_path(extra.path)
             out.write(path, self.page(extra.template, path, **dict(extra.context)))
-        out.write(feeds.SNAPSHOT_FILE, feeds.snapshot_gzip(self.snapshot))
+        out.write_pieces(feeds.SNAPSHOT_FILE, feeds.snapshot_gzip(self.snapshot))
         out.write(
             "health.json",
             feeds.health_json(self.snapshot, view, self.settings.freshness_warning_hours),
