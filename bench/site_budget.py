@@ -1,7 +1,7 @@
 """Issue 15's site budget: the published public/, archive included, after 30 days of hourly builds.
 
 The simulator's organisation evolves for `days` days; the archive gets every build that default
-retention keeps at the end (7 days of hourly builds, then one a day). Builds retention would
+retention keeps at the end (3 days of hourly builds, then one a day). Builds retention would
 prune later are left out: adding and pruning give the same files as adding only what is kept
 (tests/archive/test_archive_chain.py checks it), and this way a 5,000-project run fetches
 ~190 times, not 720. The site of the last build is then rendered and measured by part.
@@ -95,6 +95,7 @@ def run_site_budget(
             from gldash_static import snapshot as snapshot_io
 
             snapshot_io.write(snapshot, keep / "snapshot.json.gz")
+        archived_before_fit = len(archive.rows())
         t0 = time.perf_counter()
         result = _render(snapshot, archive, Path(tmp) / "public")
         render_s = time.perf_counter() - t0
@@ -106,7 +107,8 @@ def run_site_budget(
     parts = [{"name": p.name, "bytes": p.bytes, "files": p.files} for p in result.parts[:8]]
     published = sum(len(s["projects"]) for s in snapshot["sources"])
     projection: dict[str, Any] = {}
-    if done < len(kept) and recent:
+    dropped = archived_before_fit - len(rows)
+    if done < len(kept) and recent and not dropped:
         hourly = recent[len(recent) // 2]
         projection = {
             "kept": len(kept),
@@ -120,6 +122,7 @@ def run_site_budget(
         "days": days,
         "builds": len(builds),
         "archived": len(rows),
+        "dropped_to_fit": dropped,
         "deltas": sum("base" in r for r in rows),
         "site_bytes": result.bytes,
         "site_files": result.files,
@@ -148,16 +151,11 @@ def _fetched(outcome: Any) -> Any:
 
 
 def _render(snapshot: Any, archive: Any, public: Path) -> Any:
+    """Render as a build does: over site.max_mb the oldest archived snapshots go first."""
     from gldash_static.config.settings import SiteSettings
-    from gldash_static.render import render_site
+    from gldash_static.pipeline import render_to_fit
 
-    return render_site(
-        snapshot,
-        public,
-        SiteSettings(),
-        extra_pages=archive.pages(snapshot),
-        extra_files=archive.files(snapshot),
-    )
+    return render_to_fit(snapshot, SiteSettings(), public, archive)
 
 
 def rerender(kept: Path, row: dict[str, Any]) -> dict[str, Any]:
@@ -169,17 +167,27 @@ def rerender(kept: Path, row: dict[str, Any]) -> dict[str, Any]:
     from gldash_static.config import ArchiveSettings
 
     snapshot = snapshot_io.read(kept / "snapshot.json.gz")
-    archive = Archive(ArchiveSettings(dir=kept / "archive", carry_forward="none"))
+    # A copy: fitting the site may drop old snapshots, and --render must stay repeatable.
     shutil.rmtree(kept / "public", ignore_errors=True)
+    shutil.rmtree(kept / "archive-fitted", ignore_errors=True)
+    shutil.copytree(kept / "archive", kept / "archive-fitted")
+    archive = Archive(ArchiveSettings(dir=kept / "archive-fitted", carry_forward="none"))
     t0 = time.perf_counter()
     result = _render(snapshot, archive, kept / "public")
     limit = row["limit_mb"]
+    before = len(Archive(ArchiveSettings(dir=kept / "archive", carry_forward="none")).rows())
+    fitted = len(archive.rows())
     projection: dict[str, Any] = {}
-    if "projected_bytes" in row:  # the builds the run left out add what they added before
+    if "projected_bytes" in row and fitted == before:
+        # The builds the run left out add what they added before; a fitted site stays fitted.
         projection["projected_bytes"] = result.bytes + row["projected_bytes"] - row["site_bytes"]
+    base = {k: v for k, v in row.items() if k != "projected_bytes"}
     return {
-        **row,
+        **base,
         **projection,
+        "archived": fitted,
+        "deltas": sum("base" in r for r in archive.rows()),
+        "dropped_to_fit": before - fitted,
         "site_bytes": result.bytes,
         "site_files": result.files,
         "within": result.bytes <= limit * 1e6 and result.files <= MAX_FILES,
@@ -195,7 +203,12 @@ def targets(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
     out = []
     for row in rows:
         measured = f"{row['site_bytes'] / 1e6:.1f} MB, {row['site_files']:,} files"
-        if "projected_bytes" in row:  # a run stopped before its last build
+        if row.get("dropped_to_fit"):  # the build dropped old snapshots to fit site.max_mb
+            measured = (
+                f"{measured}; {row['archived']} snapshots archived, the "
+                f"{row['dropped_to_fit']} oldest dropped to fit"
+            )
+        elif "projected_bytes" in row:  # a run stopped before its last build
             measured = (
                 f"{measured} with {row['archived']} of {row['kept']} snapshots archived; "
                 f"~{row['projected_bytes'] / 1e6:.0f} MB projected for all"
@@ -229,7 +242,9 @@ def table(rows: list[dict[str, Any]]) -> list[str]:
     for row in rows:
         largest = ", ".join(f"{p['name']} {p['bytes'] / 1e6:.1f} MB" for p in row["parts"][:4])
         site = f"{row['site_bytes'] / 1e6:.1f} MB"
-        if "projected_bytes" in row:
+        if row.get("dropped_to_fit"):
+            site += f" ({row['dropped_to_fit']} oldest snapshots dropped to fit)"
+        elif "projected_bytes" in row:
             site += f" (~{row['projected_bytes'] / 1e6:.0f} MB projected at {row['kept']})"
         lines.append(
             f"| {row['projects']:,} ({row['published_projects']:,}) | {row['archived']} "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,12 +12,13 @@ from gldash_static import outdir
 from gldash_static import snapshot as snapshot_file
 from gldash_static.archive import Archive
 from gldash_static.config import Config
+from gldash_static.config.settings import SiteSettings
 from gldash_static.errors import SnapshotError
 from gldash_static.fetch import FetchOutcome, FetchRequest, fetch_snapshot
 from gldash_static.fetch.progress import Progress
 from gldash_static.gitlab.origin import owner_of
 from gldash_static.model import Snapshot
-from gldash_static.render import RenderResult, render_site
+from gldash_static.render import RenderResult, budget, render_site
 from gldash_static.timeutil import iso_utc
 
 log = logging.getLogger("gldash")
@@ -127,14 +129,46 @@ def fetch_to(
 
 
 def render_with_archive(
-    snapshot: Snapshot, config: Config, out: Path, archive: Archive | None
+    snapshot: Snapshot,
+    site: SiteSettings,
+    out: Path,
+    archive: Archive | None,
+    protect: Sequence[Path] = (),
 ) -> RenderResult:
     """Render the site, with the Archive, Trends and Changes pages when there is an archive."""
-    pages = archive.pages(snapshot, config.site.stale_branch_days) if archive else []
+    pages = archive.pages(snapshot, site.stale_branch_days) if archive else []
     files = archive.files(snapshot) if archive else []
-    return render_site(
-        snapshot, out, config.site, extra_pages=pages, extra_files=files, protect=(config.path,)
+    return render_site(snapshot, out, site, extra_pages=pages, extra_files=files, protect=protect)
+
+
+def render_to_fit(
+    snapshot: Snapshot,
+    site: SiteSettings,
+    out: Path,
+    archive: Archive | None,
+    protect: Sequence[Path] = (),
+) -> RenderResult:
+    """render_with_archive, then, if the site passed site.max_mb, again without the oldest
+    archived snapshots: a deployment GitLab Pages refuses would leave the whole site stale."""
+    result = render_with_archive(snapshot, site, out, archive, protect)
+    if archive is None:
+        return result
+    droppable = sum(r["size"] for r in archive.rows()[:-1])  # the newest is always kept
+    excess = budget.archive_excess(result.bytes, droppable, site.max_mb)
+    if not excess:
+        return result
+    dropped = archive.shed(excess)
+    log.warning(
+        "site: %.1f MB is over site.max_mb (%g MB): dropped the %d oldest archived snapshot(s), "
+        "%s to %s, to fit (trends keep their days); raise site.max_mb, and the instance's "
+        "Pages limit, to keep more",
+        result.bytes / budget.MB,
+        site.max_mb,
+        len(dropped),
+        dropped[0]["time"] if dropped else "-",
+        dropped[-1]["time"] if dropped else "-",
     )
+    return render_with_archive(snapshot, site, out, archive, protect)
 
 
 def build(config: Config, options: BuildOptions, progress: Progress) -> BuildResult:
@@ -169,5 +203,5 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
                 "archived (check GitLab's and the runner's clocks)",
                 iso_utc(dated),
             )
-    result = render_with_archive(snapshot, config, site, archive)
+    result = render_to_fit(snapshot, config.site, site, archive, (config.path,))
     return BuildResult(snapshot, result, complete, summary)

@@ -254,8 +254,27 @@ class Archive:
                 self.store.remove(path)
         return PruneResult(removed=decided.removed, orphans=orphans, kept=decided.kept_count)
 
-    def _decide(self, rows: list[IndexRow], added: Snapshot | None = None) -> Decision:
-        """Which rows retention keeps (warning about future dates and the size budget)."""
+    def shed(self, size: int) -> list[IndexRow]:
+        """Drop the oldest snapshots, never the newest, until `size` bytes of files are gone.
+
+        For a site that would not fit GitLab Pages (see budget.archive_excess); the rows
+        dropped. history.json keeps their daily figures, so trends lose nothing.
+        """
+        rows = self.rows()
+        if size <= 0 or len(rows) < 2:
+            return []
+        self.claim()
+        decided = self._decide(rows, max_bytes=sum(r["size"] for r in rows) - size)
+        self._commit(rows, chain.recompose(self.store, rows, decided.kept))
+        return decided.removed
+
+    def _decide(
+        self, rows: list[IndexRow], added: Snapshot | None = None, max_bytes: int | None = None
+    ) -> Decision:
+        """Which rows retention keeps (warning about future dates and the size budget).
+
+        `max_bytes` tightens the size budget of archive.retention.max_mb for this decision.
+        """
         times = {r["time"]: facts.parse_time(r["time"]) for r in rows}
         rules = self.settings.retention
         limit = self.clock() + retention.FUTURE_TOLERANCE
@@ -275,8 +294,10 @@ class Archive:
             if (t := times[r["time"]]) is not None and t in keep and t not in future
         }
         budget = None if rules.max_mb is None else int(rules.max_mb * 1_000_000)
+        if max_bytes is not None:
+            budget = max_bytes if budget is None else min(budget, max_bytes)
         within = retention.within_budget(sizes, budget)
-        if len(within) < len(sizes):
+        if len(within) < len(sizes) and max_bytes is None:
             log.warning(
                 "archive: %d oldest snapshot(s) dropped to stay within archive.retention.max_mb "
                 "(%g MB)%s",

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         # With a config, the site keeps its Archive, Trends and Changes pages, as a build's does.
         archive = open_archive(config)
         result = render_with_archive(
-            snapshot, config, out, archive if archive and archive.rows() else None
+            snapshot, site, out, archive if archive and archive.rows() else None, (config.path,)
         )
     else:
         result = render_site(snapshot, out, site)

@@ -269,9 +269,11 @@ SITE = Section(
             "max_mb",
             Nullable(Number(positive=True)),
             "Size limit of the published site in MB, archive included: a render warns from "
-            "80 % of it on, naming the largest parts. GitLab Pages' default on self-managed "
-            "instances is 100 MB (admin setting max_pages_size); GitLab.com allows 1 GB. "
-            "null: no check.",
+            "80 % of it on, naming the largest parts, and a build whose site would pass it "
+            "drops the oldest archived snapshots (never the newest; trends keep their days) "
+            "until the site is back to 95 % of it, when that is enough to fit. GitLab Pages' "
+            "default on self-managed instances is 100 MB (admin setting max_pages_size); "
+            "GitLab.com allows 1 GB: set 1000 there to keep more. null: no check.",
             default=100.0,
         ),
     ),

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 MB = 1_000_000
 WARN_AT = 0.8  # of site.max_mb: room for a few more weeks of growth before Pages refuses it
+# A build whose site passes site.max_mb drops old archived snapshots until it is back to this
+# share of it: room for days of new snapshots before the next such build renders twice.
+FIT_AT = 0.95
 # GitLab Pages' default per-site file limit (Pages::DeploymentValidations#validate_max_entries).
 MAX_FILES = 200_000
 SHOWN_PARTS = 3
@@ -43,6 +46,20 @@ def describe(found: list[Part], shown: int = SHOWN_PARTS) -> str:
         return f"{part.name} {part.bytes / MB:,.1f} MB{where}"
 
     return ", ".join(one(p) for p in found[:shown])
+
+
+def archive_excess(total: int, droppable: int, max_mb: float | None) -> int:
+    """Bytes of archived snapshots to drop so a site of `total` bytes fits site.max_mb.
+
+    `droppable` is what the archive could give up (every snapshot but the newest). 0 when the
+    site fits, and when dropping all of that would still not be enough: history is never
+    thrown away for a deployment Pages would refuse anyway.
+    """
+    if max_mb is None or total <= max_mb * MB or droppable <= 0:
+        return 0
+    if total - droppable > max_mb * MB:
+        return 0
+    return min(droppable, total - int(FIT_AT * max_mb * MB))
 
 
 def warning(total: int, files: int, found: list[Part], max_mb: float | None) -> str | None:

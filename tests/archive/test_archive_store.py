@@ -13,6 +13,7 @@ from archive_builds import build_snapshot, build_times
 
 from gldash_static import snapshot as snapshot_io
 from gldash_static.archive import Archive, thinning
+from gldash_static.archive.store import canonical_json
 from gldash_static.config import ArchiveSettings, RetentionSettings
 from gldash_static.errors import ArchiveError
 from gldash_static.model import Snapshot
@@ -166,3 +167,25 @@ def test_size_budget_drops_the_oldest_and_never_the_newest(tmp_path: Path, fille
     tiny = Archive(ArchiveSettings(dir=tmp_path / "a", retention=RetentionSettings(max_mb=1e-6)))
     tiny.prune()
     assert [r["path"] for r in tiny.rows()] == [rows[-1]["path"]]
+
+
+def test_shed_drops_the_oldest_until_enough_bytes_are_gone(tmp_path: Path, filled: Filled) -> None:
+    archive = Archive(ArchiveSettings(dir=tmp_path / "a", retention=RetentionSettings(max_mb=None)))
+    snapshots = list(filled(archive, 3))
+    rows = archive.rows()
+    history = archive.store.history_path.read_bytes()
+    wanted = sum(r["size"] for r in rows[:4]) - 1  # one byte short of the oldest four
+    dropped = archive.shed(wanted)
+    assert [r["path"] for r in dropped] == [r["path"] for r in rows[:4]]
+    kept = archive.rows()
+    assert [r["time"] for r in kept] == [r["time"] for r in rows[4:]]
+    assert sorted(archive.store.dated_files()) == sorted(r["path"] for r in kept)
+    # What is left still rebuilds, snapshot by snapshot; the daily history is untouched.
+    for row, snapshot in zip(kept, snapshots[4:], strict=True):
+        expected = thinning.without_jobs(dict(snapshot)) if row.get("thinned") else snapshot
+        assert canonical_json(archive.load(row, kept)) == canonical_json(expected)
+    assert archive.store.history_path.read_bytes() == history
+    # Never the newest, whatever is asked.
+    archive.shed(10**12)
+    assert [r["time"] for r in archive.rows()] == [rows[-1]["time"]]
+    assert archive.shed(10**12) == [] and archive.shed(0) == []

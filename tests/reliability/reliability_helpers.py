@@ -158,7 +158,7 @@ def expected_site_digest(ws: Workspace, snapshot: Snapshot, scratch: Path) -> st
     """Digest of the site the current archive and `snapshot` render to (rendering is pure)."""
     config = ws.config()
     out = scratch / "rerendered"
-    render_with_archive(snapshot, config, out, Archive(config.archive))
+    render_with_archive(snapshot, config.site, out, Archive(config.archive))
     return digest(out)
 
 

@@ -174,7 +174,7 @@ def archived_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         fetched = json.dumps(snap).replace("\\ud800", "\\ufffd").replace("\\udfff", "\\ufffd")
         archive.add(json.loads(fetched))
     out = base / "public"
-    render_with_archive(current, config, out, archive)
+    render_with_archive(current, config.site, out, archive)
     return out
 
 

@@ -10,7 +10,15 @@ from factories import make_snapshot
 
 from gldash_static.config.settings import SiteSettings
 from gldash_static.render import render_site
-from gldash_static.render.budget import MAX_FILES, MB, Part, describe, parts, warning
+from gldash_static.render.budget import (
+    MAX_FILES,
+    MB,
+    Part,
+    archive_excess,
+    describe,
+    parts,
+    warning,
+)
 
 
 def test_parts_group_by_top_level_entry_largest_first() -> None:
@@ -54,3 +62,20 @@ def test_render_reports_its_parts_and_warns_naming_the_largest(
         render_site(snapshot, tmp_path / "b", SiteSettings(max_mb=tight))
     text = next(r.getMessage() for r in caplog.records if "site.max_mb" in r.getMessage())
     assert "is near" in text and f"largest: {quiet.parts[0].name}" in text
+
+
+@pytest.mark.parametrize(
+    ("total", "droppable", "limit", "expected"),
+    [
+        (99 * MB, 50 * MB, 100.0, 0),  # fits
+        (120 * MB, 50 * MB, None, 0),  # no limit set: nothing to fit
+        (120 * MB, 0, 100.0, 0),  # nothing the archive could give up
+        (160 * MB, 50 * MB, 100.0, 0),  # even without the archive it would not fit: keep it
+        (120 * MB, 50 * MB, 100.0, 25 * MB),  # back to 95 MB, room to grow
+        (101 * MB, 3 * MB, 100.0, 3 * MB),  # all it has brings it under the limit itself
+    ],
+)
+def test_archive_excess_frees_room_only_when_that_makes_the_site_fit(
+    total: int, droppable: int, limit: float | None, expected: int
+) -> None:
+    assert archive_excess(total, droppable, limit) == expected
