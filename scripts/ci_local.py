@@ -70,6 +70,9 @@ def run_pipeline(root: Path, variables: dict[str, str], python: Path) -> str:
         args += ["--variable", f"{key}={value}"]
     env = {**os.environ, "PATH": f"{python.parent}{os.pathsep}{os.environ['PATH']}"}
     env.pop("VIRTUAL_ENV", None)
+    # A job's shell may put pyenv's shims back in front (a .bashrc with `pyenv init`); with
+    # "system" they hand `python` to the first one on PATH that is not theirs: the jobs' own.
+    env["PYENV_VERSION"] = "system"
     proc = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, timeout=900)
     if proc.returncode != 0:
         print(proc.stdout[-6000:], proc.stderr[-3000:], sep="\n")
