@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gldash_static import outdir
@@ -150,14 +150,17 @@ def render_to_fit(
 ) -> RenderResult:
     """render_with_archive, then, if the site passed site.max_mb, again without the oldest
     archived snapshots: a deployment GitLab Pages refuses would leave the whole site stale."""
-    result = render_with_archive(snapshot, site, out, archive, protect)
     if archive is None:
+        return render_with_archive(snapshot, site, out, archive, protect)
+    # Unchecked first: a site about to fit must not be reported as one Pages would refuse.
+    result = render_with_archive(snapshot, replace(site, max_mb=None), out, archive, protect)
+    excess = budget.archive_excess(result.bytes, archive.droppable_bytes(), site.max_mb)
+    dropped = archive.shed(excess) if excess else []
+    if not dropped:
+        warning = budget.warning(result.bytes, result.files, list(result.parts), site.max_mb)
+        if warning:
+            log.warning("%s", warning)
         return result
-    droppable = sum(r["size"] for r in archive.rows()[:-1])  # the newest is always kept
-    excess = budget.archive_excess(result.bytes, droppable, site.max_mb)
-    if not excess:
-        return result
-    dropped = archive.shed(excess)
     log.warning(
         "site: %.1f MB is over site.max_mb (%g MB): dropped the %d oldest archived snapshot(s), "
         "%s to %s, to fit (trends keep their days); raise site.max_mb, and the instance's "
@@ -165,8 +168,8 @@ def render_to_fit(
         result.bytes / budget.MB,
         site.max_mb,
         len(dropped),
-        dropped[0]["time"] if dropped else "-",
-        dropped[-1]["time"] if dropped else "-",
+        dropped[0]["time"],
+        dropped[-1]["time"],
     )
     return render_with_archive(snapshot, site, out, archive, protect)
 

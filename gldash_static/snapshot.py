@@ -75,10 +75,10 @@ def canonical_pieces(snapshot: object, chunk: int = 1 << 20) -> Iterator[bytes]:
 
 
 def gzip_pieces(pieces: Iterable[bytes]) -> Iterator[bytes]:
-    """Gzip level 9 with mtime 0 in pieces: byte for byte gzip.compress(all, 9, mtime=0)."""
-    # gzip.compress with mtime 0 is zlib's own gzip wrapper (wbits 31) at the default memory
-    # level; deflate decides nothing until it has its full look-ahead, so how the input is
-    # split does not change the output.
+    """Gzip level 9 with mtime 0 in pieces: byte for byte zlib's one-shot gzip of it all."""
+    # zlib's own gzip wrapper (wbits 31; what gzip.compress(..., mtime=0) is up to Python
+    # 3.12) at the default memory level: deflate decides nothing until it has its full
+    # look-ahead, so how the input is split does not change the output.
     compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
     for piece in pieces:
         out = compressor.compress(piece)

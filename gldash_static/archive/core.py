@@ -261,12 +261,25 @@ class Archive:
         dropped. history.json keeps their daily figures, so trends lose nothing.
         """
         rows = self.rows()
-        if size <= 0 or len(rows) < 2:
+        counted = self._budgeted(rows)
+        if size <= 0 or len(counted) < 2:
             return []
         self.claim()
-        decided = self._decide(rows, max_bytes=sum(r["size"] for r in rows) - size)
+        decided = self._decide(rows, max_bytes=sum(counted) - size)
         self._commit(rows, chain.recompose(self.store, rows, decided.kept))
         return decided.removed
+
+    def droppable_bytes(self) -> int:
+        """What `shed` could free at most: the files of every snapshot the size budget counts
+        (not those dated after this machine's clock, which are always kept) but the newest."""
+        counted = self._budgeted(self.rows())
+        return sum(counted) - counted[-1] if counted else 0
+
+    def _budgeted(self, rows: list[IndexRow]) -> list[int]:
+        """Sizes of the rows a size budget counts, oldest first: not those dated in the future."""
+        limit = self.clock() + retention.FUTURE_TOLERANCE
+        timed = [(t, r["size"]) for r in rows if (t := facts.parse_time(r["time"])) is not None]
+        return [size for moment, size in sorted(timed) if moment <= limit]
 
     def _decide(
         self, rows: list[IndexRow], added: Snapshot | None = None, max_bytes: int | None = None

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from archive_builds import build_snapshot, build_times
+from factories import make_snapshot
 
 from gldash_static import pipeline
 from gldash_static.archive import Archive
@@ -101,3 +103,39 @@ def test_a_build_fits_its_site(tmp_path: Path, filled: Filled) -> None:
     assert after.render.bytes <= limit * MB
     assert len(Archive(tight.archive).rows()) < len(rows)
     assert Archive(tight.archive).rows()[-1] == rows[-1]
+
+
+def test_snapshots_dated_in_the_future_are_kept_and_not_counted_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # An earlier runner's wrong clock left a large row dated weeks ahead: retention always
+    # keeps it, so fitting must free the room from the others (or from none).
+    clock = datetime(2026, 8, 6, 1, tzinfo=UTC)
+    archive = Archive(
+        ArchiveSettings(dir=tmp_path / "archive", retention=RetentionSettings(max_mb=None)),
+        clock=lambda: clock,
+    )
+    for moment in build_times(3):
+        archive.add(build_snapshot(moment))
+    archive.add(make_snapshot(projects=40, seed=1, now=datetime(2026, 9, 1, tzinfo=UTC)))
+    current = build_snapshot(datetime(2026, 8, 6, 0, 15, tzinfo=UTC))
+    archive.add(current)
+    rows = archive.rows()
+    future = rows[-1]
+    assert future["time"].startswith("2026-09-01")
+    assert archive.droppable_bytes() == sum(r["size"] for r in rows[:-2])
+    whole = pipeline.render_with_archive(current, SiteSettings(), tmp_path / "w", archive)
+    limit = (whole.bytes - sum(r["size"] for r in rows[:4])) / MB
+    with caplog.at_level(logging.WARNING):
+        fitted = pipeline.render_to_fit(
+            current, SiteSettings(max_mb=limit), tmp_path / "s", archive
+        )
+    assert fitted.bytes <= limit * MB
+    assert future in archive.rows() and rows[-2] in archive.rows()
+    # Fitted at the first try: no word of a deployment Pages would refuse.
+    assert not [r for r in caplog.records if "exceeds" in r.getMessage()]
+    # Where only the future row and the newest would be left, nothing is dropped at all.
+    tiny = SiteSettings(max_mb=(fitted.bytes - archive.droppable_bytes() - 1) / MB)
+    kept = archive.rows()
+    pipeline.render_to_fit(current, tiny, tmp_path / "t", archive)
+    assert archive.rows() == kept
