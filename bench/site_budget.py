@@ -17,7 +17,7 @@ import os
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -165,13 +165,20 @@ def rerender(kept: Path, row: dict[str, Any]) -> dict[str, Any]:
     from gldash_static import snapshot as snapshot_io
     from gldash_static.archive import Archive
     from gldash_static.config import ArchiveSettings
+    from gldash_static.timeutil import parse_time
 
     snapshot = snapshot_io.read(kept / "snapshot.json.gz")
     # A copy: fitting the site may drop old snapshots, and --render must stay repeatable.
     shutil.rmtree(kept / "public", ignore_errors=True)
     shutil.rmtree(kept / "archive-fitted", ignore_errors=True)
     shutil.copytree(kept / "archive", kept / "archive-fitted")
-    archive = Archive(ArchiveSettings(dir=kept / "archive-fitted", carry_forward="none"))
+    # The archive's "now" is the last build's, as in the run: the simulated month may lie
+    # after this machine's clock, and rows after it would count as dated in the future.
+    newest = parse_time(snapshot["generated_at"])
+    archive = Archive(
+        ArchiveSettings(dir=kept / "archive-fitted", carry_forward="none"),
+        clock=lambda: newest or datetime.now(UTC),
+    )
     t0 = time.perf_counter()
     result = _render(snapshot, archive, kept / "public")
     limit = row["limit_mb"]
