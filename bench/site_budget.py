@@ -154,11 +154,16 @@ def _fetched(outcome: Any) -> Any:
 def _render(snapshot: Any, archive: Any, public: Path) -> tuple[Any, int]:
     """Render as a build does (over site.max_mb the oldest archived snapshots go first), and
     the site's bytes with every snapshot default retention kept: what the criterion judges."""
+    from dataclasses import replace
+
     from gldash_static.config.settings import SiteSettings
     from gldash_static.pipeline import render_to_fit, render_with_archive
 
-    whole = render_with_archive(snapshot, SiteSettings(max_mb=None), public, archive).bytes
-    return render_to_fit(snapshot, SiteSettings(), public, archive), whole
+    site = SiteSettings()
+    whole = render_with_archive(snapshot, replace(site, max_mb=None), public, archive)
+    if site.max_mb is None or whole.bytes <= site.max_mb * 1e6:
+        return whole, whole.bytes  # what render_to_fit would render again
+    return render_to_fit(snapshot, site, public, archive), whole.bytes
 
 
 def rerender(kept: Path, row: dict[str, Any]) -> dict[str, Any]:

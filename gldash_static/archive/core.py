@@ -277,9 +277,9 @@ class Archive:
 
     def _budgeted(self, rows: list[IndexRow]) -> list[int]:
         """Sizes of the rows a size budget counts, oldest first: not those dated in the future."""
-        limit = self.clock() + retention.FUTURE_TOLERANCE
-        timed = [(t, r["size"]) for r in rows if (t := facts.parse_time(r["time"])) is not None]
-        return [size for moment, size in sorted(timed) if moment <= limit]
+        sizes = {t: r["size"] for r in rows if (t := facts.parse_time(r["time"])) is not None}
+        present, _ = retention.split_future(sizes, self.clock() + retention.FUTURE_TOLERANCE)
+        return [sizes[moment] for moment in present]
 
     def _decide(
         self, rows: list[IndexRow], added: Snapshot | None = None, max_bytes: int | None = None
