@@ -268,7 +268,8 @@ SITE = Section(
         Key(
             "max_mb",
             Nullable(Number(positive=True)),
-            "Size limit of the published site in MB, archive included: a render warns from "
+            "Size limit of the published site in MB as GitLab counts them (1,048,576 bytes: "
+            "100 is 104.9 million bytes), archive included: a render warns from "
             "80 % of it on, naming the largest parts, and a build whose site would pass it "
             "drops the oldest archived snapshots (never the newest; trends keep their days) "
             "until the site is back to 95 % of it, when that is enough to fit. GitLab Pages' "

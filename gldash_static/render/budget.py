@@ -6,7 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-MB = 1_000_000
+MB = 1_000_000  # sizes are reported in these
+# GitLab reads max_pages_size (and so site.max_mb) in Rails' megabytes, 1,048,576 bytes each
+# (Gitlab::Pages::DeploymentValidations: `max_pages_size.megabytes`): a 100 MB limit refuses
+# a site over 104,857,600 bytes, not over 100,000,000.
+GITLAB_MB = 1 << 20
 WARN_AT = 0.8  # of site.max_mb: room for a few more weeks of growth before Pages refuses it
 # A build whose site passes site.max_mb drops old archived snapshots until it is back to this
 # share of it: room for days of new snapshots before the next such build renders twice.
@@ -48,6 +52,11 @@ def describe(found: list[Part], shown: int = SHOWN_PARTS) -> str:
     return ", ".join(one(p) for p in found[:shown])
 
 
+def limit_bytes(max_mb: float) -> int:
+    """site.max_mb in bytes, as GitLab Pages counts its own megabytes."""
+    return int(max_mb * GITLAB_MB)
+
+
 def archive_excess(total: int, droppable: int, max_mb: float | None) -> int:
     """Bytes of archived snapshots to drop so a site of `total` bytes fits site.max_mb.
 
@@ -55,19 +64,22 @@ def archive_excess(total: int, droppable: int, max_mb: float | None) -> int:
     site fits, and when dropping all of that would still not be enough: history is never
     thrown away for a deployment Pages would refuse anyway.
     """
-    if max_mb is None or total <= max_mb * MB or droppable <= 0:
+    if max_mb is None or total <= limit_bytes(max_mb) or droppable <= 0:
         return 0
-    if total - droppable > max_mb * MB:
+    if total - droppable > limit_bytes(max_mb):
         return 0
-    return min(droppable, total - int(FIT_AT * max_mb * MB))
+    return min(droppable, total - int(FIT_AT * limit_bytes(max_mb)))
 
 
 def warning(total: int, files: int, found: list[Part], max_mb: float | None) -> str | None:
     """What to tell the person deploying when the site nears or passes a Pages limit."""
     problems = []
-    if max_mb is not None and total > WARN_AT * max_mb * MB:
-        verb = "exceeds" if total > max_mb * MB else "is near"
-        problems.append(f"{total / MB:,.1f} MB {verb} site.max_mb ({max_mb:g} MB)")
+    if max_mb is not None and total > WARN_AT * limit_bytes(max_mb):
+        verb = "exceeds" if total > limit_bytes(max_mb) else "is near"
+        problems.append(
+            f"{total / MB:,.1f} MB {verb} site.max_mb ({max_mb:g} MB as GitLab counts them: "
+            f"{limit_bytes(max_mb) / MB:,.1f} MB)"
+        )
     if files > WARN_AT * MAX_FILES:
         verb = "exceeds" if files > MAX_FILES else "is near"
         problems.append(f"{files:,} files {verb} GitLab Pages' {MAX_FILES:,}-file limit")

@@ -18,7 +18,7 @@ from gldash_static.config import ArchiveSettings, RetentionSettings, parse_confi
 from gldash_static.config.settings import SiteSettings
 from gldash_static.fetch.progress import Quiet
 from gldash_static.model import Snapshot
-from gldash_static.render.budget import MB
+from gldash_static.render.budget import GITLAB_MB
 
 Filled = Callable[[Archive, int], Iterator[Snapshot]]
 
@@ -42,10 +42,10 @@ def test_the_oldest_snapshots_go_until_the_site_fits(
     whole = pipeline.render_with_archive(newest, SiteSettings(), tmp_path / "whole", archive)
     # A limit the site passes by about the four oldest snapshots' files.
     over = sum(r["size"] for r in rows[:4])
-    limit = (whole.bytes - over) / MB
+    limit = (whole.bytes - over) / GITLAB_MB
     with caplog.at_level(logging.WARNING):
         fitted = pipeline.render_to_fit(newest, SiteSettings(max_mb=limit), tmp_path / "s", archive)
-    assert fitted.bytes <= limit * MB
+    assert fitted.bytes <= limit * GITLAB_MB
     kept = archive.rows()
     assert rows[-1] in kept and len(kept) < len(rows) - 4
     assert [r["time"] for r in kept] == [r["time"] for r in rows[len(rows) - len(kept) :]]
@@ -68,7 +68,7 @@ def test_nothing_is_dropped_when_even_an_empty_archive_would_not_fit(
     assert _published_rows(tmp_path / "s") == [r["time"] for r in rows]
     assert not [r for r in caplog.records if "dropped the" in r.getMessage()]
     assert any("exceeds site.max_mb" in r.getMessage() for r in caplog.records)
-    assert result.bytes > 0.01 * MB
+    assert result.bytes > 0.01 * GITLAB_MB
 
 
 def test_a_site_within_its_limit_keeps_every_snapshot(tmp_path: Path, filled: Filled) -> None:
@@ -97,10 +97,10 @@ def test_a_build_fits_its_site(tmp_path: Path, filled: Filled) -> None:
     )
     before = pipeline.build(loose, options, Quiet())
     rows = Archive(loose.archive).rows()
-    limit = (before.render.bytes - sum(r["size"] for r in rows[:3])) / MB
+    limit = (before.render.bytes - sum(r["size"] for r in rows[:3])) / GITLAB_MB
     tight = parse_config(text.format(limit=limit), tmp_path / "config.yml")
     after = pipeline.build(tight, options, Quiet())
-    assert after.render.bytes <= limit * MB
+    assert after.render.bytes <= limit * GITLAB_MB
     assert len(Archive(tight.archive).rows()) < len(rows)
     assert Archive(tight.archive).rows()[-1] == rows[-1]
 
@@ -125,17 +125,17 @@ def test_snapshots_dated_in_the_future_are_kept_and_not_counted_on(
     assert future["time"].startswith("2026-09-01")
     assert archive.droppable_bytes() == sum(r["size"] for r in rows[:-2])
     whole = pipeline.render_with_archive(current, SiteSettings(), tmp_path / "w", archive)
-    limit = (whole.bytes - sum(r["size"] for r in rows[:4])) / MB
+    limit = (whole.bytes - sum(r["size"] for r in rows[:4])) / GITLAB_MB
     with caplog.at_level(logging.WARNING):
         fitted = pipeline.render_to_fit(
             current, SiteSettings(max_mb=limit), tmp_path / "s", archive
         )
-    assert fitted.bytes <= limit * MB
+    assert fitted.bytes <= limit * GITLAB_MB
     assert future in archive.rows() and rows[-2] in archive.rows()
     # Fitted at the first try: no word of a deployment Pages would refuse.
     assert not [r for r in caplog.records if "exceeds" in r.getMessage()]
     # Where only the future row and the newest would be left, nothing is dropped at all.
-    tiny = SiteSettings(max_mb=(fitted.bytes - archive.droppable_bytes() - 1) / MB)
+    tiny = SiteSettings(max_mb=(fitted.bytes - archive.droppable_bytes() - 1) / GITLAB_MB)
     kept = archive.rows()
     pipeline.render_to_fit(current, tiny, tmp_path / "t", archive)
     assert archive.rows() == kept

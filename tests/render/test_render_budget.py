@@ -11,6 +11,7 @@ from factories import make_snapshot
 from gldash_static.config.settings import SiteSettings
 from gldash_static.render import render_site
 from gldash_static.render.budget import (
+    GITLAB_MB,
     MAX_FILES,
     MB,
     Part,
@@ -30,9 +31,16 @@ def test_parts_group_by_top_level_entry_largest_first() -> None:
 @pytest.mark.parametrize(
     ("total", "files", "limit", "expected"),
     [
-        (79 * MB, 10, 100.0, None),
-        (81 * MB, 10, 100.0, "81.0 MB is near site.max_mb (100 MB)"),
-        (101 * MB, 10, 100.0, "101.0 MB exceeds site.max_mb (100 MB)"),
+        (79 * GITLAB_MB, 10, 100.0, None),
+        (81 * GITLAB_MB, 10, 100.0, "84.9 MB is near site.max_mb (100 MB as GitLab counts"),
+        # GitLab's 100 MB is 104,857,600 bytes: a site of 101 million bytes still deploys.
+        (101 * MB, 10, 100.0, "101.0 MB is near site.max_mb"),
+        (
+            101 * GITLAB_MB,
+            10,
+            100.0,
+            "105.9 MB exceeds site.max_mb (100 MB as GitLab counts them: 104.9 MB)",
+        ),
         (500 * MB, 10, None, None),
         (1 * MB, MAX_FILES + 1, None, "200,001 files exceeds GitLab Pages' 200,000-file limit"),
     ],
@@ -57,7 +65,7 @@ def test_render_reports_its_parts_and_warns_naming_the_largest(
     assert not [r for r in caplog.records if "site.max_mb" in r.getMessage()]
     assert sum(p.bytes for p in quiet.parts) == quiet.bytes
     assert sum(p.files for p in quiet.parts) == quiet.files
-    tight = quiet.bytes / MB / 0.9  # the site is 90 % of this limit
+    tight = quiet.bytes / GITLAB_MB / 0.9  # the site is 90 % of this limit
     with caplog.at_level(logging.WARNING):
         render_site(snapshot, tmp_path / "b", SiteSettings(max_mb=tight))
     text = next(r.getMessage() for r in caplog.records if "site.max_mb" in r.getMessage())
@@ -67,12 +75,12 @@ def test_render_reports_its_parts_and_warns_naming_the_largest(
 @pytest.mark.parametrize(
     ("total", "droppable", "limit", "expected"),
     [
-        (99 * MB, 50 * MB, 100.0, 0),  # fits
-        (120 * MB, 50 * MB, None, 0),  # no limit set: nothing to fit
-        (120 * MB, 0, 100.0, 0),  # nothing the archive could give up
-        (160 * MB, 50 * MB, 100.0, 0),  # even without the archive it would not fit: keep it
-        (120 * MB, 50 * MB, 100.0, 25 * MB),  # back to 95 MB, room to grow
-        (101 * MB, 3 * MB, 100.0, 3 * MB),  # all it has brings it under the limit itself
+        (104 * MB, 50 * MB, 100.0, 0),  # fits: GitLab's 100 MB are 104.9 million bytes
+        (120 * GITLAB_MB, 50 * GITLAB_MB, None, 0),  # no limit set: nothing to fit
+        (120 * GITLAB_MB, 0, 100.0, 0),  # nothing the archive could give up
+        (160 * GITLAB_MB, 50 * GITLAB_MB, 100.0, 0),  # even without the archive: keep it
+        (120 * GITLAB_MB, 50 * GITLAB_MB, 100.0, 25 * GITLAB_MB),  # back to 95 %, room to grow
+        (101 * GITLAB_MB, 3 * GITLAB_MB, 100.0, 3 * GITLAB_MB),  # all it has is enough
     ],
 )
 def test_archive_excess_frees_room_only_when_that_makes_the_site_fit(
