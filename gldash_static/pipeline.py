@@ -156,17 +156,17 @@ def render_to_fit(
     result = render_with_archive(snapshot, replace(site, max_mb=None), out, archive, protect)
     excess = budget.archive_excess(result.bytes, archive.droppable_bytes(), site.max_mb)
     dropped = archive.shed(excess) if excess else []
-    if not dropped:
+    if not dropped or site.max_mb is None:  # no limit: archive_excess dropped nothing
         warning = budget.warning(result.bytes, result.files, list(result.parts), site.max_mb)
         if warning:
             log.warning("%s", warning)
         return result
     log.warning(
-        "site: %.1f MB is over site.max_mb (%g MB): dropped the %d oldest archived snapshot(s), "
+        "site: %.1f MB is over %s: dropped the %d oldest archived snapshot(s), "
         "%s to %s, to fit (trends keep their days); raise site.max_mb, and the instance's "
         "Pages limit, to keep more",
         result.bytes / budget.MB,
-        site.max_mb,
+        budget.limit_text(site.max_mb),
         len(dropped),
         dropped[0]["time"],
         dropped[-1]["time"],

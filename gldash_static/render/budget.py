@@ -52,9 +52,15 @@ def describe(found: list[Part], shown: int = SHOWN_PARTS) -> str:
     return ", ".join(one(p) for p in found[:shown])
 
 
-def limit_bytes(max_mb: float) -> int:
-    """site.max_mb in bytes, as GitLab Pages counts its own megabytes."""
-    return int(max_mb * GITLAB_MB)
+def limit_bytes(max_mb: float) -> float:
+    """site.max_mb in bytes, as GitLab Pages counts its own megabytes (a float: a limit the
+    config may set near the largest float overflows to infinity, which int() refuses)."""
+    return max_mb * GITLAB_MB
+
+
+def limit_text(max_mb: float) -> str:
+    """The limit in words, for every message that names it."""
+    return f"site.max_mb ({max_mb:g} MB as GitLab counts them: {limit_bytes(max_mb) / MB:,.1f} MB)"
 
 
 def archive_excess(total: int, droppable: int, max_mb: float | None) -> int:
@@ -76,10 +82,7 @@ def warning(total: int, files: int, found: list[Part], max_mb: float | None) -> 
     problems = []
     if max_mb is not None and total > WARN_AT * limit_bytes(max_mb):
         verb = "exceeds" if total > limit_bytes(max_mb) else "is near"
-        problems.append(
-            f"{total / MB:,.1f} MB {verb} site.max_mb ({max_mb:g} MB as GitLab counts them: "
-            f"{limit_bytes(max_mb) / MB:,.1f} MB)"
-        )
+        problems.append(f"{total / MB:,.1f} MB {verb} {limit_text(max_mb)}")
     if files > WARN_AT * MAX_FILES:
         verb = "exceeds" if files > MAX_FILES else "is near"
         problems.append(f"{files:,} files {verb} GitLab Pages' {MAX_FILES:,}-file limit")

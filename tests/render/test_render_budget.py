@@ -87,3 +87,10 @@ def test_archive_excess_frees_room_only_when_that_makes_the_site_fit(
     total: int, droppable: int, limit: float | None, expected: int
 ) -> None:
     assert archive_excess(total, droppable, limit) == expected
+
+
+def test_a_limit_near_the_largest_float_is_no_limit_at_all() -> None:
+    # 1e308 MB overflows to infinity in bytes: nothing to warn of or drop, and no crash.
+    huge = 1e308
+    assert warning(500 * MB, 10, [Part("p/", 500 * MB, 10)], huge) is None
+    assert archive_excess(500 * MB, 50 * MB, huge) == 0
