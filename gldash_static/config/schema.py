@@ -284,7 +284,7 @@ RETENTION = Section(
     help="How many archived snapshots are kept, by age.",
     keys=(
         Key(
-            "all_days", Int(0, 3650), "Keep every snapshot younger than this many days.", default=3
+            "all_days", Int(0, 3650), "Keep every snapshot younger than this many days.", default=1
         ),
         Key(
             "daily_days", Int(0, 36_500), "Then keep one a day up to this age in days.", default=90

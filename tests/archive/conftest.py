@@ -10,7 +10,7 @@ import pytest
 from archive_builds import build_snapshot, build_times
 
 from gldash_static.archive import Archive
-from gldash_static.config import ArchiveSettings
+from gldash_static.config import ArchiveSettings, RetentionSettings
 from gldash_static.model import Snapshot
 
 
@@ -22,8 +22,12 @@ def _fast_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> ArchiveSettings:
-    """Default archive settings with the folder in tmp_path."""
-    return ArchiveSettings(dir=tmp_path / "archive", carry_forward="none")
+    """Default archive settings with the folder in tmp_path, every build of three days kept."""
+    # all_days was 3 when these tests were written around it; the default's own set is
+    # test_archive_retention's.
+    return ArchiveSettings(
+        dir=tmp_path / "archive", carry_forward="none", retention=RetentionSettings(all_days=3)
+    )
 
 
 @pytest.fixture

@@ -77,17 +77,18 @@ def test_history_survives_from_one_build_to_the_next(
     sim.put_artifact(project_id, REF, "pages", pages_zip(first))
     second = build(tmp_path / "job2", T0 + timedelta(hours=6), sim, project_id)
     sim.put_artifact(project_id, REF, "pages", pages_zip(second))
-    third = build(tmp_path / "job3", T0 + timedelta(days=1), sim, project_id)
+    # Within a day of the first: default retention (all_days 1) keeps every build.
+    third = build(tmp_path / "job3", T0 + timedelta(hours=20), sim, project_id)
     archive = Archive(ArchiveSettings(dir=tmp_path / "job3" / "archive"))
     assert [r["time"] for r in archive.rows()] == [
         "2026-11-28T06:15:00Z",
         "2026-11-28T12:15:00Z",
-        "2026-11-29T06:15:00Z",
+        "2026-11-29T02:15:00Z",
     ]
     assert [d.date for d in archive.history().days] == ["2026-11-28", "2026-11-29"]
     # Older snapshots travel as deltas from their newer neighbour; the newest stays whole.
     assert len(list((third / "archive").glob("2026/11/28/061500Z.delta-*.json.gz"))) == 1
-    assert (third / "archive" / "2026/11/29/061500Z.json.gz").is_file()
+    assert (third / "archive" / "2026/11/29/021500Z.json.gz").is_file()
     assert (third / "archive" / "index.json").read_bytes() == (
         tmp_path / "job3" / "archive" / "index.json"
     ).read_bytes()

@@ -97,16 +97,16 @@ def test_120_days_of_scheduled_builds_keep_exactly_the_expected_set() -> None:
     kept = retention.keep(times, DEFAULT)
     last = times[-1]
     assert last == datetime(2026, 11, 30, 18, 15, tzinfo=UTC)
-    assert DEFAULT.all_days == 3
-    every = {t for t in times if last - t < timedelta(days=3)}  # Nov 28 00:15 onwards
+    assert DEFAULT.all_days == 1
+    every = {t for t in times if last - t < timedelta(days=1)}  # Nov 30 00:15 onwards
     daily = {
-        t for t in times if t.hour == 18 and timedelta(days=3) <= last - t < timedelta(days=90)
+        t for t in times if t.hour == 18 and timedelta(days=1) <= last - t < timedelta(days=90)
     }
     sundays = {datetime(2026, 8, d, 18, 15, tzinfo=UTC) for d in (9, 16, 23, 30)}
     end_of_august = {datetime(2026, 8, 31, 18, 15, tzinfo=UTC)}
-    assert len(every) == 12 and len(daily) == 87
+    assert len(every) == 4 and len(daily) == 89
     assert kept == every | daily | sundays | end_of_august
-    assert len(kept) == 104
+    assert len(kept) == 98
     assert kept == reference_keep(times, DEFAULT)
 
 

@@ -114,7 +114,8 @@ def test_a_corrupt_archived_snapshot_is_an_archive_error(archive: Archive, fille
 
 
 def test_prune_dry_run_reports_and_keeps_everything(tmp_path: Path, filled: Filled) -> None:
-    archive = Archive(ArchiveSettings(dir=tmp_path / "a", carry_forward="none"))
+    every = RetentionSettings(all_days=3)
+    archive = Archive(ArchiveSettings(dir=tmp_path / "a", carry_forward="none", retention=every))
     list(filled(archive, 3))
     assert len(archive.rows()) == 12
     tight = Archive(
@@ -150,7 +151,7 @@ def test_snapshot_without_a_time_cannot_be_archived(archive: Archive) -> None:
 
 def test_size_budget_drops_the_oldest_and_never_the_newest(tmp_path: Path, filled: Filled) -> None:
     unlimited = Archive(
-        ArchiveSettings(dir=tmp_path / "a", retention=RetentionSettings(max_mb=None))
+        ArchiveSettings(dir=tmp_path / "a", retention=RetentionSettings(all_days=3, max_mb=None))
     )
     list(filled(unlimited, 3))
     rows = unlimited.rows()
@@ -170,7 +171,7 @@ def test_size_budget_drops_the_oldest_and_never_the_newest(tmp_path: Path, fille
 
 
 def test_shed_drops_the_oldest_until_enough_bytes_are_gone(tmp_path: Path, filled: Filled) -> None:
-    archive = Archive(ArchiveSettings(dir=tmp_path / "a", retention=RetentionSettings(max_mb=None)))
+    archive = Archive(ArchiveSettings(dir=tmp_path / "a", retention=RetentionSettings(all_days=3, max_mb=None)))
     snapshots = list(filled(archive, 3))
     rows = archive.rows()
     history = archive.store.history_path.read_bytes()

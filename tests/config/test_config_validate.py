@@ -44,7 +44,7 @@ def test_defaults_and_relative_paths(tmp_path: Path) -> None:
     assert cfg.site.templates_dir == tmp_path.resolve() / "tpl"
     assert cfg.site.pages == (tmp_path.resolve() / "notes.md",)
     assert cfg.snapshot == tmp_path.resolve() / "snapshot.json"
-    assert cfg.archive.retention.all_days == 3
+    assert cfg.archive.retention.all_days == 1
 
 
 def test_url_defaults_to_ci_server_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
