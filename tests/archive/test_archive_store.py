@@ -171,7 +171,9 @@ def test_size_budget_drops_the_oldest_and_never_the_newest(tmp_path: Path, fille
 
 
 def test_shed_drops_the_oldest_until_enough_bytes_are_gone(tmp_path: Path, filled: Filled) -> None:
-    archive = Archive(ArchiveSettings(dir=tmp_path / "a", retention=RetentionSettings(all_days=3, max_mb=None)))
+    archive = Archive(
+        ArchiveSettings(dir=tmp_path / "a", retention=RetentionSettings(all_days=3, max_mb=None))
+    )
     snapshots = list(filled(archive, 3))
     rows = archive.rows()
     history = archive.store.history_path.read_bytes()
