@@ -110,7 +110,8 @@ def _tip(pipeline: PipelineView, moment: datetime | None, seconds: float | None)
     if seconds is not None:  # clamped: GitLab has sent negative durations
         parts.append(duration(seconds))
     if pipeline.created is not None and moment is not None:
-        parts.append(moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+        # UTC, as the chart's title says: not repeated on each of its bars and pages.
+        parts.append(moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M"))
     ref = f" {pipeline.ref}" if pipeline.ref else ""
     return f"#{pipeline.id}{ref}: {', '.join(parts)}"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import gzip
 import json
 import os
@@ -163,6 +165,11 @@ def test_trend_page_shows_the_history_figures(run: tuple[Archive, list[Snapshot]
     }
     assert {f"trends/{p.name}" for p in public.glob("trends/*.html")} <= set(page.hrefs)
     assert all("../trends.html" in g.hrefs for g in groups)
+    # The latest 14 days in one table, the days before them in a folded one: each day once.
+    html = (public / "trends.html").read_text(encoding="utf-8")
+    assert "The 106 days before</summary>" in html
+    dates = re.findall(r'<th scope="row">(\d{4}-\d\d-\d\d)</th>', html)
+    assert len(dates) == len(set(dates)) == DAYS
     table = page.rows[""]
     assert [r[0] for r in table] == [
         (datetime(2026, 11, 30) - timedelta(days=n)).strftime("%Y-%m-%d") for n in range(14)
