@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import gzip
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
