@@ -23,19 +23,27 @@
 
   /* Freshness from the visitor's clock, so that a cached page still tells the truth. */
   function freshness() {
-    const el = doc.getElementById("freshness");
-    if (!el) return;
-    const at = Date.parse(el.getAttribute("data-generated-at") || "");
-    const warnHours = parseFloat(el.getAttribute("data-warn-hours") || "0");
-    const age = el.querySelector(".fresh-age");
-    const warn = el.querySelector(".fresh-warn");
-    if (isNaN(at) || !age) return;
+    const box = doc.getElementById("freshness");
+    if (!box) return;
+    const at = Date.parse(box.getAttribute("data-generated-at") || "");
+    const warnHours = parseFloat(box.getAttribute("data-warn-hours") || "0");
+    if (isNaN(at)) return;
+    // Made here rather than written into every page: without this script neither shows.
+    const age = box.appendChild(el("span"));
+    age.className = "fresh-age";
+    const warn = el("strong");
+    warn.className = "fresh-warn";
+    warn.hidden = true;
+    const sign = warn.appendChild(el("span", "\u26a0"));
+    sign.setAttribute("aria-hidden", "true");
+    warn.append(" older than " + warnHours + " h");
+    box.append(" ", warn);
     const tick = () => {
       const hours = (Date.now() - at) / 3600000;
       age.textContent = " (" + ago(hours) + ")";
       const old = warnHours > 0 && hours > warnHours;
-      el.classList.toggle("warn", old);
-      if (warn) warn.hidden = !old;
+      box.classList.toggle("warn", old);
+      warn.hidden = !old;
     };
     tick();
     setInterval(tick, 60000);

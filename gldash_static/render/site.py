@@ -224,7 +224,6 @@ class _Site:
                 "generated_at": self.view.generated_at,
                 "generated_iso": iso_utc(self.view.generated_at),
                 "warn_hours": site.freshness_warning_hours,
-                "warn_label": f"{site.freshness_warning_hours:g}",
                 "stale_days": site.stale_branch_days,
                 "stale_env_days": site.stale_environment_days,
                 "refresh_url": refresh_url(site),

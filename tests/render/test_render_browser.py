@@ -100,7 +100,11 @@ def test_page_type_loads_cleanly(site: tuple[Any, Watch, str], path: str) -> Non
     assert watch.errors == []
     assert watch.outside == []
     if path != "404.html":
-        assert "ago" in page.locator("#freshness").inner_text(), "freshness script ran"
+        fresh = page.locator("#freshness")
+        assert "ago" in fresh.inner_text(), "freshness script ran"
+        # The snapshot is of 2026-11-28, far older than the 6 hours of the default warning.
+        assert fresh.locator(".fresh-warn").is_visible()
+        assert "⚠ older than 6 h" in fresh.inner_text()
 
 
 # Cells are found by their column's header key, as gldash.js finds them, so these helpers
