@@ -1,7 +1,7 @@
 """Dated snapshot copies, retention, the history behind trend charts, and carry-forward."""
 
 from gldash_static.archive.carry import CarryResult, Limits
-from gldash_static.archive.core import SITE_DIR, Archive, PruneResult
-from gldash_static.archive.store import IndexRow
+from gldash_static.archive.core import Archive, PruneResult
+from gldash_static.archive.store import SITE_DIR, IndexRow
 
 __all__ = ["SITE_DIR", "Archive", "CarryResult", "IndexRow", "Limits", "PruneResult"]

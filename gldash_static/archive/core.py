@@ -17,6 +17,7 @@ from gldash_static.archive.changes import Changes, diff
 from gldash_static.archive.store import (
     HISTORY,
     PUBLISHED_HISTORY,
+    SITE_DIR,
     IndexRow,
     Store,
     migrated,
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SITE_DIR = "archive"  # where the archive folder appears inside the published site
 SIZE_WARNING = 80_000_000  # GitLab Pages' self-managed default limit is 100 MB per site
 
 

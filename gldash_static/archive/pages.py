@@ -15,7 +15,7 @@ from gldash_static import svgchart
 from gldash_static.archive import charts, facts
 from gldash_static.archive.changes import Changes
 from gldash_static.archive.history import Figures, History
-from gldash_static.archive.store import PUBLISHED_HISTORY, IndexRow
+from gldash_static.archive.store import PUBLISHED_HISTORY, SITE_DIR, IndexRow
 from gldash_static.model import Snapshot
 from gldash_static.rules.facts import success_rate
 from gldash_static.rules.text import PATH_CHARS, clean
@@ -246,6 +246,8 @@ class TrendsView:
     change_failure_rate: float | None = None  # changes_failed of deploys in the period
     group_href: str | None = None  # the group's own page, when the snapshot has it
     anchor: str = "all"
+    # Every day of every group, which a group's page links to for the days before `recent`.
+    history_href: str = f"{SITE_DIR}/{PUBLISHED_HISTORY}"
 
 
 def _count(value: object) -> int:

@@ -132,6 +132,7 @@ def prepare(snapshot: Snapshot) -> tuple[IndexRow, bytes, bytes]:
 # How a published site holds history.json, relative to its archive/ folder: gzipped only,
 # since it grows with every project's daily figures (see Archive.files).
 PUBLISHED_HISTORY = "history.json.gz"
+SITE_DIR = "archive"  # where the archive folder appears inside the published site
 
 # Where a published site holds its archive's newest snapshot (see Archive.files), relative to
 # the site's archive/ folder.

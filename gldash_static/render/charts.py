@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -171,16 +172,21 @@ def history_chart(pipelines: Sequence[PipelineView], width: int = 400, height: i
     body = [svgchart.axes(box, axis, ticks)]
     marks = []
     base = round(box.bottom)
+    bars: list[tuple[str, str]] = []
     for (pipeline, moment), x, value in zip(placed, xs, seconds, strict=True):
         h = max(2, round(base - box.y(value or 0.0, axis.top)))
         left = round(x - bar / 2)
         # A path, not a <rect>: half the bytes of x/y/width/height, on every project page.
-        body.append(
-            f'<path class="c-{pipeline.state}" tabindex="0" d="M{left} {base}v-{h}h{bar}v{h}z">'
-            f"<title>{escape(_tip(pipeline, moment, value))}</title></path>"
+        bars.append(
+            (
+                pipeline.state,
+                f'tabindex="0" d="M{left} {base}v-{h}h{bar}v{h}z">'
+                f"<title>{escape(_tip(pipeline, moment, value))}</title></path>",
+            )
         )
         if pipeline.state == "failed":
             marks.append(f"M{left + bar // 2 - 4} {base + 3}l8 8m0-8l-8 8")
+    body.extend(_state_runs(bars))
     if marks:
         body.append(f'<path class="mark" d="{"".join(marks)}"/>')
     title = (
@@ -189,6 +195,19 @@ def history_chart(pipelines: Sequence[PipelineView], width: int = 400, height: i
     )
     chart = svgchart.svg(box, "pipelines-chart", title, "".join(body), "pipes")
     return chart + Markup(_legend({p.state for p, _ in placed}))
+
+
+def _state_runs(bars: Sequence[tuple[str, str]]) -> list[str]:
+    """Bars (state, path after its tag name) as paths; bars of one state side by side share
+    a <g> carrying the state's class, most of a chart being one colour on every project page."""
+    out = []
+    for state, run in itertools.groupby(bars, key=lambda b: b[0]):
+        paths = [rest for _, rest in run]
+        if len(paths) == 1:
+            out.append(f'<path class="c-{state}" {paths[0]}')
+        else:
+            out.append(f'<g class="c-{state}">' + "".join(f"<path {p}" for p in paths) + "</g>")
+    return out
 
 
 def ratio_bar(parts: Sequence[tuple[str, int]], width: int = 120) -> Markup:

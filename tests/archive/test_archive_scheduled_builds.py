@@ -169,6 +169,12 @@ def test_trend_page_shows_the_history_figures(run: tuple[Archive, list[Snapshot]
     assert "The 106 days before</summary>" in html
     dates = re.findall(r'<th scope="row">(\d{4}-\d\d-\d\d)</th>', html)
     assert len(dates) == len(set(dates)) == DAYS
+    # A group's page has the latest 14 and points to history.json.gz for the days before.
+    for path in public.glob("trends/*.html"):
+        group = path.read_text(encoding="utf-8")
+        assert len(re.findall(r'<th scope="row">', group)) == 14
+        assert 'href="../archive/history.json.gz"' in group and "all-days" not in group
+    assert (public / "archive/history.json.gz").is_file()
     table = page.rows[""]
     assert [r[0] for r in table] == [
         (datetime(2026, 11, 30) - timedelta(days=n)).strftime("%Y-%m-%d") for n in range(14)

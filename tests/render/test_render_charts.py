@@ -51,7 +51,19 @@ def test_history_chart_titles_every_bar_and_marks_failures() -> None:
     bars = _bars(svg)
     assert len(pipelines) < len(every)
     assert len(bars) == len(pipelines) == len(page.find("title")) - 1  # one is the chart's
-    assert all(str(a["d"]).endswith("z") and str(a["class"]).startswith("c-") for a in bars)
+    assert all(str(a["d"]).endswith("z") for a in bars)
+    # Each bar is coloured by its own state: its class, or that of the <g> of its run.
+    coloured = {
+        title: state
+        for state, paths in re.findall(r'<g class="c-(\w+)">(.*?)</g>', svg)
+        for title in re.findall(r"<title>([^<]*)</title>", paths)
+    } | dict(
+        (title, state)
+        for state, title in re.findall(r'<path class="c-(\w+)"[^>]*><title>([^<]*)</title>', svg)
+    )
+    assert sorted(coloured.values()) == sorted(p.state for p in pipelines)
+    assert all(t.split(": ")[1].startswith(STATE_LABEL[coloured[t]]) for t in coloured)
+    assert "<g" in svg and len(re.findall(r"<g class=", svg)) < len(pipelines)
     assert f"#{every[-1].id} " not in svg
     for p in pipelines:  # id, ref, status, duration and time name each bar
         said = [STATE_LABEL[p.state], p.duration and duration(p.duration), p.created]
