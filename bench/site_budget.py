@@ -92,9 +92,19 @@ def run_site_budget(
                     f"archive {stored / 1e6:.1f} MB"
                 )
         if keep is not None:
+            import shutil
+
             from gldash_static import snapshot as snapshot_io
 
             snapshot_io.write(snapshot, keep / "snapshot.json.gz")
+            # Fitting the site drops old snapshots: a copy, so that --render starts again
+            # from every snapshot retention kept (as rerender does).
+            shutil.rmtree(keep / "archive-fitted", ignore_errors=True)
+            shutil.copytree(archive_dir, keep / "archive-fitted")
+            archive = Archive(
+                ArchiveSettings(dir=keep / "archive-fitted", carry_forward="none"),
+                clock=lambda: now[0],
+            )
         archived_before_fit = len(archive.rows())
         t0 = time.perf_counter()
         result, whole = _render(snapshot, archive, Path(tmp) / "public")
