@@ -114,7 +114,7 @@ def run_site_budget(
             (archive_dir / r["path"]).stat().st_size for r in rows[-21:-1] if "base" in r
         )
     limit = LIMITS.get(projects, 100.0)
-    parts = [{"name": p.name, "bytes": p.bytes, "files": p.files} for p in result.parts[:8]]
+    parts = _parts(result)
     published = sum(len(s["projects"]) for s in snapshot["sources"])
     projection: dict[str, Any] = {}
     dropped = archived_before_fit - len(rows)
@@ -133,7 +133,8 @@ def run_site_budget(
         "builds": len(builds),
         "archived": len(rows),
         "dropped_to_fit": dropped,
-        "bytes_at_default_retention": whole,
+        "bytes_at_default_retention": whole.bytes,
+        "parts_at_default_retention": _parts(whole),
         "deltas": sum("base" in r for r in rows),
         "site_bytes": result.bytes,
         "site_files": result.files,
@@ -150,6 +151,11 @@ def run_site_budget(
     }
 
 
+def _parts(result: Any) -> list[dict[str, Any]]:
+    """The largest parts of a rendered site, as rows keep them."""
+    return [{"name": p.name, "bytes": p.bytes, "files": p.files} for p in result.parts[:8]]
+
+
 def _fetched(outcome: Any) -> Any:
     """The outcome's snapshot; a fetch that failed anywhere would measure the wrong site."""
     snapshot = outcome.snapshot
@@ -161,9 +167,9 @@ def _fetched(outcome: Any) -> Any:
     return snapshot
 
 
-def _render(snapshot: Any, archive: Any, public: Path) -> tuple[Any, int]:
+def _render(snapshot: Any, archive: Any, public: Path) -> tuple[Any, Any]:
     """Render as a build does (over site.max_mb the oldest archived snapshots go first), and
-    the site's bytes with every snapshot default retention kept: what the criterion judges."""
+    the site with every snapshot default retention kept: what the criterion judges."""
     from dataclasses import replace
 
     from gldash_static.config.settings import SiteSettings
@@ -172,8 +178,8 @@ def _render(snapshot: Any, archive: Any, public: Path) -> tuple[Any, int]:
     site = SiteSettings()
     whole = render_with_archive(snapshot, replace(site, max_mb=None), public, archive)
     if site.max_mb is None or whole.bytes <= site.max_mb * 1e6:
-        return whole, whole.bytes  # what render_to_fit would render again
-    return render_to_fit(snapshot, site, public, archive), whole.bytes
+        return whole, whole  # what render_to_fit would render again
+    return render_to_fit(snapshot, site, public, archive), whole
 
 
 def rerender(kept: Path, row: dict[str, Any]) -> dict[str, Any]:
@@ -213,11 +219,12 @@ def rerender(kept: Path, row: dict[str, Any]) -> dict[str, Any]:
         "archived": fitted,
         "deltas": sum("base" in r for r in archive.rows()),
         "dropped_to_fit": before - fitted,
-        "bytes_at_default_retention": whole,
+        "bytes_at_default_retention": whole.bytes,
+        "parts_at_default_retention": _parts(whole),
         "site_bytes": result.bytes,
         "site_files": result.files,
         "within": result.bytes <= limit * 1e6 and result.files <= MAX_FILES,
-        "parts": [{"name": p.name, "bytes": p.bytes, "files": p.files} for p in result.parts[:8]],
+        "parts": _parts(result),
         "archive_bytes": sum(p.bytes for p in result.parts if p.name == "archive/"),
         "snapshot_bytes": sum(p.bytes for p in result.parts if p.name == "snapshot.json.gz"),
         "render_s": time.perf_counter() - t0,
