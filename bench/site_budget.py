@@ -174,10 +174,11 @@ def _render(snapshot: Any, archive: Any, public: Path) -> tuple[Any, Any]:
 
     from gldash_static.config.settings import SiteSettings
     from gldash_static.pipeline import render_to_fit, render_with_archive
+    from gldash_static.render.budget import limit_bytes
 
     site = SiteSettings()
     whole = render_with_archive(snapshot, replace(site, max_mb=None), public, archive)
-    if site.max_mb is None or whole.bytes <= site.max_mb * 1e6:
+    if site.max_mb is None or whole.bytes <= limit_bytes(site.max_mb):
         return whole, whole  # what render_to_fit would render again
     return render_to_fit(snapshot, site, public, archive), whole
 

@@ -235,7 +235,6 @@ class TrendsView:
     columns: list[Metric]
     recent: list[DayRow]  # newest first, TABLE_DAYS at most
     rows: list[DayRow]  # every day, newest first
-    earlier: list[DayRow]  # the days before `recent`, newest first
     total_pipelines: int
     success_rate: float | None  # over the whole period
     failing: int | None  # at the latest day
@@ -248,6 +247,12 @@ class TrendsView:
     anchor: str = "all"
     # Every day of every group, which a group's page links to for the days before `recent`.
     history_href: str = f"{SITE_DIR}/{PUBLISHED_HISTORY}"
+
+    @property
+    def earlier(self) -> list[DayRow]:
+        """The days before `recent`, newest first: not every day again (a month of days
+        repeated the latest 14 on 158 group pages)."""
+        return self.rows[len(self.recent) :]
 
 
 def _count(value: object) -> int:
@@ -345,8 +350,6 @@ def trends_view(
         columns=columns,
         recent=list(reversed(table[-TABLE_DAYS:])),
         rows=list(reversed(table)),
-        # Not every day again: a month of days repeated the latest 14 on 158 group pages.
-        earlier=list(reversed(table[:-TABLE_DAYS])),
         total_pipelines=sum(r.pipelines for r in rows),
         success_rate=success_rate(sum(r.success for r in rows), sum(r.failed for r in rows)),
         failing=rows[-1].failing if rows else None,
