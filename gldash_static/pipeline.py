@@ -136,7 +136,11 @@ def render_with_archive(
     protect: Sequence[Path] = (),
 ) -> RenderResult:
     """Render the site, with the Archive, Trends and Changes pages when there is an archive."""
-    pages = archive.pages(snapshot, site.stale_branch_days) if archive else []
+    pages = (
+        archive.pages(snapshot, site.stale_branch_days, site.snapshot_job_attempts)
+        if archive
+        else []
+    )
     files = archive.files(snapshot) if archive else []
     return render_site(snapshot, out, site, extra_pages=pages, extra_files=files, protect=protect)
 
@@ -207,4 +211,8 @@ def build(config: Config, options: BuildOptions, progress: Progress) -> BuildRes
                 iso_utc(dated),
             )
     result = render_to_fit(snapshot, config.site, site, archive, (config.path,))
+    if archive is not None:
+        kept = archive.keep_for_carry(snapshot, config.site.snapshot_job_attempts)
+        if kept is not None:
+            log.info("archive: newest snapshot kept whole for carry-forward in %s", kept)
     return BuildResult(snapshot, result, complete, summary)

@@ -445,11 +445,14 @@ def add_deployments(snapshot: Snapshot, seed: int = 1, every: int = 2) -> Snapsh
     return snapshot
 
 
-def pages_zip(public: Path) -> bytes:
-    """The artifacts zip a `pages` job uploads: the public/ folder."""
+def pages_zip(public: Path, carry: Path | None = None) -> bytes:
+    """The artifacts zip a `pages` job uploads: the public/ folder, and the build's carry
+    file as archive/carry.json.gz when there is one."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as bundle:
         for item in sorted(public.rglob("*")):
             if item.is_file():
                 bundle.write(item, "public/" + item.relative_to(public).as_posix())
+        if carry is not None:
+            bundle.write(carry, "archive/carry.json.gz")
     return out.getvalue()

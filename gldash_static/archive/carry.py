@@ -14,18 +14,20 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 import requests
 
 from gldash_static import atomic, bounded
 from gldash_static.archive import history as history_mod
 from gldash_static.archive.store import (
+    CARRY,
     HISTORY,
     INDEX,
     PUBLISHED_HISTORY,
     IndexRow,
     digest,
+    encode_index,
     is_dated_path,
     load_index,
 )
@@ -96,33 +98,70 @@ def _copy_limited(src: IO[bytes], dst: IO[bytes], budget: int, what: str) -> int
     return written
 
 
-# Where the site's snapshot.json.gz is put while a carried archive is checked (a dot-file:
-# never published, never taken for a dated snapshot).
+# Where the site's snapshot.json.gz and the artifacts' archive/carry.json.gz are put while a
+# carried archive is checked (dot-files: never published, never taken for dated snapshots).
 PUBLISHED_COPY = ".published-snapshot.json.gz"
+CARRIED_COPY = ".carried-snapshot.json.gz"
+# Where the Pages job's artifacts hold the build's carry file (its archive.dir, relative to
+# the project folder): beside public/, as .gitlab-ci.yml lists it.
+CARRY_MEMBER = f"archive/{CARRY}"
 
 
-def _restore_newest(staging: Path, rows: list[IndexRow], origin: str) -> None:
+def _restore_newest(staging: Path, rows: list[IndexRow], origin: str) -> IndexRow | None:
     """Put back the newest snapshot, which the site publishes as snapshot.json.gz rather than
-    twice, once its content is the one the index row's sha256 names."""
-    copy = staging / PUBLISHED_COPY
+    twice: from the carry file when the site publishes it without job attempts, else from
+    snapshot.json.gz; the one whose content the index row's sha256 names. Returns the newest
+    row when it had to change: see _without_job_attempts."""
+    copies = [staging / CARRIED_COPY, staging / PUBLISHED_COPY]
     try:
         if not rows or "base" in rows[-1] or (staging / rows[-1]["path"]).is_file():
-            return
-        if not copy.is_file() or "sha256" not in rows[-1]:
-            return  # reported as missing by the caller
-        data = bounded.read(
-            copy, bounded.SNAPSHOT_BYTES, "snapshot", ArchiveError, gunzip=True, name=origin
-        )
-        if digest(data) != rows[-1]["sha256"]:
-            raise ArchiveError(
-                f"{origin}: snapshot.json.gz is not the archive's newest snapshot "
-                f"({rows[-1]['time']}); refusing it"
-            )
+            return None
+        present = [c for c in copies if c.is_file()]
+        if not present or "sha256" not in rows[-1]:
+            return None  # reported as missing by the caller
         target = staging / rows[-1]["path"]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(copy, target)
+        for copy in present:
+            data = bounded.read(
+                copy, bounded.SNAPSHOT_BYTES, "snapshot", ArchiveError, gunzip=True, name=origin
+            )
+            if digest(data) == rows[-1]["sha256"]:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(copy, target)
+                return None
+            if copy == copies[1] and digest(data) == rows[-1].get("published_sha256"):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(copy, target)
+                return _without_job_attempts(rows[-1], target, origin)
+        names = " or ".join(
+            name
+            for name, copy in zip((CARRY, "snapshot.json.gz"), copies, strict=True)
+            if copy in present
+        )
+        raise ArchiveError(
+            f"{origin}: {names} is not the archive's newest snapshot ({rows[-1]['time']}); "
+            "refusing it"
+        )
     finally:
-        copy.unlink(missing_ok=True)
+        for copy in copies:
+            copy.unlink(missing_ok=True)
+
+
+def _without_job_attempts(row: IndexRow, restored: Path, origin: str) -> IndexRow:
+    """The newest row once only the site's snapshot.json.gz, published without job attempts,
+    came back: thinned, as retention thins older ones. Nothing is lost for good: the refresh
+    fetches afresh every project whose pipelines lack them (fetch.plan.refreshable)."""
+    log.warning(
+        "archive: %s: no usable %s beside public/, so the newest snapshot came back without "
+        "its job attempts and this build fetches every project afresh. List %s under the pages "
+        "job's "
+        "`artifacts: paths:` (docs/deploy.md) to refresh incrementally again",
+        origin,
+        CARRY_MEMBER,
+        CARRY_MEMBER,
+    )
+    thinned = {k: v for k, v in row.items() if k != "published_sha256"}
+    thinned.update(sha256=row["published_sha256"], thinned=True, size=restored.stat().st_size)
+    return cast(IndexRow, thinned)
 
 
 def _restore_history(staging: Path, origin: str) -> None:
@@ -151,7 +190,10 @@ def _check_complete(staging: Path, origin: str) -> int:
     if not index.is_file():
         raise NothingToCarry(f"{origin}: no archive/index.json")
     rows = load_index(index, f"{origin}: archive/index.json")
-    _restore_newest(staging, rows, origin)
+    changed = _restore_newest(staging, rows, origin)
+    if changed is not None:
+        rows[-1] = changed
+        index.write_bytes(encode_index(rows))
     missing = [r["path"] for r in rows if not (staging / r["path"]).is_file()]
     if missing:
         raise ArchiveError(
@@ -167,12 +209,18 @@ def _check_complete(staging: Path, origin: str) -> int:
 
 
 def extract_zip(
-    source: Path | IO[bytes], prefix: str, staging: Path, limits: Limits, origin: str
+    source: Path | IO[bytes],
+    prefix: str,
+    staging: Path,
+    limits: Limits,
+    origin: str,
+    carry_member: str = CARRY_MEMBER,
 ) -> int:
     """Extract the archive files under `prefix` of a zip into `staging`; return bytes written.
 
-    Only names the archive itself writes are taken (index, history, dated snapshots), so no
-    member can land outside `staging`; symlinks and oversized content are refused.
+    Only names the archive itself writes are taken (index, history, dated snapshots, the
+    site's snapshot.json.gz and the build's `carry_member`), so no member can land outside
+    `staging`; symlinks and oversized content are refused.
     """
     total = files = 0
     # The site's own snapshot.json.gz, beside its archive/ folder: the archive's newest.
@@ -184,6 +232,8 @@ def extract_zip(
                     continue
                 if info.filename == published.lstrip("/"):
                     relative = PUBLISHED_COPY
+                elif info.filename == carry_member:
+                    relative = CARRIED_COPY
                 elif info.filename == prefix + PUBLISHED_HISTORY:
                     relative = HISTORY_COPY
                 elif info.filename.startswith(prefix):
@@ -270,12 +320,23 @@ def from_artifacts(
     job: str,
     prefix: str,
     limits: Limits,
+    carry_member: str = CARRY_MEMBER,
 ) -> int:
     """Download the Pages job's artifacts and extract the archive into `staging`."""
     with tempfile.TemporaryFile() as raw:
         _gitlab_download(source_url, token, project, ref, job, raw, limits)
         raw.seek(0)
-        return extract_zip(raw, prefix, staging, limits, f"artifacts of '{job}'")
+        return extract_zip(raw, prefix, staging, limits, f"artifacts of '{job}'", carry_member)
+
+
+def carry_member(archive_dir: Path, project_dir: Path) -> str:
+    """Where the Pages job's artifacts hold the carry file of a build whose archive folder is
+    `archive_dir`: its path from the project folder (the CI job's working directory)."""
+    try:
+        relative = archive_dir.resolve().relative_to(project_dir.resolve())
+    except ValueError:
+        return CARRY_MEMBER  # outside the project: artifacts cannot hold it; the default
+    return f"{relative.as_posix()}/{CARRY}" if relative.parts else CARRY
 
 
 def _download_session(url: str, what: str) -> OriginSession:

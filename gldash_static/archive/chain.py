@@ -12,7 +12,8 @@ import logging
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, cast
 
-from gldash_static.archive import delta, facts, thinning
+from gldash_static import thinning
+from gldash_static.archive import delta, facts
 from gldash_static.archive.store import (
     IndexRow,
     Store,
@@ -22,6 +23,7 @@ from gldash_static.archive.store import (
     is_delta_path,
     migrated,
     path_time,
+    published_digest,
     row_for,
 )
 from gldash_static.errors import ArchiveError
@@ -131,7 +133,12 @@ def _rewrite(store: Store, row: IndexRow, newer: IndexRow, states: dict[str, Raw
         # diff compares with ==, which takes 1 for 1.0; the bytes decide.
         log.warning("archive: %s kept whole: its delta does not rebuild it exactly", row["time"])
         return _whole(store, row, older, canonical)
-    return store.store_delta(cast(IndexRow, {**row, "sha256": sha}), newer, patch)
+    return store.store_delta(cast(IndexRow, {**_older(row), "sha256": sha}), newer, patch)
+
+
+def _older(row: IndexRow) -> IndexRow:
+    """`row` once a newer snapshot follows it: no site publishes it any more."""
+    return cast(IndexRow, {k: v for k, v in row.items() if k != "published_sha256"})
 
 
 def _whole(store: Store, row: IndexRow, raw: Raw, canonical: bytes) -> IndexRow:
@@ -140,7 +147,7 @@ def _whole(store: Store, row: IndexRow, raw: Raw, canonical: bytes) -> IndexRow:
         raise ArchiveError(f"archive: bad time in row {row['path']}")
     path = dated_path(moment)
     size = store.write_whole(path, canonical)
-    whole = {k: v for k, v in row.items() if k != "base"}
+    whole = {k: v for k, v in _older(row).items() if k != "base"}
     return cast(IndexRow, whole | {"path": path, "size": size, "sha256": digest(canonical)})
 
 
@@ -183,6 +190,8 @@ def rebuild_rows(store: Store) -> list[tuple[IndexRow, Raw]]:
             row["base"] = base
         if not thinning.has_job_attempts(state):
             row["thinned"] = True  # nothing left to drop (or never fetched)
+        elif newer is None and base is None and (published := published_digest(state)):
+            row["published_sha256"] = published  # the newest, as prepare() records it
         found.append((row, state))
         newer = time
     return list(reversed(found))

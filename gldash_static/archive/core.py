@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from gldash_static import bounded, outdir
+from gldash_static import atomic, bounded, outdir
 from gldash_static.archive import carry, chain, facts, pages, retention
 from gldash_static.archive import history as history_mod
 from gldash_static.archive.changes import Changes, diff
 from gldash_static.archive.store import (
+    CARRY,
     HISTORY,
     PUBLISHED_HISTORY,
     SITE_DIR,
@@ -163,10 +164,19 @@ class Archive:
                 "to build without the previous archive, set archive.carry_forward: none"
             )
         job = self.settings.pages_job
+        member = carry.carry_member(self.root, Path.cwd())
         return carry.carry(
             self.root,
             lambda staging: carry.from_artifacts(
-                staging, source_url, token, project_id_or_path, ref, job, artifact_prefix, limits
+                staging,
+                source_url,
+                token,
+                project_id_or_path,
+                ref,
+                job,
+                artifact_prefix,
+                limits,
+                member,
             ),
             "artifacts",
             allow_empty,
@@ -373,8 +383,11 @@ class Archive:
 
     # -- the site ------------------------------------------------------------------------
 
-    def pages(self, snapshot: Snapshot, stale_days: int = STALE_BRANCH_DAYS) -> list[ExtraPage]:
-        """The Archive, Changes and Trends pages (one per group) for render_site(extra_pages=)."""
+    def pages(
+        self, snapshot: Snapshot, stale_days: int = STALE_BRANCH_DAYS, job_attempts: bool = True
+    ) -> list[ExtraPage]:
+        """The Archive, Changes and Trends pages (one per group) for render_site(extra_pages=);
+        `job_attempts`: whether the site's snapshot.json.gz keeps them."""
         from gldash_static.render import ExtraPage
 
         rows = self.rows()
@@ -404,6 +417,7 @@ class Archive:
                         "snapshot.json.gz"
                         if rows and published_whole(rows[-1], snapshot)
                         else None,
+                        newest_job_attempts=job_attempts,
                     )
                 },
                 nav_title="Archive",
@@ -422,14 +436,15 @@ class Archive:
         """The archive folder, copied into the site as archive/ (for render_site(extra_files=)).
 
         When its newest row is `snapshot` itself, stored whole, that file is left out: the site
-        publishes the same bytes as snapshot.json.gz, and carry-forward takes it from there.
+        publishes it as snapshot.json.gz, the same bytes or without job attempts; then the
+        build keeps it whole in CARRY (keep_for_carry), which the site never holds.
         """
         from gldash_static.render import ExtraFile
 
         if not self.store.index_path.is_file():
             return []
         rows = self.rows()
-        omit: tuple[str, ...] = (HISTORY,)
+        omit: tuple[str, ...] = (HISTORY, CARRY)
         if snapshot is not None and rows and published_whole(rows[-1], snapshot):
             omit += (rows[-1]["path"],)
         files = [ExtraFile(path=SITE_DIR, source=self.root, omit=omit)]
@@ -439,6 +454,20 @@ class Archive:
             data = bounded.read(history, bounded.HISTORY_BYTES, "history", ArchiveError)
             files.append(ExtraFile(f"{SITE_DIR}/{PUBLISHED_HISTORY}", data=canonical_gzip(data)))
         return files
+
+    def keep_for_carry(self, snapshot: Snapshot, published_job_attempts: bool) -> Path | None:
+        """Copy the newest snapshot, stored whole, to CARRY when the site publishes it without
+        job attempts and leaves the file out of archive/: the Pages job's artifacts carry it
+        to the next build, whose refresh reuses those job attempts. Otherwise remove any
+        CARRY, so that an old copy never travels. Returns the copy's path, if one is kept."""
+        target = self.root / CARRY
+        rows = self.rows() if self.store.index_path.is_file() else []
+        if published_job_attempts or not rows or not published_whole(rows[-1], snapshot):
+            target.unlink(missing_ok=True)
+            return None
+        self.claim()
+        atomic.write_bytes(target, (self.root / rows[-1]["path"]).read_bytes())
+        return target
 
 
 def _project_sizes(snapshot: Snapshot | None) -> dict[str, int]:

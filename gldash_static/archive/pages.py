@@ -64,14 +64,22 @@ class ArchiveView:
     history_href: str
     folder_href: str
     newest_href: str  # the newest snapshot, where the chain of deltas starts
+    # The site publishes the newest without job attempts (site.snapshot_job_attempts: false):
+    # snapshots rebuilt from it in the browser leave theirs out too, so that none is half.
+    newest_without_jobs: bool = False
 
 
 def archive_view(
-    rows: list[IndexRow], site_dir: str, current: str | None, newest_href: str | None = None
+    rows: list[IndexRow],
+    site_dir: str,
+    current: str | None,
+    newest_href: str | None = None,
+    newest_job_attempts: bool = True,
 ) -> ArchiveView:
     """The Archive page: every kept snapshot, newest first, with download links.
 
-    `newest_href` is where the site publishes the newest snapshot when it is not in archive/.
+    `newest_href` is where the site publishes the newest snapshot when it is not in archive/,
+    with its job attempts or not (`newest_job_attempts`).
     """
     views = [
         ArchiveRowView(
@@ -96,6 +104,7 @@ def archive_view(
         history_href=f"{site_dir}/{PUBLISHED_HISTORY}",
         folder_href=f"{site_dir}/",
         newest_href=newest_href or f"{site_dir}/{rows[-1]['path']}" if rows else "",
+        newest_without_jobs=bool(rows and newest_href) and not newest_job_attempts,
     )
 
 

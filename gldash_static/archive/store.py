@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict, cast
 
-from gldash_static import atomic, bounded, jsonsafe
+from gldash_static import atomic, bounded, jsonsafe, thinning
 from gldash_static import snapshot as snapshot_io
 from gldash_static.archive import facts
 from gldash_static.errors import ArchiveError, SnapshotError
@@ -19,6 +19,9 @@ from gldash_static.model import SCHEMA_VERSION, Snapshot
 
 INDEX = "index.json"
 HISTORY = "history.json"
+# The newest snapshot whole, beside index.json, when the site publishes it without job
+# attempts (Archive.keep_for_carry): the Pages job's artifacts take it, the site never does.
+CARRY = "carry.json.gz"
 INDEX_FORMAT = 2  # 2: rows may be deltas ("base"); format 1 (every row whole) is still read
 READABLE_FORMATS = (1, INDEX_FORMAT)
 DELTA_FORMAT = 1
@@ -45,6 +48,9 @@ class IndexRow(TypedDict):
     base: NotRequired[str]
     sha256: NotRequired[str]  # of canonical_json(snapshot): what a reconstruction must give
     thinned: NotRequired[bool]  # its job attempts were dropped (thinning.py)
+    # The newest only: sha256 of canonical_json(without_jobs(snapshot)), the snapshot.json.gz
+    # of a site that publishes it without job attempts; carry-forward's last resort.
+    published_sha256: NotRequired[str]
 
 
 def canonical_json(snapshot: object) -> bytes:
@@ -126,7 +132,19 @@ def prepare(snapshot: Snapshot) -> tuple[IndexRow, bytes, bytes]:
     """The row `snapshot` gets when stored whole, its canonical JSON and the file's bytes."""
     canonical = canonical_json(snapshot)
     data = snapshot_io.canonical_gzip(canonical)
-    return row_for(snapshot, len(data), digest(canonical)), canonical, data
+    row = row_for(snapshot, len(data), digest(canonical))
+    published = published_digest(cast(dict[str, Any], snapshot))
+    if published is not None:
+        row["published_sha256"] = published
+    return row, canonical, data
+
+
+def published_digest(raw: dict[str, Any]) -> str | None:
+    """The sha256 of `raw` as a site publishes it without job attempts; None when it has none
+    (then it is the same as sha256)."""
+    if not thinning.has_job_attempts(raw):
+        return None
+    return digest(canonical_json(thinning.without_jobs(raw)))
 
 
 # How a published site holds history.json, relative to its archive/ folder: gzipped only,
@@ -159,9 +177,10 @@ def _check_row(raw: object, where: str) -> IndexRow:
         base is not None and (facts.parse_time(base) is None or base <= raw["time"])
     ):
         raise ArchiveError(f"{where}: corrupt archive index (row {path}: 'base')")
-    sha = raw.get("sha256")
-    if sha is not None and not (isinstance(sha, str) and _SHA256.match(sha)):
-        raise ArchiveError(f"{where}: corrupt archive index (row {path}: 'sha256')")
+    for key in ("sha256", "published_sha256"):
+        sha = raw.get(key)
+        if sha is not None and not (isinstance(sha, str) and _SHA256.match(sha)):
+            raise ArchiveError(f"{where}: corrupt archive index (row {path}: '{key}')")
     if not isinstance(raw.get("thinned", False), bool):
         raise ArchiveError(f"{where}: corrupt archive index (row {path}: 'thinned')")
     return cast(IndexRow, raw)

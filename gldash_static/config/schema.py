@@ -277,6 +277,17 @@ SITE = Section(
             "GitLab.com allows 1 GB: set 1000 there to keep more. null: no check.",
             default=100.0,
         ),
+        Key(
+            "snapshot_job_attempts",
+            Bool(),
+            "Publish snapshot.json.gz with every pipeline's job attempts (about 30 % of it; "
+            "pages show the figures drawn from them either way). false leaves them out "
+            "(`jobs` null, as a fetch without job data writes it), and the build keeps the "
+            "whole snapshot in archive/carry.json.gz, outside the site, for the Pages job's "
+            "artifacts to carry forward. `archive.carry_forward: url` reads the previous "
+            "snapshot back from the site, so it publishes them whatever this says.",
+            default=False,
+        ),
     ),
 )
 

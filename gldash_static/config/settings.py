@@ -73,6 +73,7 @@ class SiteSettings:
     freshness_warning_hours: float = _SITE["freshness_warning_hours"]
     stale_environment_days: int = _SITE["stale_environment_days"]
     max_mb: float | None = _SITE["max_mb"]
+    snapshot_job_attempts: bool = _SITE["snapshot_job_attempts"]
     # Not keys of site: in config.yml; validation fills them from fetch: and CI variables.
     stale_branch_days: int = _FETCH["stale_branch_days"]
     project_url: str | None = None  # CI_PROJECT_URL of the dashboard repository, for "Refresh now"

@@ -171,7 +171,13 @@ def parse_config(text: str, path: Path) -> settings.Config:
         sources=tuple(sources),
         fetch=settings.FetchSettings(**fetch),
         site=settings.SiteSettings(
-            **site,
+            **{
+                **site,
+                # The one rule for what the site's snapshot holds: URL carry-forward reads
+                # the previous snapshot, job attempts included, back from the published site.
+                "snapshot_job_attempts": site["snapshot_job_attempts"]
+                or archive["carry_forward"] == "url",
+            },
             stale_branch_days=fetch["stale_branch_days"],
             project_url=os.environ.get("CI_PROJECT_URL") or None,
             default_branch=os.environ.get("CI_DEFAULT_BRANCH") or "main",

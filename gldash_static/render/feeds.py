@@ -6,9 +6,10 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from gldash_static import snapshot as snapshot_io
+from gldash_static import thinning
 from gldash_static.model import Snapshot
 from gldash_static.render.views import STATE_RANK, SiteView
 from gldash_static.rules.delivery import PRODUCTION, guess_tier
@@ -21,14 +22,18 @@ TIERS = ("production", "staging", "testing", "development", "other")
 RECENT = timedelta(hours=24)  # "production deployments in the last 24 hours"
 
 # Published gzipped only: at 5,000 projects the plain JSON is 60 MB, most of a Pages site's
-# 100 MB. The archive's newest snapshot is this same file (canonical JSON, gzip -9), so the
-# site's archive/ leaves it out and carry-forward takes it from here (archive.carry).
+# 100 MB, and without job attempts unless site.snapshot_job_attempts (a third of the rest).
+# The site's archive/ leaves out the archive's newest snapshot, which is this one: whole,
+# these are the same bytes and carry-forward takes it from here; thinned, the build keeps it
+# whole in the archive's carry file, outside the site (archive.carry).
 SNAPSHOT_FILE = "snapshot.json.gz"
 
 
-def snapshot_gzip(snapshot: Snapshot) -> Iterator[bytes]:
-    """The published data in pieces: compact, key-sorted JSON, gzip -9, byte-identical."""
-    return snapshot_io.gzip_pieces(snapshot_io.canonical_pieces(snapshot))
+def snapshot_gzip(snapshot: Snapshot, job_attempts: bool = True) -> Iterator[bytes]:
+    """The published data in pieces, with or without job attempts: compact, key-sorted JSON,
+    gzip -9, byte-identical."""
+    published = snapshot if job_attempts else thinning.without_jobs(cast(dict[str, Any], snapshot))
+    return snapshot_io.gzip_pieces(snapshot_io.canonical_pieces(published))
 
 
 @dataclass(frozen=True, slots=True)

@@ -268,7 +268,10 @@ class _Site:
         for extra in self.extra:
             path = _check_path(extra.path)
             out.write(path, self.page(extra.template, path, **dict(extra.context)))
-        out.write_pieces(feeds.SNAPSHOT_FILE, feeds.snapshot_gzip(self.snapshot))
+        out.write_pieces(
+            feeds.SNAPSHOT_FILE,
+            feeds.snapshot_gzip(self.snapshot, self.settings.snapshot_job_attempts),
+        )
         out.write(
             "health.json",
             feeds.health_json(self.snapshot, view, self.settings.freshness_warning_hours),

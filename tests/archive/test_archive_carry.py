@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
+import logging
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -16,7 +18,7 @@ import pytest
 from archive_builds import build_snapshot
 from factories import pages_zip
 
-from gldash_static import bounded
+from gldash_static import bounded, thinning
 from gldash_static.archive import Archive, Limits
 from gldash_static.archive.store import encode_snapshot
 from gldash_static.config import ArchiveSettings, SiteSettings
@@ -277,8 +279,9 @@ def test_none_mode_does_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "a").exists()
 
 
-def _publish(tmp_path: Path, site_root: Path) -> Path:
-    """Render a site with a two-snapshot archive into `site_root` as Pages would serve it."""
+def _publish(tmp_path: Path, site_root: Path, job_attempts: bool = True) -> Path:
+    """Render a site with a two-snapshot archive into `site_root` as Pages would serve it,
+    its snapshot.json.gz with or without job attempts (then with the build's carry file)."""
     archive = Archive(ArchiveSettings(dir=tmp_path / "src", carry_forward="none"))
     snapshots = [build_snapshot(T0), build_snapshot(T0 + timedelta(hours=6))]
     for snapshot in snapshots:
@@ -286,11 +289,63 @@ def _publish(tmp_path: Path, site_root: Path) -> Path:
     render_site(
         snapshots[-1],
         site_root,
-        SiteSettings(),
-        extra_pages=archive.pages(snapshots[-1]),
+        SiteSettings(snapshot_job_attempts=job_attempts),
+        extra_pages=archive.pages(snapshots[-1], job_attempts=job_attempts),
         extra_files=archive.files(snapshots[-1]),
     )
+    archive.keep_for_carry(snapshots[-1], job_attempts)
     return tmp_path / "src"
+
+
+def test_a_site_publishing_its_snapshot_without_job_attempts_carries_the_whole_one_by_artifacts(
+    tmp_path: Path, sim: Simulator, project_id: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = tmp_path / "public"
+    source = _publish(tmp_path, site, job_attempts=False)
+    carried = source / "carry.json.gz"
+    published = json.loads(gzip.decompress((site / "snapshot.json.gz").read_bytes()))
+    assert thinning.has_job_attempts(Archive(ArchiveSettings(dir=source)).newest())
+    assert not thinning.has_job_attempts(published)
+    assert not (site / "archive" / "carry.json.gz").exists()  # never published
+    # The artifacts hold it beside public/: the next build gets the snapshot whole.
+    sim.put_artifact(project_id, REF, "pages", pages_zip(site, carried))
+    by_zip = Archive(ArchiveSettings(dir=tmp_path / "z"))
+    assert by_zip.carry_forward(sim.url, sim.token, project_id, REF).snapshots == 2
+    assert _tree(tmp_path / "z") == {k: v for k, v in _tree(source).items() if k != "carry.json.gz"}
+    assert by_zip.newest() == Archive(ArchiveSettings(dir=source)).newest()
+    # Artifacts without it (a Pages job of an older .gitlab-ci.yml, listing public/ only), or
+    # with one of another snapshot: the published one, checked against the sha256 the index
+    # records for it, comes back thinned, with a warning; the refresh refetches job attempts.
+    other = tmp_path / "other.json.gz"
+    other.write_bytes(encode_snapshot(build_snapshot(T0, 3)))
+    for n, carry_file in enumerate((None, other)):
+        sim.put_artifact(project_id, REF, "pages", pages_zip(site, carry_file))
+        degraded = Archive(ArchiveSettings(dir=tmp_path / f"degraded-{n}"))
+        with caplog.at_level(logging.WARNING):
+            assert degraded.carry_forward(sim.url, sim.token, project_id, REF).snapshots == 2
+        assert "no usable archive/carry.json.gz" in caplog.text
+        assert degraded.newest() == published
+        [*older, newest] = degraded.rows()
+        assert newest["thinned"] and "published_sha256" not in newest
+        assert older == Archive(ArchiveSettings(dir=source)).rows()[:-1]
+        caplog.clear()
+    # A published snapshot that is neither form of the newest is refused: nothing changes.
+    (site / "snapshot.json.gz").write_bytes(other.read_bytes())
+    sim.put_artifact(project_id, REF, "pages", pages_zip(site))
+    lost = Archive(ArchiveSettings(dir=tmp_path / "lost"))
+    with pytest.raises(ArchiveError, match=r"snapshot\.json\.gz is not the archive's newest"):
+        lost.carry_forward(sim.url, sim.token, project_id, REF)
+    assert not (tmp_path / "lost").exists()
+
+
+def test_a_site_publishing_job_attempts_keeps_no_carry_file(tmp_path: Path) -> None:
+    source = _publish(tmp_path, tmp_path / "thin", job_attempts=False)
+    assert (source / "carry.json.gz").is_file()
+    # The same archive published whole: an old carry file must not travel with it.
+    Archive(ArchiveSettings(dir=source)).keep_for_carry(
+        build_snapshot(T0 + timedelta(hours=6)), published_job_attempts=True
+    )
+    assert not (source / "carry.json.gz").exists()
 
 
 def test_a_site_publishing_history_gzipped_only_carries_it_back_by_url_and_by_artifacts(

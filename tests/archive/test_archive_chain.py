@@ -11,8 +11,8 @@ from typing import cast
 import pytest
 from archive_builds import build_snapshot
 
-from gldash_static import outdir
-from gldash_static.archive import Archive, history, thinning
+from gldash_static import outdir, thinning
+from gldash_static.archive import Archive, history
 from gldash_static.archive.store import (
     canonical_json,
     delta_path,

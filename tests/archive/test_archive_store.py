@@ -12,7 +12,8 @@ import pytest
 from archive_builds import build_snapshot, build_times
 
 from gldash_static import snapshot as snapshot_io
-from gldash_static.archive import Archive, thinning
+from gldash_static import thinning
+from gldash_static.archive import Archive
 from gldash_static.archive.store import canonical_json
 from gldash_static.config import ArchiveSettings, RetentionSettings
 from gldash_static.errors import ArchiveError

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from archive_builds import build_snapshot, build_times
 
-from gldash_static.archive import Archive, history, retention, thinning
+from gldash_static import thinning
+from gldash_static.archive import Archive, history, retention
 from gldash_static.archive.store import canonical_json, encode_index
 from gldash_static.config import ArchiveSettings, RetentionSettings
 from gldash_static.errors import ArchiveError

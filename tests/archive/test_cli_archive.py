@@ -9,7 +9,7 @@ from typing import Any
 from archive_builds import build_snapshot, build_times
 
 from gldash_static import snapshot as snapshot_io
-from gldash_static.archive import thinning
+from gldash_static import thinning
 
 CONFIG = """\
 sources:

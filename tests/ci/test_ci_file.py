@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from ci_jobs import SCHEMA, load_ci
 
+from gldash_static.archive.carry import CARRY_MEMBER
+
 DASHBOARD_SOURCES = ("schedule", "trigger", "api", "web", "push")
 
 
@@ -36,7 +38,9 @@ def test_pages_job_publishes_public_on_the_default_branch_only() -> None:
     pages = load_ci()["pages"]
     # Named `pages` (older GitLab, and archive.pages_job's default) and `pages:` (17.9+).
     assert pages["pages"] == {"publish": "public"}
-    assert pages["artifacts"]["paths"] == ["public/"]
+    # The site, and the carry file the build keeps outside it (carry.CARRY_MEMBER): the next
+    # build's refresh reuses the job attempts the published snapshot leaves out.
+    assert pages["artifacts"]["paths"] == ["public/", CARRY_MEMBER]
     [rule] = pages["rules"]
     assert "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH" in rule["if"]
     sources = re.search(r"=~ /\^\(([a-z|]+)\)\$/", rule["if"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from datetime import datetime
@@ -21,6 +22,7 @@ from ci_jobs import (
     workspace,
 )
 
+from gldash_static import thinning
 from gldash_static.simulator import Faults, OrgSpec, Simulator
 
 WEBHOOK = Path(__file__).with_name("webhook_pipeline_event.json")
@@ -79,6 +81,37 @@ def test_scheduled_pages_job_publishes_and_carries_the_archive_forward(
     _publishable(second)
     assert len(read_json(second / "public" / "archive" / "index.json")["snapshots"]) == 2
     assert "Refresh now" in (second / "public" / "index.html").read_text(encoding="utf-8")
+    # The site publishes its snapshot without job attempts; the artifacts carried the whole
+    # one (archive/carry.json.gz), so the refresh kept those of the pipelines it did not
+    # fetch again instead of losing them.
+    published = json.loads(gzip.decompress((first / "public" / "snapshot.json.gz").read_bytes()))
+    assert not thinning.has_job_attempts(published)
+    assert (first / "archive" / "carry.json.gz").is_file()
+    before, after = (_jobs_by_pipeline(read_json(r / "snapshot.json")) for r in (first, second))
+    kept = [pid for pid, jobs in before.items() if jobs and after.get(pid) == jobs]
+    assert len(kept) > len(before) // 2, "the refresh lost the job attempts it carried"
+
+    # A .gitlab-ci.yml of an earlier version lists public/ only: the build still publishes,
+    # fetching afresh what the published snapshot lacks, and says how to mend the CI file.
+    (first / "archive" / "carry.json.gz").rename(tmp_path / "aside.json.gz")
+    sim.put_artifact(pid, "main", "pages", artifacts_zip(first))
+    old_ci = workspace(tmp_path, "old-ci", sim)
+    run = run_job("pages", old_ci, ci_env(sim, pid, old_ci))
+    _ok(run)
+    _publishable(old_ci)
+    assert "no usable archive/carry.json.gz" in run.err
+    assert len(read_json(old_ci / "public" / "archive" / "index.json")["snapshots"]) == 2
+    refetched = _jobs_by_pipeline(read_json(old_ci / "snapshot.json"))
+    assert refetched and all(jobs is not None for jobs in refetched.values())
+
+
+def _jobs_by_pipeline(snapshot: dict[str, Any]) -> dict[int, Any]:
+    return {
+        pipeline["id"]: pipeline["jobs"]
+        for source in snapshot["sources"]
+        for project in source["projects"]
+        for pipeline in project["pipelines"]
+    }
 
 
 def test_partial_refresh_is_published_marked_stale_and_a_failed_build_is_not(

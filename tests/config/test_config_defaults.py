@@ -100,3 +100,24 @@ def test_records_built_in_code_equal_the_schema_defaults() -> None:
     site, fetch = settings.SiteSettings(), settings.FetchSettings()
     assert site.stale_branch_days == fetch.stale_branch_days == STALE_BRANCH_DAYS
     assert settings.ArchiveSettings().retention == settings.RetentionSettings()
+
+
+@pytest.mark.parametrize(
+    ("archive", "site", "expected"),
+    [
+        ("", "", False),  # artifacts carry-forward: the build keeps the whole one outside
+        ("", "site:\n  snapshot_job_attempts: true\n", True),
+        ("archive:\n  carry_forward: none\n", "", False),
+        # URL carry-forward reads the previous snapshot back from the site: it must be whole.
+        (
+            "archive:\n  carry_forward: url\n  carry_forward_url: https://dash.example.com/\n",
+            "site:\n  snapshot_job_attempts: false\n",
+            True,
+        ),
+    ],
+)
+def test_the_published_snapshot_keeps_job_attempts_when_carry_forward_reads_it_back(
+    tmp_path: Path, archive: str, site: str, expected: bool
+) -> None:
+    config = parse_config(MINIMAL + site + archive, tmp_path / "config.yml")
+    assert config.site.snapshot_job_attempts is expected

@@ -169,7 +169,9 @@ def expected_archive_digest(
     config = ws.config()
     copy = scratch / "archive-check"
     shutil.copytree(before, copy)
-    Archive(dataclasses.replace(config.archive, dir=copy)).add(snapshot)
+    archive = Archive(dataclasses.replace(config.archive, dir=copy))
+    archive.add(snapshot)
+    archive.keep_for_carry(snapshot, config.site.snapshot_job_attempts)  # as a build does
     return digest(copy, hidden=hidden)
 
 

@@ -44,6 +44,8 @@ POINTS = [
     ("dir-staged:public", ("snapshot", "archive")),  # whole site rendered into staging
     ("dir-moved-aside:public", ("snapshot", "archive")),  # between the two renames
     ("dir-replaced:public", ("snapshot", "archive", "site")),  # old site not yet removed
+    # the newest kept whole for the Pages job's artifacts, after the site is out
+    ("file-written:carry.json.gz", ("snapshot", "archive", "site")),
 ]
 
 

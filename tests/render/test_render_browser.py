@@ -14,8 +14,9 @@ import pytest
 from factories import make_snapshot
 from render_support import NOTES_PAGE, REPO, TOP_PAGES, XSS, require, serve
 
-from gldash_static.archive import Archive, thinning
-from gldash_static.config import ArchiveSettings
+from gldash_static import thinning
+from gldash_static.archive import Archive
+from gldash_static.config import ArchiveSettings, RetentionSettings
 from gldash_static.config.settings import SiteSettings
 from gldash_static.render import render_site
 from gldash_static.rules import limits
@@ -475,18 +476,34 @@ def test_without_javascript_the_projects_page_says_it_shows_the_first_rows(
     context.close()
 
 
-def test_archive_download_rebuilds_a_delta_in_the_browser(browser: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("job_attempts", "jobs_days"),
+    [(True, 0), (False, None)],
+    ids=["published-whole", "published-without-job-attempts"],
+)
+def test_archive_download_rebuilds_a_delta_in_the_browser(
+    browser: Any, tmp_path: Path, job_attempts: bool, jobs_days: int | None
+) -> None:
     snapshots = [make_snapshot(projects=6, seed=3)]
     for hour in (1, 2):  # each build: one more pipeline, a later time
         later = json.loads(json.dumps(snapshots[-1]))
         later["generated_at"] = f"2026-11-28T0{6 + hour}:00:00.000Z"
         project = next(p for p in later["sources"][0]["projects"] if p["pipelines"])
         project["pipelines"].insert(0, {**project["pipelines"][0], "id": 990 + hour})
+        # a pipeline's job attempts change: a patch of a list the published newest may lack
+        jobs = project["pipelines"][1]["jobs"]
+        jobs.append({**jobs[0], "name": f"retry-{hour}", "retried": True})
         # a branch keyed by a non-ASCII name: the browser must key it as Python did
         branch = {"name": f"fïx/ü-{hour}", "default": False, "merged": False}
         project["branches"] = [branch, *(project.get("branches") or [])]
         snapshots.append(later)
-    archive = Archive(ArchiveSettings(dir=tmp_path / "archive", carry_forward="none"))
+    archive = Archive(
+        ArchiveSettings(
+            dir=tmp_path / "archive",
+            carry_forward="none",
+            retention=RetentionSettings(jobs_days=jobs_days),
+        )
+    )
     for snapshot in snapshots:
         archive.add(snapshot)
     last = snapshots[-1]
@@ -494,8 +511,8 @@ def test_archive_download_rebuilds_a_delta_in_the_browser(browser: Any, tmp_path
     render_site(
         last,
         site,
-        SiteSettings(),
-        extra_pages=archive.pages(last),
+        SiteSettings(snapshot_job_attempts=job_attempts),
+        extra_pages=archive.pages(last, job_attempts=job_attempts),
         extra_files=archive.files(last),
     )
     assert len(list((site / "archive").rglob("*.delta-*.json.gz"))) == 2
@@ -510,8 +527,15 @@ def test_archive_download_rebuilds_a_delta_in_the_browser(browser: Any, tmp_path
                 links.nth(n).click()
             data = Path(info.value.path()).read_bytes()  # the newest: snapshot.json.gz as is
             got.append(json.loads(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data))
-        # Older ones without job attempts: only the newest keeps them (retention.jobs_days).
-        expected = [snapshots[-1]] + [thinning.without_jobs(s) for s in reversed(snapshots[:-1])]
+        if job_attempts:
+            # Older ones without job attempts: only the newest keeps them (jobs_days 0).
+            older = [thinning.without_jobs(s) for s in reversed(snapshots[:-1])]
+            expected = [snapshots[-1], *older]
+        else:
+            # The archive keeps every snapshot's job attempts (jobs_days null), but the site
+            # publishes the newest without them: so every rebuilt one has none, not half.
+            expected = [thinning.without_jobs(s) for s in reversed(snapshots)]
+            assert all(thinning.has_job_attempts(s) for s in snapshots)
         assert got == json.loads(json.dumps(expected))
         assert (watch.errors, watch.outside) == ([], [])
         context.close()

@@ -12,7 +12,8 @@ from factories import make_snapshot
 from render_html import parse
 from render_support import NOTES_PAGE, TOP_PAGES
 
-from gldash_static import resources
+from gldash_static import resources, thinning
+from gldash_static import snapshot as snapshot_io
 from gldash_static.config.settings import SiteSettings
 from gldash_static.errors import RenderError
 from gldash_static.outdir import MARKER
@@ -239,6 +240,26 @@ def test_snapshot_json_is_the_published_data(site_dir: Path) -> None:
     data = json.loads(gzip.decompress((site_dir / "snapshot.json.gz").read_bytes()))
     assert data["generated_at"] == "2026-11-28T06:00:00.000Z"
     assert len(data["sources"][0]["projects"]) == 12
+
+
+def test_snapshot_json_leaves_job_attempts_out_unless_asked(tmp_path: Path) -> None:
+    snapshot = make_snapshot(projects=4)
+    assert thinning.has_job_attempts(dict(snapshot))
+    for job_attempts in (False, True):
+        out = tmp_path / str(job_attempts)
+        render_site(snapshot, out, SiteSettings(snapshot_job_attempts=job_attempts))
+        published = gzip.decompress((out / "snapshot.json.gz").read_bytes())
+        expected = snapshot if job_attempts else thinning.without_jobs(dict(snapshot))
+        # The canonical bytes: what the archive's sha256 would name.
+        assert published == snapshot_io.canonical(expected)
+    # The pages show the figures drawn from job attempts either way: only the file differs.
+    for page in (
+        "jobs.html",
+        "flaky.html",
+        *(f"p/{p.name}" for p in (tmp_path / "True/p").iterdir()),
+    ):
+        assert (tmp_path / "False" / page).read_bytes() == (tmp_path / "True" / page).read_bytes()
+    assert "Median queue" in (tmp_path / "False" / "jobs.html").read_text(encoding="utf-8")
 
 
 def test_refresh_link_prefills_a_full_run_when_the_project_is_known(tmp_path: Path) -> None:

@@ -791,6 +791,18 @@
     return order.map(([text, item]) => (text in edit.p ? applyPatch(item, edit.p[text]) : item));
   }
 
+  // As gldash_static/thinning.py: every pipeline's job attempts unknown (null).
+  function withoutJobs(state) {
+    for (const source of Array.isArray(state.sources) ? state.sources : []) {
+      for (const project of Array.isArray(source && source.projects) ? source.projects : []) {
+        for (const pipeline of Array.isArray(project && project.pipelines) ? project.pipelines : []) {
+          if (pipeline && typeof pipeline === "object" && pipeline.jobs != null) pipeline.jobs = null;
+        }
+      }
+    }
+    return state;
+  }
+
   async function rebuildSnapshot(link, status) {
     const folder = link.getAttribute("data-archive");
     const index = await gunzipJson(folder + "index.json");
@@ -803,6 +815,9 @@
       const url = row === rows[0] ? link.getAttribute("data-newest") : folder + row.path;
       const body = await gunzipJson(url);
       state = row.base ? applyPatch(state, body.patch) : body;
+      // Published without job attempts: patches to them have nothing to apply to. In place:
+      // the states before this one, which share its parts, are not used again.
+      if (link.hasAttribute("data-without-jobs")) state = withoutJobs(state);
       if (row.time === target) break;
     }
     const blob = new Blob([JSON.stringify(state, null, 1)], { type: "application/json" });
