@@ -80,6 +80,20 @@ def run_pipeline(root: Path, variables: dict[str, str], python: Path) -> str:
     return proc.stdout
 
 
+def fresh_checkout(root: Path) -> None:
+    """Remove what the jobs left in `root`: the shell executor runs them in the project folder
+    itself, where a runner would start the next pipeline from a fresh clone, so without this
+    the next build would find the archive and snapshot on disk and carry nothing forward."""
+    subprocess.run(["git", "clean", "-ffdxq", "-e", ".gitlab-ci-local"], cwd=root, check=True)
+
+
+def carried_whole(root: Path, job: str, snapshots: int) -> bool:
+    """Whether `job` carried `snapshots` archived snapshots forward, the newest with its job
+    attempts (from archive/carry.json.gz), according to its log."""
+    log = (root / ".gitlab-ci-local" / "output" / f"{job}.log").read_text(encoding="utf-8")
+    return f"carried forward {snapshots} snapshot" in log and "no usable" not in log
+
+
 def published(root: Path) -> dict[str, Any]:
     """What the last `pages` job published: its snapshot, archive rows and file names."""
     public = root / "public"
@@ -132,7 +146,13 @@ def main() -> int:
         projects = len(first["snapshot"]["sources"][0]["projects"])
         check("PASS  pages" in out and projects > 0, f"pages published {projects} projects")
         check(len(first["rows"]) == 1, "the archive holds the first snapshot")
+        check(
+            (root / "archive" / "carry.json.gz").is_file()
+            and not (first["public"] / "archive" / "carry.json.gz").exists(),
+            "the whole snapshot kept for the artifacts in archive/carry.json.gz, not published",
+        )
         sim.put_artifact(pid, "main", "pages", artifacts_zip(root))
+        fresh_checkout(root)
 
         sim.clock.advance(hours=6)
         _say("pipeline 2: scheduled refresh, archive carried forward from the Pages artifacts")
@@ -144,18 +164,25 @@ def main() -> int:
             rows[0]["time"] == first["rows"][0]["time"],
             "archive carried forward from the Pages artifacts: the first build's snapshot kept",
         )
+        check(
+            carried_whole(root, "pages", 1),
+            "the newest came back whole from archive/carry.json.gz, job attempts included "
+            "(without them every project is fetched afresh)",
+        )
         delta = second["public"] / "archive" / rows[0]["path"]
         check(
             delta.is_file() and not (second["public"] / "archive" / rows[1]["path"]).exists(),
             "older snapshot published as a delta, the newest as snapshot.json.gz",
         )
         sim.put_artifact(pid, "main", "pages", artifacts_zip(root))
+        fresh_checkout(root)
 
         sim.clock.advance(hours=6)
         _say("pipeline 3: sharded refresh (GLDASH_SHARDS=2)")
         out = run_pipeline(root, {**base, "GLDASH_SHARDS": "2"}, python)
         for job in ("list-shards", "merge-shards", "pages"):
             check(f"PASS  {job}" in out, f"{job} passed")
+        check(carried_whole(root, "list-shards", 2), "list-shards carried the archive whole")
         third = published(root)
         check(
             len(third["rows"]) == 3
