@@ -338,6 +338,26 @@ def test_a_site_publishing_its_snapshot_without_job_attempts_carries_the_whole_o
     assert not (tmp_path / "lost").exists()
 
 
+def test_url_carry_forward_of_a_site_published_without_job_attempts_takes_it_thinned(
+    tmp_path: Path, site_server: tuple[str, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    # A site built with artifacts carry-forward, then read by URL (the artifacts were lost):
+    # the published snapshot is the newest without job attempts, which its row's
+    # published_sha256 names; it comes back marked thinned and the build refetches them.
+    url, published = site_server
+    site = published / "group" / "project"
+    source = _publish(tmp_path, site, job_attempts=False)
+    settings = ArchiveSettings(dir=tmp_path / "u", carry_forward="url", carry_forward_url=url)
+    with caplog.at_level(logging.WARNING):
+        assert Archive(settings).carry_forward(None, None, None, None).snapshots == 2
+    assert "came back without its job attempts" in caplog.text
+    newest = Archive(settings).newest()
+    assert newest is not None and not thinning.has_job_attempts(dict(newest))
+    assert newest == thinning.without_jobs(
+        dict(Archive(ArchiveSettings(dir=source)).newest() or {})
+    )
+
+
 def test_a_site_publishing_job_attempts_keeps_no_carry_file(tmp_path: Path) -> None:
     source = _publish(tmp_path, tmp_path / "thin", job_attempts=False)
     assert (source / "carry.json.gz").is_file()
