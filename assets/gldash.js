@@ -809,12 +809,17 @@
     const rows = index.snapshots.slice().sort((a, b) => (a.time < b.time ? 1 : -1));
     const target = link.getAttribute("data-time");
     let state = null;
+    let newer = null;
     for (const row of rows) {
       status.textContent = "rebuilding… " + row.time;
       // The newest is stored whole; the site publishes it once, as snapshot.json.gz.
       const url = row === rows[0] ? link.getAttribute("data-newest") : folder + row.path;
       const body = await gunzipJson(url);
+      // A thinned row's patch applies to its newer neighbour without job attempts when that
+      // one still has them (gldash_static/archive/chain.py, patch_base).
+      if (row.base && row.thinned && !(newer && newer.thinned)) state = withoutJobs(state);
       state = row.base ? applyPatch(state, body.patch) : body;
+      newer = row;
       // Published without job attempts: patches to them have nothing to apply to. In place:
       // the states before this one, which share its parts, are not used again.
       if (link.hasAttribute("data-without-jobs")) state = withoutJobs(state);

@@ -204,10 +204,12 @@ def rerender(kept: Path, row: dict[str, Any]) -> dict[str, Any]:
         ArchiveSettings(dir=kept / "archive-fitted", carry_forward="none"),
         clock=lambda: newest or datetime.now(UTC),
     )
+    # Today's default retention, which may keep less than the run's did.
+    pruned = archive.prune().removed
+    before = len(archive.rows())
     t0 = time.perf_counter()
     result, whole = _render(snapshot, archive, kept / "public")
     limit = row["limit_mb"]
-    before = len(Archive(ArchiveSettings(dir=kept / "archive", carry_forward="none")).rows())
     fitted = len(archive.rows())
     projection: dict[str, Any] = {}
     if "projected_bytes" in row and fitted == before:
@@ -218,6 +220,7 @@ def rerender(kept: Path, row: dict[str, Any]) -> dict[str, Any]:
         **base,
         **projection,
         "archived": fitted,
+        "pruned_by_retention_since_the_run": len(pruned),
         "deltas": sum("base" in r for r in archive.rows()),
         "dropped_to_fit": before - fitted,
         "bytes_at_default_retention": whole.bytes,
