@@ -6,7 +6,7 @@ import gzip
 import json
 import re
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -37,35 +37,41 @@ def canonical(snapshot: object) -> bytes:
     return _compact(snapshot).encode("utf-8", "replace") + b"\n"  # lone surrogates become "?"
 
 
-def _canonical_text(value: object, depth: int) -> Iterator[str]:
+def _canonical_text(
+    value: object, depth: int, leaf: Callable[[object], object] | None
+) -> Iterator[str]:
     # The outer containers piece by piece, what lies below `depth` in one C-encoder call each:
     # the same text as _compact (keys sorted as json sorts them: only all-string dicts descend).
     if depth > 0 and isinstance(value, dict) and all(isinstance(k, str) for k in value):
         yield "{"
         for index, (key, item) in enumerate(sorted(value.items())):
             yield ("," if index else "") + _compact(key) + ":"
-            yield from _canonical_text(item, depth - 1)
+            yield from _canonical_text(item, depth - 1, leaf)
         yield "}"
     elif depth > 0 and isinstance(value, list | tuple):
         yield "["
         for index, item in enumerate(value):
             if index:
                 yield ","
-            yield from _canonical_text(item, depth - 1)
+            yield from _canonical_text(item, depth - 1, leaf)
         yield "]"
     else:
-        yield _compact(value)
+        yield _compact(value if leaf is None else leaf(value))
 
 
-def canonical_pieces(snapshot: object, chunk: int = 1 << 20) -> Iterator[bytes]:
-    """canonical(snapshot) in pieces of about `chunk` bytes, never all of it in memory.
+def canonical_pieces(
+    snapshot: object, chunk: int = 1 << 20, leaf: Callable[[object], object] | None = None
+) -> Iterator[bytes]:
+    """canonical(snapshot) in pieces of about `chunk` bytes, never all of it in memory;
+    with `leaf`, of the snapshot whose every project (and other value as deep) is leaf(it),
+    one at a time.
 
     At 50,000 projects the whole text is over 400 MB, twice over while it is encoded.
     """
     pending: list[str] = []
     size = 0
     # Four levels reach each project (snapshot, sources, a source, its projects).
-    for text in _canonical_text(snapshot, 4):
+    for text in _canonical_text(snapshot, 4, leaf):
         pending.append(text)
         size += len(text)
         if size >= chunk:

@@ -34,11 +34,15 @@ def has_job_attempts(raw: Raw) -> bool:
 def _source(source: Any) -> Any:
     if not isinstance(source, dict) or not isinstance(source.get("projects"), list):
         return source
-    return {**source, "projects": [_project(p) for p in source["projects"]]}
+    return {**source, "projects": [project_without_jobs(p) for p in source["projects"]]}
 
 
-def _project(project: Any) -> Any:
+def project_without_jobs(project: Any) -> Any:
+    """One project of a snapshot as without_jobs writes it; anything else as it is (for
+    snapshot.canonical_pieces(leaf=), which thins a snapshot one project at a time)."""
     if not isinstance(project, dict) or not isinstance(project.get("pipelines"), list):
+        return project
+    if all(not isinstance(p, dict) or p.get("jobs") is None for p in project["pipelines"]):
         return project
     return {**project, "pipelines": [_pipeline(p) for p in project["pipelines"]]}
 

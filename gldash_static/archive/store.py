@@ -144,7 +144,11 @@ def published_digest(raw: dict[str, Any]) -> str | None:
     (then it is the same as sha256)."""
     if not thinning.has_job_attempts(raw):
         return None
-    return digest(canonical_json(thinning.without_jobs(raw)))
+    # Streamed, one thinned project at a time, as the site writes it (render.feeds).
+    hashed = hashlib.sha256()
+    for piece in snapshot_io.canonical_pieces(raw, leaf=thinning.project_without_jobs):
+        hashed.update(piece)
+    return hashed.hexdigest()
 
 
 # How a published site holds history.json, relative to its archive/ folder: gzipped only,
