@@ -457,12 +457,14 @@ class Archive:
 
     def keep_for_carry(self, snapshot: Snapshot, published_job_attempts: bool) -> Path | None:
         """Copy the newest snapshot, stored whole, to CARRY when the site publishes it without
-        job attempts and leaves the file out of archive/: the Pages job's artifacts carry it
-        to the next build, whose refresh reuses those job attempts. Otherwise remove any
-        CARRY, so that an old copy never travels. Returns the copy's path, if one is kept."""
+        job attempts and leaves the file out of archive/, and the next build carries the
+        archive forward from the Pages job's artifacts, which take it: that build's refresh
+        reuses those job attempts. Otherwise remove any CARRY, so that an old copy never
+        travels. Returns the copy's path, if one is kept."""
         target = self.root / CARRY
         rows = self.rows() if self.store.index_path.is_file() else []
-        if published_job_attempts or not rows or not published_whole(rows[-1], snapshot):
+        wanted = self.settings.carry_forward == "artifacts" and not published_job_attempts
+        if not wanted or not rows or not published_whole(rows[-1], snapshot):
             target.unlink(missing_ok=True)
             return None
         self.claim()

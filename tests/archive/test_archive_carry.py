@@ -282,7 +282,7 @@ def test_none_mode_does_nothing(tmp_path: Path) -> None:
 def _publish(tmp_path: Path, site_root: Path, job_attempts: bool = True) -> Path:
     """Render a site with a two-snapshot archive into `site_root` as Pages would serve it,
     its snapshot.json.gz with or without job attempts (then with the build's carry file)."""
-    archive = Archive(ArchiveSettings(dir=tmp_path / "src", carry_forward="none"))
+    archive = Archive(ArchiveSettings(dir=tmp_path / "src", carry_forward="artifacts"))
     snapshots = [build_snapshot(T0), build_snapshot(T0 + timedelta(hours=6))]
     for snapshot in snapshots:
         archive.add(snapshot)
@@ -362,10 +362,15 @@ def test_a_site_publishing_job_attempts_keeps_no_carry_file(tmp_path: Path) -> N
     source = _publish(tmp_path, tmp_path / "thin", job_attempts=False)
     assert (source / "carry.json.gz").is_file()
     # The same archive published whole: an old carry file must not travel with it.
-    Archive(ArchiveSettings(dir=source)).keep_for_carry(
-        build_snapshot(T0 + timedelta(hours=6)), published_job_attempts=True
-    )
+    newest = build_snapshot(T0 + timedelta(hours=6))
+    Archive(ArchiveSettings(dir=source)).keep_for_carry(newest, published_job_attempts=True)
     assert not (source / "carry.json.gz").exists()
+    # Nor is one written for a build that carries nothing forward from artifacts.
+    for mode in ("none", "url"):
+        settings = ArchiveSettings(dir=source, carry_forward=mode)
+        assert Archive(settings).keep_for_carry(newest, published_job_attempts=False) is None
+        assert not (source / "carry.json.gz").exists()
+    assert Archive(ArchiveSettings(dir=source)).keep_for_carry(newest, False) is not None
 
 
 def test_a_site_publishing_history_gzipped_only_carries_it_back_by_url_and_by_artifacts(

@@ -115,8 +115,10 @@ def make_workspace(
     fetch: str = "",
     source: str = "",
     groups: list[str] | None = None,
+    carry_forward: str = "none",
 ) -> Workspace:
-    """A workspace whose config points at `sim` (archive on, carry-forward off).
+    """A workspace whose config points at `sim` (archive on, carry-forward off unless asked:
+    outside GitLab CI `artifacts` downloads nothing, but keeps the carry file).
 
     `fetch` holds `  key: value` lines that replace or extend the small defaults below.
     """
@@ -141,7 +143,7 @@ def make_workspace(
         f"{fetch_lines}"
         "site:\n  output_dir: public\n"
         "snapshot: snapshot.json\n"
-        "archive:\n  dir: archive\n  carry_forward: none\n"
+        f"archive:\n  dir: archive\n  carry_forward: {carry_forward}\n"
     )
     (root / "config.yml").write_text(text, encoding="utf-8")
     return Workspace(root)
@@ -196,7 +198,15 @@ def gldash(
 ) -> subprocess.CompletedProcess[str]:
     """Run `python -m gldash_static ARGS` in a subprocess, capturing its output."""
     full_env = {**os.environ, **(env or {})}
-    for name in ("CI_SERVER_URL", "CI_PROJECT_URL", "CI_JOB_TOKEN", "CI"):
+    # Not a GitLab CI job: a build with carry_forward: artifacts downloads nothing.
+    for name in (
+        "CI_SERVER_URL",
+        "CI_PROJECT_URL",
+        "CI_JOB_TOKEN",
+        "CI",
+        "GITLAB_CI",
+        "CI_PROJECT_ID",
+    ):
         full_env.pop(name, None)
     return subprocess.run(
         [sys.executable, "-m", "gldash_static", *args],

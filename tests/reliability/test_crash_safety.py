@@ -55,9 +55,12 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Simula
     sim = Simulator(OrgSpec(projects=20, seed=4, pipelines_per_project=6)).start()
     grant_token(sim)
     root = tmp_path_factory.mktemp("crash") / "ws"
-    ws = make_workspace(sim, root)
+    # Artifacts carry-forward (outside CI it downloads nothing): the build keeps its carry file.
+    ws = make_workspace(sim, root, carry_forward="artifacts")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("GITLAB_TOKEN", TOKEN)
+        for name in ("GITLAB_CI", "CI_PROJECT_ID"):
+            env.delenv(name, raising=False)
         assert main(["build", "-c", str(ws.config_path), "--quiet"]) == 0
     assert list((ws.site / "p").glob("*.html")), "no project pages to lose"
     sim.clock.advance(hours=3)
@@ -126,6 +129,8 @@ def test_sigkill_at_each_write_step(
 
     # The next run succeeds and ends exactly where an uninterrupted run would have.
     monkeypatch.setenv("GITLAB_TOKEN", TOKEN)
+    for name in ("GITLAB_CI", "CI_PROJECT_ID"):  # a local build: no artifacts to download
+        monkeypatch.delenv(name, raising=False)
     again = run_cli("build", "-c", str(ws.config_path), "--quiet")
     assert again.code == 0, again.err
     snapshot = read_snapshot(ws.snapshot)
