@@ -282,10 +282,11 @@ SITE = Section(
             Bool(),
             "Publish snapshot.json.gz with every pipeline's job attempts (about 30 % of it; "
             "pages show the figures drawn from them either way). false leaves them out "
-            "(`jobs` null, as a fetch without job data writes it), and the build keeps the "
-            "whole snapshot in archive/carry.json.gz, outside the site, for the Pages job's "
-            "artifacts to carry forward. `archive.carry_forward: url` reads the previous "
-            "snapshot back from the site, so it publishes them whatever this says.",
+            "(`jobs` null, as a fetch without job data writes it); with `archive.carry_forward: "
+            "artifacts` the build keeps the whole snapshot in archive/carry.json.gz, outside "
+            "the site, for the Pages job's artifacts to carry forward. "
+            "`archive.carry_forward: url` reads the previous snapshot back from the site, so "
+            "it publishes them whatever this says.",
             default=False,
         ),
     ),
