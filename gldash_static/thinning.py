@@ -2,7 +2,8 @@
 
 Job attempts (every job of every pipeline, with durations and queues) are about a third of a
 snapshot. history.json keeps the figures drawn from them when a snapshot is added, and the
-newest snapshot, the one pages read, always has them; an older snapshot keeps its pipelines,
+newest snapshot, the one pages read, keeps them (archive.carry says when it cannot); an older
+snapshot keeps its pipelines,
 their failed jobs and everything else, with `jobs` null as a fetch without job data writes it.
 """
 

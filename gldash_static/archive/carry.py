@@ -120,27 +120,40 @@ def _restore_newest(staging: Path, rows: list[IndexRow], origin: str) -> IndexRo
         if not present or "sha256" not in rows[-1]:
             return None  # reported as missing by the caller
         target = staging / rows[-1]["path"]
-        for copy in present:
-            data = bounded.read(
-                copy, bounded.SNAPSHOT_BYTES, "snapshot", ArchiveError, gunzip=True, name=origin
-            )
-            if digest(data) == rows[-1]["sha256"]:
+        problems = []
+        for copy, name in zip(copies, (CARRY, "snapshot.json.gz"), strict=True):
+            if not copy.is_file():
+                continue
+            try:  # a broken carry file must not hide a good snapshot.json.gz
+                found = digest(
+                    bounded.read(
+                        copy, bounded.SNAPSHOT_BYTES, name, ArchiveError, gunzip=True, name=origin
+                    )
+                )
+            except ArchiveError as exc:
+                problems.append(str(exc))
+                continue
+            if found == rows[-1]["sha256"]:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(copy, target)
                 return None
-            if copy == copies[1] and digest(data) == rows[-1].get("published_sha256"):
+            # Thinned, the newest no longer rebuilds a delta written from its job attempts.
+            before = rows[-2] if len(rows) > 1 else None
+            thinned_ok = before is None or "base" not in before or before.get("thinned", False)
+            if copy == copies[1] and found == rows[-1].get("published_sha256") and thinned_ok:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(copy, target)
                 return _without_job_attempts(rows[-1], target, origin)
-        names = " or ".join(
-            name
-            for name, copy in zip((CARRY, "snapshot.json.gz"), copies, strict=True)
-            if copy in present
-        )
-        raise ArchiveError(
-            f"{origin}: {names} is not the archive's newest snapshot ({rows[-1]['time']}); "
-            "refusing it"
-        )
+            problems.append(
+                f"{origin}: {name} is not the archive's newest snapshot ({rows[-1]['time']})"
+                + (
+                    f", only without its job attempts, which the snapshot before it needs "
+                    f"(retention.jobs_days): {CARRY_MEMBER} must come with the artifacts"
+                    if found == rows[-1].get("published_sha256")
+                    else ""
+                )
+            )
+        raise ArchiveError("; ".join(problems) + "; refusing it")
     finally:
         for copy in copies:
             copy.unlink(missing_ok=True)
@@ -152,9 +165,9 @@ def _without_job_attempts(row: IndexRow, restored: Path, origin: str) -> IndexRo
     fetches afresh every project whose pipelines lack them (fetch.plan.refreshable)."""
     log.warning(
         "archive: %s: no usable %s beside public/, so the newest snapshot came back without "
-        "its job attempts and this build fetches every project afresh. List %s under the pages "
-        "job's "
-        "`artifacts: paths:` (docs/deploy.md) to refresh incrementally again",
+        "its job attempts: a refresh fetches every project afresh (an event build only its "
+        "own, and the others show no job figures until the next refresh). List %s under the "
+        "pages job's `artifacts: paths:` (docs/deploy.md) to refresh incrementally again",
         origin,
         CARRY_MEMBER,
         CARRY_MEMBER,

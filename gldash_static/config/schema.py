@@ -325,7 +325,7 @@ RETENTION = Section(
             Nullable(Int(0, 36_500)),
             "Archived snapshots older than this many days keep their pipelines but drop the "
             "job attempts within them, about a third of a snapshot: history.json keeps the "
-            "figures drawn from them and the newest snapshot always has them. 0: only the "
+            "figures drawn from them and the newest snapshot keeps them. 0: only the "
             "newest keeps them; more costs each build a walk back through the archive to the "
             "snapshot turning that age; null: never.",
             default=0,

@@ -21,7 +21,7 @@ from factories import pages_zip
 from gldash_static import bounded, thinning
 from gldash_static.archive import Archive, Limits
 from gldash_static.archive.store import encode_snapshot
-from gldash_static.config import ArchiveSettings, SiteSettings
+from gldash_static.config import ArchiveSettings, RetentionSettings, SiteSettings
 from gldash_static.errors import ArchiveError
 from gldash_static.render import render_site
 from gldash_static.simulator import Faults, OrgSpec, Simulator
@@ -279,10 +279,15 @@ def test_none_mode_does_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "a").exists()
 
 
-def _publish(tmp_path: Path, site_root: Path, job_attempts: bool = True) -> Path:
+def _publish(
+    tmp_path: Path, site_root: Path, job_attempts: bool = True, jobs_days: int | None = 0
+) -> Path:
     """Render a site with a two-snapshot archive into `site_root` as Pages would serve it,
     its snapshot.json.gz with or without job attempts (then with the build's carry file)."""
-    archive = Archive(ArchiveSettings(dir=tmp_path / "src", carry_forward="artifacts"))
+    retention = RetentionSettings(jobs_days=jobs_days)
+    archive = Archive(
+        ArchiveSettings(dir=tmp_path / "src", carry_forward="artifacts", retention=retention)
+    )
     snapshots = [build_snapshot(T0), build_snapshot(T0 + timedelta(hours=6))]
     for snapshot in snapshots:
         archive.add(snapshot)
@@ -336,6 +341,34 @@ def test_a_site_publishing_its_snapshot_without_job_attempts_carries_the_whole_o
     with pytest.raises(ArchiveError, match=r"snapshot\.json\.gz is not the archive's newest"):
         lost.carry_forward(sim.url, sim.token, project_id, REF)
     assert not (tmp_path / "lost").exists()
+
+
+def test_without_its_carry_file_a_newest_whose_job_attempts_an_older_delta_needs_is_refused(
+    tmp_path: Path, sim: Simulator, project_id: int
+) -> None:
+    # retention.jobs_days keeps job attempts in the snapshot before the newest: its delta was
+    # written from the newest's. The newest without them would not rebuild it, ever.
+    site = tmp_path / "public"
+    _publish(tmp_path, site, job_attempts=False, jobs_days=None)
+    sim.put_artifact(project_id, REF, "pages", pages_zip(site))
+    lost = Archive(ArchiveSettings(dir=tmp_path / "lost"))
+    with pytest.raises(ArchiveError, match=r"archive/carry\.json\.gz must come with"):
+        lost.carry_forward(sim.url, sim.token, project_id, REF)
+    assert not (tmp_path / "lost").exists()
+
+
+def test_a_broken_carry_file_falls_back_to_the_published_snapshot(
+    tmp_path: Path, sim: Simulator, project_id: int
+) -> None:
+    site = tmp_path / "public"
+    source = _publish(tmp_path, site, job_attempts=True)
+    good = Archive(ArchiveSettings(dir=source))
+    broken = tmp_path / "broken.json.gz"
+    broken.write_bytes(encode_snapshot(build_snapshot(T0))[:200])  # truncated in transit
+    sim.put_artifact(project_id, REF, "pages", pages_zip(site, broken))
+    carried = Archive(ArchiveSettings(dir=tmp_path / "c"))
+    assert carried.carry_forward(sim.url, sim.token, project_id, REF).snapshots == 2
+    assert carried.newest() == good.newest()
 
 
 def test_url_carry_forward_of_a_site_published_without_job_attempts_takes_it_thinned(
