@@ -195,14 +195,10 @@ def rebuild_rows(store: Store) -> list[tuple[IndexRow, Raw]]:
                 )
             path, base, sha = match[0]
             patch = store.read_patch(_bare_row(path, time, base))
-            # Whether the patch applies to the newer snapshot whole or without job attempts
-            # (patch_base) is in the index, which is lost: the recorded sha256 tells.
-            whole = cast(Raw, delta.apply(state, patch))
-            if digest(canonical_json(whole)) != sha and thinning.has_job_attempts(state):
-                whole = cast(Raw, delta.apply(thinning.without_jobs(state), patch))
-            state = whole
-        canonical = canonical_json(state)
-        row = row_for(migrated(state, path), (store.root / path).stat().st_size, digest(canonical))
+            state, hashed = _rebuilt(state, patch, sha)
+        if base is None:
+            hashed = digest(canonical_json(state))
+        row = row_for(migrated(state, path), (store.root / path).stat().st_size, hashed)
         if row["time"] != time:
             raise ArchiveError(f"{store.root / path}: generated_at {row['time']} does not match")
         row["path"] = path
@@ -215,6 +211,18 @@ def rebuild_rows(store: Store) -> list[tuple[IndexRow, Raw]]:
         found.append((row, state))
         newer = time
     return list(reversed(found))
+
+
+def _rebuilt(newer: Raw, patch: dict[str, Any], sha: str) -> tuple[Raw, str]:
+    """A delta applied to its newer snapshot whole, or without job attempts when only that
+    gives the sha256 the delta records (patch_base, whose rule the lost index held); with
+    the sha256 of what it gave."""
+    state = cast(Raw, delta.apply(newer, patch))
+    found = digest(canonical_json(state))
+    if found != sha and thinning.has_job_attempts(newer):
+        state = cast(Raw, delta.apply(thinning.without_jobs(newer), patch))
+        found = digest(canonical_json(state))
+    return state, found
 
 
 def _bare_row(path: str, time: str = "", base: str | None = None) -> IndexRow:

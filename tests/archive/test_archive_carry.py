@@ -357,14 +357,20 @@ def test_without_its_carry_file_a_newest_whose_job_attempts_an_older_delta_needs
     assert not (tmp_path / "lost").exists()
 
 
+@pytest.mark.parametrize("kind", ["truncated", "gzip bomb"])
 def test_a_broken_carry_file_falls_back_to_the_published_snapshot(
-    tmp_path: Path, sim: Simulator, project_id: int
+    tmp_path: Path, sim: Simulator, project_id: int, kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = tmp_path / "public"
     source = _publish(tmp_path, site, job_attempts=True)
     good = Archive(ArchiveSettings(dir=source))
     broken = tmp_path / "broken.json.gz"
-    broken.write_bytes(encode_snapshot(build_snapshot(T0))[:200])  # truncated in transit
+    if kind == "truncated":  # in transit
+        broken.write_bytes(encode_snapshot(build_snapshot(T0))[:200])
+    else:  # unzips past the limit a snapshot is read with, the published one within it
+        published = len(gzip.decompress((site / "snapshot.json.gz").read_bytes()))
+        monkeypatch.setattr(bounded, "SNAPSHOT_BYTES", published)
+        broken.write_bytes(gzip.compress(b" " * (published + 1)))
     sim.put_artifact(project_id, REF, "pages", pages_zip(site, broken))
     carried = Archive(ArchiveSettings(dir=tmp_path / "c"))
     assert carried.carry_forward(sim.url, sim.token, project_id, REF).snapshots == 2
